@@ -1,0 +1,11 @@
+"""Base class of every scenario value object: frozen, strict about unknown keys."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Frozen(BaseModel):
+    """Immutable, validated scenario data; unknown keys are errors (typos never pass silently)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)

@@ -1,0 +1,65 @@
+"""Model prices: explicit per-million-token prices, per-request prices, or a `genai-prices`
+reference such as ``openai:gpt-4o`` resolved from the package's offline snapshot.
+
+A model with no price is an error, never $0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from workbench.domain.errors import ScenarioError
+
+MTOK = 1_000_000
+
+
+@dataclass(frozen=True)
+class TokenPrice:
+    """USD per million tokens; ``cached_input`` applies to input tokens served from cache."""
+
+    input_per_mtok_usd: float
+    output_per_mtok_usd: float
+    cached_input_per_mtok_usd: float
+    source: str
+    context_window: int | None = None
+
+    def cost_usd(self, input_tokens: float, output_tokens: float,
+                 cached_input_tokens: float = 0.0) -> float:
+        """Cost of one call in USD; ``input_tokens`` includes the cached ones."""
+        uncached = input_tokens - cached_input_tokens
+        return (uncached * self.input_per_mtok_usd
+                + cached_input_tokens * self.cached_input_per_mtok_usd
+                + output_tokens * self.output_per_mtok_usd) / MTOK
+
+
+@lru_cache(maxsize=512)
+def resolve_price(ref: str) -> TokenPrice:
+    """Per-million-token prices of a ``provider:model`` reference from `genai-prices`.
+
+    Raises ScenarioError (path ``price.ref``) when the reference is malformed or unknown.
+    """
+    provider, sep, model = ref.partition(":")
+    if not sep or not provider or not model:
+        raise ScenarioError("a price reference is 'provider:model', e.g. 'openai:gpt-4o'",
+                            path="price.ref", value=ref)
+    from genai_prices import Usage, calc_price  # lazy: ~0.3 s import
+
+    try:
+        inp = calc_price(Usage(input_tokens=MTOK), model_ref=model, provider_id=provider)
+        out = calc_price(Usage(output_tokens=MTOK), model_ref=model, provider_id=provider)
+        cached = calc_price(Usage(input_tokens=MTOK, cache_read_tokens=MTOK),
+                            model_ref=model, provider_id=provider)
+    except LookupError as exc:
+        raise ScenarioError(f"genai-prices has no price for it ({exc})",
+                            path="price.ref", value=ref) from None
+    except Exception as exc:  # genai-prices raises plain exceptions for unknown models
+        raise ScenarioError(f"genai-prices cannot price it ({type(exc).__name__}: {exc})",
+                            path="price.ref", value=ref) from None
+    return TokenPrice(
+        input_per_mtok_usd=float(inp.total_price),
+        output_per_mtok_usd=float(out.total_price),
+        cached_input_per_mtok_usd=float(cached.total_price),
+        source=f"genai-prices {ref} ({inp.model.id})",
+        context_window=inp.model.context_window,
+    )

@@ -1,0 +1,175 @@
+"""Policy: declarative routing rules, an escalation ladder with a judge, a failover chain and
+budget rules. Policies are data; `workbench.policies` turns them into decisions."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, \
+    model_validator
+
+from workbench.domain.base import Frozen
+from workbench.domain.workload import Attribute
+
+Comparison = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in"]
+
+
+class RoutingRule(Frozen):
+    """``when`` all conditions hold, send the task to ``model`` (or up the escalation ladder).
+
+    A condition value is a scalar (equality), a list (membership) or a mapping of comparisons,
+    e.g. ``{audience: {gt: 50000}, budget_per_day: {lt: 5}}``.
+    """
+
+    when: dict[str, Attribute | list[Attribute] | dict[Comparison, Attribute | list[Attribute]]]
+    model: str | None = None
+    escalate: bool = False
+
+    @model_validator(mode="after")
+    def _one_target(self) -> "RoutingRule":
+        if (self.model is None) == (not self.escalate):
+            raise ValueError("a rule names a model or sets escalate: true (exactly one)")
+        return self
+
+
+class Routing(Frozen):
+    """First matching rule wins; otherwise ``default`` (a model, or the ladder if
+    ``default_escalate``)."""
+
+    default: str | None = None
+    default_escalate: bool = False
+    rules: list[RoutingRule] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _has_default(self) -> "Routing":
+        if (self.default is None) == (not self.default_escalate):
+            raise ValueError("routing needs a default model or default_escalate: true")
+        return self
+
+
+class Rung(Frozen):
+    """One rung of a ladder. ``pass_probability`` is P(output clears the bar | this rung is
+    reached); without it the model's quality profile decides."""
+
+    model: str
+    pass_probability: float | None = Field(None, ge=0.0, le=1.0)
+
+
+class Judge(Frozen):
+    """Checks each non-final rung's output. Costs ``cost_usd`` per call (or a ``model`` call of
+    the given tokens), takes ``latency_s``, accepts a failing output with ``false_accept`` and
+    rejects a passing one with ``false_reject``."""
+
+    cost_usd: NonNegativeFloat = 0.0
+    model: str | None = None
+    input_tokens: NonNegativeFloat = 0.0
+    output_tokens: NonNegativeFloat = 0.0
+    latency_s: NonNegativeFloat = 0.0
+    false_accept: float = Field(0.0, ge=0.0, le=1.0)
+    false_reject: float = Field(0.0, ge=0.0, le=1.0)
+
+
+class Escalation(Frozen):
+    """Try the cheapest rung first; escalate while the judge rejects. The last rung's output is
+    delivered unjudged unless ``judge_last``."""
+
+    ladder: list[Rung] = Field(min_length=1)
+    judge: Judge = Judge()
+    judge_last: bool = False
+
+
+class CircuitBreaker(Frozen):
+    """Opens after ``failures`` consecutive observed failures on a model; skips it for
+    ``cooldown_s``, then lets one trial call through (half-open)."""
+
+    failures: PositiveInt = 5
+    cooldown_s: PositiveFloat = 60.0
+
+
+class Predictive(Frozen):
+    """Moves traffic off a model while its observed error rate over the last ``window`` calls
+    is at least ``error_threshold``."""
+
+    window: PositiveInt = 20
+    error_threshold: float = Field(0.5, gt=0.0, le=1.0)
+
+
+class Failover(Frozen):
+    """What happens when a call fails. ``sequential``: retry (with backoff) then move down the
+    ``chain``; ``hedged``: send to the primary and the first backup at once (both paid, first
+    success wins); ``predictive``: sequential plus moving off models with a high observed error
+    rate. ``timeout_s`` bounds each attempt."""
+
+    mode: Literal["none", "sequential", "hedged", "predictive"] = "sequential"
+    chain: list[str] = Field(default_factory=list)
+    retries: NonNegativeInt = 0
+    backoff_s: NonNegativeFloat = 1.0
+    backoff_multiplier: PositiveFloat = 2.0
+    timeout_s: PositiveFloat = 60.0
+    breaker: CircuitBreaker | None = None
+    predictive: Predictive = Predictive()
+
+
+class BudgetRule(Frozen):
+    """When month-to-date spend reaches ``at`` x the monthly budget: ``downgrade`` (route via
+    ``map`` from model to cheaper model) or ``block_noncritical`` (refuse non-critical tasks),
+    until the month resets."""
+
+    at: float = Field(gt=0.0, le=1.0)
+    action: Literal["downgrade", "block_noncritical"]
+    map: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _map_for_downgrade(self) -> "BudgetRule":
+        if self.action == "downgrade" and not self.map:
+            raise ValueError("a downgrade rule needs a non-empty map {from_model: to_model}")
+        return self
+
+
+class Budget(Frozen):
+    """A monthly budget in USD and the rules that fire as spend approaches it."""
+
+    monthly_usd: PositiveFloat
+    rules: list[BudgetRule] = Field(default_factory=list)
+
+
+class Policy(Frozen):
+    """A candidate policy. Without ``routing`` every task goes up the ``escalation`` ladder."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    routing: Routing | None = None
+    escalation: Escalation | None = None
+    failover: Failover = Failover(mode="none")
+    budget: Budget | None = None
+
+    @model_validator(mode="after")
+    def _routable(self) -> "Policy":
+        if self.routing is None and self.escalation is None:
+            raise ValueError("a policy needs routing, an escalation ladder, or both")
+        uses_ladder = self.routing is None or self.routing.default_escalate or any(
+            r.escalate for r in self.routing.rules)
+        if uses_ladder and self.escalation is None:
+            raise ValueError("routing sends tasks up the ladder but the policy has no escalation")
+        return self
+
+    def model_names(self) -> list[tuple[str, str]]:
+        """Every (field path, model name) this policy references."""
+        refs: list[tuple[str, str]] = []
+        if self.routing is not None:
+            if self.routing.default is not None:
+                refs.append(("routing.default", self.routing.default))
+            refs += [(f"routing.rules[{i}].model", r.model)
+                     for i, r in enumerate(self.routing.rules) if r.model is not None]
+        if self.escalation is not None:
+            refs += [(f"escalation.ladder[{i}].model", r.model)
+                     for i, r in enumerate(self.escalation.ladder)]
+            if self.escalation.judge.model is not None:
+                refs.append(("escalation.judge.model", self.escalation.judge.model))
+        refs += [(f"failover.chain[{i}]", m) for i, m in enumerate(self.failover.chain)]
+        if self.budget is not None:
+            for i, rule in enumerate(self.budget.rules):
+                for src, dst in rule.map.items():
+                    refs.append((f"budget.rules[{i}].map", src))
+                    refs.append((f"budget.rules[{i}].map.{src}", dst))
+        return refs

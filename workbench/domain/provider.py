@@ -1,0 +1,72 @@
+"""Provider: who serves models. Outage process, rate limits and concurrency.
+
+An outage starts on average every ``mtbf_days`` (exponential) and lasts ``mttr_hours`` on average
+(exponential). A share ``partial_share`` of outages are partial (degraded: each call fails with
+``degraded_error_rate``); the rest are full (every call fails). Providers naming the same
+``failure_domain`` share one outage timeline (correlated outages).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt
+
+from workbench.domain.base import Frozen
+
+Probability = Field(ge=0.0, le=1.0)
+
+
+class Provider(Frozen):
+    """Outage and limit parameters of one provider (``mtbf_days`` None: never fails)."""
+
+    name: str = Field(min_length=1)
+    mtbf_days: PositiveFloat | None = None
+    mttr_hours: PositiveFloat = 1.0
+    partial_share: float = Field(0.0, ge=0.0, le=1.0)
+    degraded_error_rate: float = Field(0.5, ge=0.0, le=1.0)
+    degraded_latency_factor: PositiveFloat = 1.0
+    error_rate: float = Field(0.0, ge=0.0, le=1.0)
+    down_failure: Literal["fast", "timeout"] = "fast"
+    failure_domain: str | None = None
+    incidents: str | None = None
+    incident_provider: str | None = None
+    rpm: PositiveInt | None = None
+    tpm: PositiveInt | None = None
+    concurrency: PositiveInt | None = None
+    retry_after_s: NonNegativeFloat = 1.0
+
+    @property
+    def domain(self) -> str:
+        """Failure domain name (its own name unless shared)."""
+        return self.failure_domain or self.name
+
+    def outage_params(self) -> tuple:
+        """Parameters that providers of one failure domain must share."""
+        return (self.mtbf_days, self.mttr_hours, self.partial_share, self.incidents,
+                self.incident_provider)
+
+    @property
+    def unavailable_share(self) -> float:
+        """Long-run share of time in an outage: MTTR / (MTBF + MTTR)."""
+        if self.mtbf_days is None and self.incidents is None:
+            return 0.0
+        if self.mtbf_days is None:
+            return 0.0
+        mttr_days = self.mttr_hours / 24.0
+        return mttr_days / (self.mtbf_days + mttr_days)
+
+    def state_shares(self) -> dict[str, float]:
+        """Long-run share of time up, degraded and down."""
+        u = self.unavailable_share
+        return {"up": 1.0 - u, "degraded": u * self.partial_share,
+                "down": u * (1.0 - self.partial_share)}
+
+    def failure_probability(self, state: str) -> float:
+        """P(one call fails) in ``state`` (up / degraded / down)."""
+        return {"up": self.error_rate, "degraded": self.degraded_error_rate, "down": 1.0}[state]
+
+    @property
+    def has_limits(self) -> bool:
+        """True when requests contend for a shared limit (rate or concurrency)."""
+        return any(v is not None for v in (self.rpm, self.tpm, self.concurrency))

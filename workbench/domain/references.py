@@ -1,0 +1,126 @@
+"""Cross-reference checks of a parsed scenario: names unique, every reference resolves,
+workflows acyclic, failure domains consistent, prices resolvable."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from workbench.domain.errors import ScenarioError
+from workbench.domain.scenario import Scenario
+from workbench.domain.workload import BUILTIN_ATTRIBUTES
+
+
+def check_references(s: Scenario) -> None:
+    """Raise ScenarioError (field path and value, no file) on the first broken reference."""
+    for field in ("providers", "models", "policies"):
+        _unique(field, [item.name for item in getattr(s, field)])
+    _unique("workload.task_types", [t.name for t in s.workload.task_types])
+    _unique("workload.workflows", [w.name for w in s.workload.workflows])
+    _check_models(s)
+    _check_domains(s)
+    _check_workload(s)
+    _check_policies(s)
+    for i, claim in enumerate(s.claims):
+        if claim.policy not in s.policy_names:
+            raise ScenarioError("no policy of that name", path=f"claims[{i}].policy",
+                                value=claim.policy)
+    if s.baseline not in s.policy_names:
+        raise ScenarioError(f"no policy of that name (policies: {', '.join(s.policy_names)})",
+                            path="baseline", value=s.baseline)
+
+
+def _unique(field: str, names: list[str]) -> None:
+    for name, count in Counter(names).items():
+        if count > 1:
+            raise ScenarioError("duplicate name", path=f"{field}[{names.index(name, names.index(name) + 1)}].name",
+                                value=name)
+
+
+def _check_models(s: Scenario) -> None:
+    providers = {p.name for p in s.providers}
+    for i, model in enumerate(s.models):
+        if model.provider not in providers:
+            raise ScenarioError(f"unknown provider (providers: {', '.join(sorted(providers))})",
+                                path=f"models[{i}].provider", value=model.provider)
+        if model.price is not None and model.price.ref is not None:
+            try:
+                model.price.token_price()
+            except ScenarioError as exc:
+                raise ScenarioError(exc.reason, path=f"models[{i}].price.ref",
+                                    value=model.price.ref) from None
+
+
+def _check_domains(s: Scenario) -> None:
+    first: dict[str, tuple[int, tuple]] = {}
+    for i, p in enumerate(s.providers):
+        if p.domain in first and first[p.domain][1] != p.outage_params():
+            raise ScenarioError(
+                "providers sharing a failure_domain share one outage timeline: give them the "
+                f"same mtbf_days, mttr_hours, partial_share and incidents as providers[{first[p.domain][0]}]",
+                path=f"providers[{i}].failure_domain", value=p.domain)
+        first.setdefault(p.domain, (i, p.outage_params()))
+
+
+def _check_workload(s: Scenario) -> None:
+    w = s.workload
+    in_workflows = {step.task_type for wf in w.workflows for step in wf.steps}
+    shares = [t.share for t in w.task_types if t.share is not None]
+    for i, task in enumerate(w.task_types):
+        path = f"workload.task_types[{i}]"
+        if task.latency_class not in s.latency_classes:
+            raise ScenarioError(f"unknown latency class (classes: {', '.join(s.latency_classes)})",
+                                path=f"{path}.latency_class", value=task.latency_class)
+        if task.share is not None and w.total_per_day is None:
+            raise ScenarioError("a share needs workload.total_per_day", path=f"{path}.share",
+                                value=task.share)
+        if task.per_day is None and task.share is None and task.name not in in_workflows:
+            raise ScenarioError("no volume: give per_day or share, or use it in a workflow",
+                                path=f"{path}.name", value=task.name)
+        if shares and task.per_day is not None:
+            raise ScenarioError("mix of per_day and share: use one form for all task types",
+                                path=f"{path}.per_day", value=task.per_day)
+    if shares and abs(sum(shares) - 1.0) > 1e-6:
+        raise ScenarioError("task type shares must sum to 1", path="workload.task_types[*].share",
+                            value=round(sum(shares), 6))
+    if w.total_per_day is not None and not shares:
+        raise ScenarioError("total_per_day is given but no task type has a share",
+                            path="workload.total_per_day", value=w.total_per_day)
+    names = {t.name for t in w.task_types}
+    for i, wf in enumerate(w.workflows):
+        steps = [st.name for st in wf.steps]
+        _unique(f"workload.workflows[{i}].steps", steps)
+        for j, step in enumerate(wf.steps):
+            if step.task_type not in names:
+                raise ScenarioError("unknown task type", value=step.task_type,
+                                    path=f"workload.workflows[{i}].steps[{j}].task_type")
+            for k, upstream in enumerate(step.after):
+                if upstream not in steps:
+                    raise ScenarioError("unknown step", value=upstream,
+                                        path=f"workload.workflows[{i}].steps[{j}].after[{k}]")
+        try:
+            wf.order()
+        except ValueError:
+            raise ScenarioError("steps form a cycle", path=f"workload.workflows[{i}].steps",
+                                value=steps) from None
+
+
+def _check_policies(s: Scenario) -> None:
+    models = {m.name for m in s.models}
+    keys = set(BUILTIN_ATTRIBUTES) | {"task_type"}
+    keys |= {k for t in s.workload.task_types for k in t.attributes}
+    for i, policy in enumerate(s.policies):
+        for path, name in policy.model_names():
+            if name not in models:
+                raise ScenarioError(f"unknown model (models: {', '.join(sorted(models))})",
+                                    path=f"policies[{i}].{path}", value=name)
+        rules = policy.routing.rules if policy.routing else []
+        for j, rule in enumerate(rules):
+            for key in rule.when:
+                if key not in keys:
+                    raise ScenarioError("condition on a field no task type has",
+                                        path=f"policies[{i}].routing.rules[{j}].when", value=key)
+        if policy.budget is not None:
+            ats = [r.at for r in policy.budget.rules]
+            if ats != sorted(ats):
+                raise ScenarioError("budget rules must be in increasing order of 'at'",
+                                    path=f"policies[{i}].budget.rules", value=ats)

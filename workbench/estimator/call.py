@@ -1,0 +1,83 @@
+"""Expected outcome of one call through a failover plan, exact over the joint up / degraded /
+down states of the failure domains involved (attempts see the same state; within a state
+calls fail independently)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from workbench.domain.policy import Failover
+from workbench.domain.scenario import Scenario
+from workbench.domain.workload import TaskType
+from workbench.policies.failover import attempt_plan
+
+STATES = ("up", "degraded", "down")
+
+
+@dataclass
+class CallEstimate:
+    """Per call: P(success), expected billed USD per model, P(served by each model),
+    expected attempts made."""
+
+    success: float = 0.0
+    cost_by_model: dict[str, float] = field(default_factory=dict)
+    served_by: dict[str, float] = field(default_factory=dict)
+    attempts: float = 0.0
+
+    @property
+    def cost_usd(self) -> float:
+        """Expected billed USD of the call."""
+        return sum(self.cost_by_model.values())
+
+
+def call_cost_usd(scenario: Scenario, model: str, task: TaskType) -> float:
+    """Expected USD of one successful call of ``task`` on ``model`` (prices are linear in
+    tokens, so mean tokens give the mean cost)."""
+    inp = task.input_tokens.mean
+    return scenario.model(model).call_cost_usd(inp, task.output_tokens.mean,
+                                               inp * task.cached_input_share)
+
+
+def _joint_states(scenario: Scenario, models: list[str]):
+    domains: dict[str, dict[str, float]] = {}
+    for m in models:
+        provider = scenario.provider_of(m)
+        domains.setdefault(provider.domain, provider.state_shares())
+    names = list(domains)
+    for combo in itertools.product(STATES, repeat=len(names)):
+        weight = 1.0
+        for name, state in zip(names, combo):
+            weight *= domains[name][state]
+        if weight > 0.0:
+            yield weight, dict(zip(names, combo))
+
+
+def estimate_call(scenario: Scenario, failover: Failover, primary: str, task: TaskType,
+                  substitute=lambda m: m) -> CallEstimate:
+    """Expected outcome of one call whose first choice is ``primary``. Failed attempts are not
+    billed; hedged duplicates that succeed are. ``substitute`` applies budget downgrades."""
+    plan = [substitute(a.model) for a in attempt_plan(failover, primary)]
+    costs = {m: call_cost_usd(scenario, m, task) for m in set(plan)}
+    out = CallEstimate()
+    for weight, states in _joint_states(scenario, plan):
+        fail = [scenario.provider_of(m).failure_probability(
+            states[scenario.provider_of(m).domain]) for m in plan]
+        hedge = 2 if failover.mode == "hedged" and len(plan) > 1 else 1
+        all_failed = 1.0
+        for k, model in enumerate(plan[:hedge]):  # sent at once, each billed if it succeeds
+            ok = 1.0 - fail[k]
+            out.cost_by_model[model] = out.cost_by_model.get(model, 0.0) + weight * ok * costs[model]
+            out.served_by[model] = out.served_by.get(model, 0.0) + weight * all_failed * ok
+            out.attempts += weight
+            all_failed *= fail[k]
+        for k in range(hedge, len(plan)):
+            model = plan[k]
+            ok = 1.0 - fail[k]
+            out.attempts += weight * all_failed
+            out.cost_by_model[model] = (out.cost_by_model.get(model, 0.0)
+                                        + weight * all_failed * ok * costs[model])
+            out.served_by[model] = out.served_by.get(model, 0.0) + weight * all_failed * ok
+            all_failed *= fail[k]
+        out.success += weight * (1.0 - all_failed)
+    return out

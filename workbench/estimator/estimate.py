@@ -1,0 +1,315 @@
+"""Expected monthly figures per policy: cost (by task type, model, provider, team), quality
+pass rate, rework hours, success, availability, latency quantiles, budget rule firings, ROI.
+
+Budget rules: spend accrues linearly within a month, so the day a rule fires is
+(threshold - spend so far) / daily spend rate in the current state; the month is split into
+segments with the rules in force, and every figure is the duration-weighted sum.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from workbench.domain.policy import Policy
+from workbench.domain.scenario import Scenario
+from workbench.domain.workload import TaskType
+from workbench.estimator.ladder import TaskEstimate, estimate_ladder, estimate_single
+from workbench.estimator.latency import (ShiftedLognormal, attempt_component, median_attempt_s,
+                                         mixture_cdf, mixture_quantile)
+from workbench.metrics.roi import MonthlyFigures, Roi, roi
+from workbench.policies.budget import NO_RULES, BudgetState, budget_state, thresholds_usd
+from workbench.policies.routing import route
+
+JUDGE = "(judge)"
+HOSTING = "(hosting)"
+DIMENSIONS = ("task_type", "model", "provider", "team")
+
+
+@dataclass
+class Unit:
+    """A stream of tasks of one type: standalone, or a step of a workflow."""
+
+    task: TaskType
+    per_day: float
+    workflow: str | None = None
+
+
+@dataclass
+class DailyFigures:
+    """Per-day expectations of one budget state."""
+
+    tasks: float = 0.0
+    delivered: float = 0.0
+    passed: float = 0.0
+    below_bar: float = 0.0
+    available: float = 0.0
+    blocked: float = 0.0
+    cost: dict[str, dict[str, float]] = field(
+        default_factory=lambda: {d: defaultdict(float) for d in DIMENSIONS})
+    model_usd: float = 0.0
+    judge_usd: float = 0.0
+    calls: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    latency: list[ShiftedLognormal] = field(default_factory=list)
+    escalations: float = 0.0
+
+    @property
+    def spend_usd(self) -> float:
+        """Per-call spend per day (models + judge), what budget rules watch."""
+        return self.model_usd + self.judge_usd
+
+
+@dataclass
+class PolicyEstimate:
+    """Expected figures of one policy for one month; see ``summary`` for the JSON keys."""
+
+    policy: str
+    tasks_per_month: float
+    monthly_cost_usd: float
+    model_usd: float
+    judge_usd: float
+    hosting_usd: float
+    quality_pass_rate: float | None
+    success_rate: float
+    availability: float
+    latency_p50_s: float | None
+    latency_p95_s: float | None
+    rework_hours: float
+    escalations_per_task: float
+    breakdown: dict[str, dict[str, float]]
+    budget_firings: list[dict]
+    savings_vs_baseline: float | None = None
+    roi: Roi | None = None
+
+    @property
+    def cost_per_task_usd(self) -> float:
+        """Monthly cost over tasks per month."""
+        return self.monthly_cost_usd / self.tasks_per_month if self.tasks_per_month else 0.0
+
+    def figures(self) -> MonthlyFigures:
+        """The monthly figures ROI needs."""
+        return MonthlyFigures(self.model_usd, self.judge_usd, self.hosting_usd,
+                              self.rework_hours, self.availability)
+
+    def summary(self) -> dict:
+        """JSON summary following the CLI contract."""
+        return {
+            "monthly_cost_usd": round(self.monthly_cost_usd, 6),
+            "cost_per_task_usd": round(self.cost_per_task_usd, 8),
+            "savings_vs_baseline": _round(self.savings_vs_baseline, 6),
+            "quality_pass_rate": _round(self.quality_pass_rate, 6),
+            "success_rate": round(self.success_rate, 6),
+            "availability": round(self.availability, 6),
+            "latency_p50_s": _round(self.latency_p50_s, 4),
+            "latency_p95_s": _round(self.latency_p95_s, 4),
+            "rework_hours": round(self.rework_hours, 4),
+            "tasks_per_month": round(self.tasks_per_month, 4),
+            "escalations_per_task": round(self.escalations_per_task, 6),
+            "cost_components_usd": {"models": round(self.model_usd, 6),
+                                    "judge": round(self.judge_usd, 6),
+                                    "hosting": round(self.hosting_usd, 6)},
+            "breakdown_usd": {d: {k: round(v, 6) for k, v in sorted(b.items())}
+                              for d, b in self.breakdown.items()},
+            "budget_firings": self.budget_firings,
+            "roi": self.roi.as_dict() if self.roi else None,
+        }
+
+
+@dataclass
+class ScenarioEstimate:
+    """Estimates of every policy of a scenario, baseline first in ``baseline``."""
+
+    scenario: str
+    baseline: str
+    days_per_month: float
+    policies: dict[str, PolicyEstimate]
+    claims: list[dict] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """The ``workbench estimate --json`` document."""
+        return {"scenario": self.scenario, "method": "closed-form expected values",
+                "baseline": self.baseline, "days_per_month": self.days_per_month,
+                "policies": {n: p.summary() for n, p in self.policies.items()},
+                "claims": self.claims}
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def units(scenario: Scenario) -> list[Unit]:
+    """Every task stream of the workload, at the month's mean growth factor."""
+    w = scenario.workload
+    g = w.growth_monthly
+    growth = 1.0 if g == 0 else g / math.log1p(g)
+    out = [Unit(t, w.standalone_per_day(t) * growth) for t in w.task_types
+           if w.standalone_per_day(t) > 0]
+    for wf in w.workflows:
+        out += [Unit(w.task_type(step.task_type), wf.per_day * growth, wf.name)
+                for step in wf.steps]
+    return out
+
+
+def _task_estimate(scenario: Scenario, policy: Policy, task: TaskType,
+                   state: BudgetState) -> tuple[TaskEstimate, list[tuple[float, str, float]]]:
+    """Expected outcome of one task, and its latency parts (weight, model, earlier hops s)."""
+    target = route(policy, task)
+    out_tokens = task.output_tokens.typical
+    if not target.escalates:
+        est = estimate_single(scenario, policy.failover, target.model, task, state.substitute)
+        return est, [(1.0, state.substitute(target.model), 0.0)]
+    assert policy.escalation is not None
+    est = estimate_ladder(scenario, policy.escalation, policy.failover, task, state.substitute)
+    parts, hops = [], 0.0
+    ladder = policy.escalation.ladder
+    for r, rung in enumerate(ladder):
+        model = state.substitute(rung.model)
+        stop = est.reach[r] - (est.reach[r + 1] if r + 1 < len(est.reach) else 0.0)
+        judged = r < len(ladder) - 1 or policy.escalation.judge_last
+        extra = est.judge_latency_s if judged else 0.0
+        if r < len(est.reach):
+            parts.append((max(stop, 0.0), model, hops + extra))
+        hops += median_attempt_s(scenario.model(model).latency, out_tokens) + extra
+    return est, parts
+
+
+def daily_figures(scenario: Scenario, policy: Policy, state: BudgetState) -> DailyFigures:
+    """Expected figures per day with the budget ``state`` in force."""
+    day = DailyFigures()
+    for unit in units(scenario):
+        task, n = unit.task, unit.per_day
+        day.tasks += n
+        if state.block_noncritical and not task.is_critical:
+            day.blocked += n
+            continue
+        est, parts = _task_estimate(scenario, policy, task, state)
+        day.delivered += n * est.delivered
+        day.passed += n * est.passed
+        day.below_bar += n * est.below_bar
+        day.escalations += n * (sum(est.reach) - 1.0)
+        for model, usd in est.cost_by_model.items():
+            _book(day, scenario, task, model, n * usd)
+            day.model_usd += n * usd
+        if est.judge_usd:
+            judge_model = policy.escalation.judge.model if policy.escalation else None
+            _book(day, scenario, task, judge_model or JUDGE, n * est.judge_usd)
+            day.judge_usd += n * est.judge_usd
+        for model, calls in est.calls_by_model.items():
+            day.calls[model] += n * calls
+        deadline = scenario.latency_classes[task.latency_class].deadline_s
+        latency = [attempt_component(scenario.model(m).latency, task.output_tokens.typical,
+                                     n * w, hops) for w, m, hops in parts if w > 0]
+        day.latency += latency
+        on_time = mixture_cdf(latency, deadline) if latency else 0.0
+        day.available += n * est.delivered * on_time
+    return day
+
+
+def _book(day: DailyFigures, scenario: Scenario, task: TaskType, model: str, usd: float) -> None:
+    day.cost["task_type"][task.name] += usd
+    day.cost["team"][task.team] += usd
+    day.cost["model"][model] += usd
+    provider = scenario.model(model).provider if model != JUDGE else JUDGE
+    day.cost["provider"][provider] += usd
+
+
+def budget_segments(scenario: Scenario, policy: Policy) -> tuple[list[tuple[float, DailyFigures]],
+                                                                  list[dict]]:
+    """Split a month into (days, figures) segments by the budget rules in force."""
+    month = scenario.days_per_month
+    if policy.budget is None:
+        return [(month, daily_figures(scenario, policy, NO_RULES))], []
+    levels = thresholds_usd(policy.budget)
+    segments, firings = [], []
+    t, spent, fired = 0.0, 0.0, 0
+    while t < month:
+        state = budget_state(policy.budget, levels[fired - 1]) if fired else NO_RULES
+        day = daily_figures(scenario, policy, state)
+        if fired == len(levels) or day.spend_usd <= 0.0:
+            segments.append((month - t, day))
+            break
+        dt = (levels[fired] - spent) / day.spend_usd
+        if t + dt >= month:
+            segments.append((month - t, day))
+            break
+        segments.append((dt, day))
+        t, spent = t + dt, levels[fired]
+        rule = policy.budget.rules[fired]
+        firings.append({"rule": fired, "at": rule.at, "action": rule.action,
+                        "day": round(t, 4), "spend_usd": round(spent, 6)})
+        fired += 1
+    return segments, firings
+
+
+def estimate_policy(scenario: Scenario, policy: Policy) -> PolicyEstimate:
+    """Expected figures of one policy over one month."""
+    segments, firings = budget_segments(scenario, policy)
+    tot = lambda attr: sum(d * getattr(f, attr) for d, f in segments)  # noqa: E731
+    breakdown: dict[str, dict[str, float]] = {dim: defaultdict(float) for dim in DIMENSIONS}
+    calls: dict[str, float] = defaultdict(float)
+    latency: list[ShiftedLognormal] = []
+    for days, fig in segments:
+        for dim in DIMENSIONS:
+            for key, usd in fig.cost[dim].items():
+                breakdown[dim][key] += days * usd
+        for model, n in fig.calls.items():
+            calls[model] += days * n
+        latency += [ShiftedLognormal(p.weight * days, p.shift_s, p.mu, p.sigma)
+                    for p in fig.latency]
+    hosting = 0.0
+    for model in sorted(m for m, n in calls.items() if n > 0):
+        spec = scenario.model(model)
+        usd = spec.deployment.monthly_usd(scenario.days_per_month)
+        if usd:
+            hosting += usd
+            for dim, key in (("model", model), ("provider", spec.provider),
+                             ("task_type", HOSTING), ("team", HOSTING)):
+                breakdown[dim][key] += usd
+    tasks, delivered = tot("tasks"), tot("delivered")
+    finance = scenario.finance
+    return PolicyEstimate(
+        policy=policy.name, tasks_per_month=tasks,
+        monthly_cost_usd=tot("model_usd") + tot("judge_usd") + hosting,
+        model_usd=tot("model_usd"), judge_usd=tot("judge_usd"), hosting_usd=hosting,
+        quality_pass_rate=tot("passed") / delivered if delivered else None,
+        success_rate=delivered / tasks if tasks else 0.0,
+        availability=tot("available") / tasks if tasks else 0.0,
+        latency_p50_s=mixture_quantile(latency, 0.50),
+        latency_p95_s=mixture_quantile(latency, 0.95),
+        rework_hours=tot("below_bar") * finance.rework_minutes / 60.0,
+        escalations_per_task=tot("escalations") / tasks if tasks else 0.0,
+        breakdown={d: dict(b) for d, b in breakdown.items()}, budget_firings=firings)
+
+
+def estimate(scenario: Scenario) -> ScenarioEstimate:
+    """Closed-form estimate of every policy; savings and ROI against the baseline.
+
+    >>> from workbench.domain import load_scenario
+    >>> est = estimate(load_scenario("scenarios/support_desk.yaml"))  # doctest: +SKIP
+    >>> round(est.policies["routed"].monthly_cost_usd, 2)  # doctest: +SKIP
+    1965.0
+    """
+    results = {p.name: estimate_policy(scenario, p) for p in scenario.policies}
+    base = results[scenario.baseline]
+    for name, result in results.items():
+        if base.monthly_cost_usd > 0:
+            result.savings_vs_baseline = 1.0 - result.monthly_cost_usd / base.monthly_cost_usd
+        if name != scenario.baseline:
+            result.roi = roi(result.figures(), base.figures(), scenario.finance,
+                         scenario.days_per_month)
+    return ScenarioEstimate(scenario.name, scenario.baseline, scenario.days_per_month, results,
+                            check_claims(scenario, {n: r.summary() for n, r in results.items()}))
+
+
+def check_claims(scenario: Scenario, summaries: dict[str, dict]) -> list[dict]:
+    """Each claim of the scenario beside the computed figure, and whether it holds."""
+    out = []
+    for claim in scenario.claims:
+        computed = summaries[claim.policy].get(claim.metric)
+        out.append({"text": claim.text, "source": claim.source, "policy": claim.policy,
+                     "metric": claim.metric, "claimed": claim.value,
+                     "claimed_range": [claim.low, claim.high]
+                     if claim.low is not None or claim.high is not None else None,
+                     "computed": computed, "holds": claim.holds(computed)})
+    return out

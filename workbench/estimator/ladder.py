@@ -1,0 +1,111 @@
+"""Expected outcome of an escalation ladder: every paid attempt and judge call counted.
+
+With q_r the pass probability at rung r, S_r the call's success probability, and a judge that
+accepts with a_r = q_r (1 - false_reject) + (1 - q_r) false_accept:
+
+    P(reach 1) = 1,   P(reach r+1) = P(reach r) [(1 - S_r) + S_r (1 - a_r)]
+    cost = sum_r P(reach r) [C_r + S_r J]          (J only on judged rungs)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from workbench.domain.policy import Escalation, Failover
+from workbench.domain.scenario import Scenario
+from workbench.domain.workload import TaskType
+from workbench.estimator.call import CallEstimate, estimate_call
+
+
+@dataclass
+class TaskEstimate:
+    """Per task: P(delivered), P(delivered and above bar), P(delivered below bar), expected
+    USD by model (judge under ``judge``), expected calls by model, rung reach probabilities."""
+
+    delivered: float = 0.0
+    passed: float = 0.0
+    below_bar: float = 0.0
+    cost_by_model: dict[str, float] = field(default_factory=dict)
+    judge_usd: float = 0.0
+    calls_by_model: dict[str, float] = field(default_factory=dict)
+    reach: list[float] = field(default_factory=list)
+    judge_latency_s: float = 0.0
+
+    @property
+    def cost_usd(self) -> float:
+        """Expected USD per task including judge calls."""
+        return sum(self.cost_by_model.values()) + self.judge_usd
+
+    def add_call(self, call: CallEstimate, weight: float) -> None:
+        """Accumulate a call made with probability ``weight``."""
+        for model, usd in call.cost_by_model.items():
+            self.cost_by_model[model] = self.cost_by_model.get(model, 0.0) + weight * usd
+        for model, share in call.served_by.items():
+            self.calls_by_model[model] = self.calls_by_model.get(model, 0.0) + weight * share
+
+
+def pass_probability(scenario: Scenario, model: str, task: TaskType) -> float:
+    """P(an output of ``model`` clears the task's bar) from the model's quality profile."""
+    profile = scenario.model(model).quality.for_category(task.category_name)
+    return profile.pass_probability(scenario.bar(task))
+
+
+def _served_pass(scenario: Scenario, call: CallEstimate, task: TaskType,
+                 given: float | None) -> float:
+    """P(pass | call succeeded), from the rung's stated probability or the serving models."""
+    if given is not None or call.success == 0.0:
+        return 0.0 if given is None else given
+    return sum(share * pass_probability(scenario, m, task)
+               for m, share in call.served_by.items()) / call.success
+
+
+def judge_cost_usd(scenario: Scenario, escalation: Escalation) -> float:
+    """USD of one judge call."""
+    judge = escalation.judge
+    usd = judge.cost_usd
+    if judge.model is not None:
+        usd += scenario.model(judge.model).call_cost_usd(judge.input_tokens, judge.output_tokens)
+    return usd
+
+
+def estimate_single(scenario: Scenario, failover: Failover, model: str, task: TaskType,
+                    substitute=lambda m: m) -> TaskEstimate:
+    """A task routed straight to ``model``."""
+    call = estimate_call(scenario, failover, model, task, substitute)
+    out = TaskEstimate(reach=[1.0])
+    out.add_call(call, 1.0)
+    q = _served_pass(scenario, call, task, None)
+    out.delivered = call.success
+    out.passed = call.success * q
+    out.below_bar = call.success * (1.0 - q)
+    return out
+
+
+def estimate_ladder(scenario: Scenario, escalation: Escalation, failover: Failover,
+                    task: TaskType, substitute=lambda m: m) -> TaskEstimate:
+    """A task sent up the ladder."""
+    judge = escalation.judge
+    judge_usd = judge_cost_usd(scenario, escalation)
+    out = TaskEstimate()
+    reach = 1.0
+    last = len(escalation.ladder) - 1
+    for r, rung in enumerate(escalation.ladder):
+        out.reach.append(reach)
+        call = estimate_call(scenario, failover, rung.model, task, substitute)
+        out.add_call(call, reach)
+        q = _served_pass(scenario, call, task, rung.pass_probability)
+        judged = r < last or escalation.judge_last
+        if judged:
+            out.judge_usd += reach * call.success * judge_usd
+        if r == last:
+            out.delivered += reach * call.success
+            out.passed += reach * call.success * q
+            out.below_bar += reach * call.success * (1.0 - q)
+            break
+        accept = q * (1.0 - judge.false_reject) + (1.0 - q) * judge.false_accept
+        out.delivered += reach * call.success * accept
+        out.passed += reach * call.success * q * (1.0 - judge.false_reject)
+        out.below_bar += reach * call.success * (1.0 - q) * judge.false_accept
+        reach *= (1.0 - call.success) + call.success * (1.0 - accept)
+    out.judge_latency_s = judge.latency_s
+    return out

@@ -1,0 +1,1 @@
+"""Metrics over results: cost, quality, reliability, ROI, budget burn-down."""

@@ -1,0 +1,81 @@
+"""Failover plans: the ordered attempts a policy makes for one call, and the circuit breaker
+and error-rate window that act on observed failures only."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from workbench.domain.policy import CircuitBreaker, Failover, Predictive
+
+
+@dataclass(frozen=True)
+class PlannedAttempt:
+    """One attempt of a plan: the model, why it is tried, and the backoff before it (s)."""
+
+    model: str
+    reason: str
+    backoff_s: float
+
+
+def attempt_plan(failover: Failover, primary: str) -> list[PlannedAttempt]:
+    """Sequential attempts: the primary with its retries, then each backup with its retries.
+    For ``hedged`` the first two entries are sent at once. ``none`` means a single attempt."""
+    if failover.mode == "none":
+        return [PlannedAttempt(primary, "route", 0.0)]
+    models = [primary] + [m for m in failover.chain if m != primary]
+    plan: list[PlannedAttempt] = []
+    for position, model in enumerate(models):
+        for retry in range(failover.retries + 1):
+            if position == 0 and retry == 0:
+                plan.append(PlannedAttempt(model, "route", 0.0))
+            elif retry == 0:
+                reason = "hedge" if failover.mode == "hedged" and position == 1 else "failover"
+                plan.append(PlannedAttempt(model, reason, 0.0))
+            else:
+                wait = failover.backoff_s * failover.backoff_multiplier ** (retry - 1)
+                plan.append(PlannedAttempt(model, "retry", wait))
+    return plan
+
+
+class BreakerBoard:
+    """Circuit breakers per model, driven only by outcomes the policy observed."""
+
+    def __init__(self, config: CircuitBreaker) -> None:
+        self.config = config
+        self._fails: dict[str, int] = {}
+        self._open_until: dict[str, float] = {}
+
+    def allows(self, model: str, now_s: float) -> bool:
+        """False while the breaker of ``model`` is open (after cooldown: half-open, allowed)."""
+        return now_s >= self._open_until.get(model, -1.0)
+
+    def observe(self, model: str, ok: bool, now_s: float) -> None:
+        """Record an observed outcome; opens the breaker after enough consecutive failures."""
+        if ok:
+            self._fails[model] = 0
+            return
+        count = self._fails.get(model, 0) + 1
+        self._fails[model] = count
+        if count >= self.config.failures:
+            self._open_until[model] = now_s + self.config.cooldown_s
+            self._fails[model] = self.config.failures - 1  # half-open: one more failure reopens
+
+
+class ErrorWindow:
+    """Observed error rate per model over the last ``window`` calls (predictive failover)."""
+
+    def __init__(self, config: Predictive) -> None:
+        self.config = config
+        self._calls: dict[str, deque] = {}
+
+    def observe(self, model: str, ok: bool) -> None:
+        """Record an observed outcome."""
+        self._calls.setdefault(model, deque(maxlen=self.config.window)).append(0 if ok else 1)
+
+    def avoid(self, model: str) -> bool:
+        """True when the window is full and its error rate reaches the threshold."""
+        calls = self._calls.get(model)
+        if not calls or len(calls) < self.config.window:
+            return False
+        return sum(calls) / len(calls) >= self.config.error_threshold

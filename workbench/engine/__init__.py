@@ -1,0 +1,1 @@
+"""SimPy provider world, workload arrivals, policy execution, Monte Carlo and sweeps."""

@@ -1,6 +1,7 @@
 """CallRecord: one attempt of one task on one model - the only output of the simulator and of
 the probe. ``RECORD_SCHEMA`` declares the columns (polars dtype names) of a records frame;
-`workbench.metrics.records` turns it into a polars schema."""
+`workbench.metrics.records` turns it into a polars schema. Low-cardinality text columns are
+``Categorical`` (a records frame can hold tens of millions of rows)."""
 
 from __future__ import annotations
 
@@ -62,14 +63,14 @@ class CallRecord:
 
 
 RECORD_SCHEMA: dict[str, str] = {
-    "run_id": "String", "policy": "String", "replication": "Int32", "task_id": "Int64",
-    "workflow": "String", "step": "String", "task_type": "String", "category": "String",
-    "team": "String", "tier": "String", "latency_class": "String", "client_facing": "Boolean",
-    "attempt": "Int16", "model": "String", "provider": "String", "reason": "String",
+    "run_id": "String", "policy": "Categorical", "replication": "Int32", "task_id": "Int64",
+    "workflow": "Categorical", "step": "Categorical", "task_type": "Categorical", "category": "Categorical",
+    "team": "Categorical", "tier": "Categorical", "latency_class": "Categorical", "client_facing": "Boolean",
+    "attempt": "Int16", "model": "Categorical", "provider": "Categorical", "reason": "Categorical",
     "start_s": "Float64", "queue_s": "Float64", "ttft_s": "Float64", "latency_s": "Float64",
     "input_tokens": "Int64", "cached_input_tokens": "Int64", "output_tokens": "Int64",
     "tokens_estimated": "Boolean", "cost_usd": "Float64", "judge_cost_usd": "Float64",
-    "outcome": "String", "http_status": "Int16", "quality_score": "Float64", "passed": "Boolean",
+    "outcome": "Categorical", "http_status": "Int16", "quality_score": "Float64", "passed": "Boolean",
     "accepted": "Boolean", "final": "Boolean", "task_latency_s": "Float64",
     "task_success": "Boolean", "task_passed": "Boolean", "within_deadline": "Boolean",
 }

@@ -12,6 +12,7 @@ from functools import lru_cache
 from workbench.domain.errors import ScenarioError
 
 MTOK = 1_000_000
+PROBE_TOKENS = 1_000  # below every context-length price tier
 
 
 @dataclass(frozen=True)
@@ -45,10 +46,11 @@ def resolve_price(ref: str) -> TokenPrice:
                             path="price.ref", value=ref)
     from genai_prices import Usage, calc_price  # lazy: ~0.3 s import
 
-    try:
-        inp = calc_price(Usage(input_tokens=MTOK), model_ref=model, provider_id=provider)
-        out = calc_price(Usage(output_tokens=MTOK), model_ref=model, provider_id=provider)
-        cached = calc_price(Usage(input_tokens=MTOK, cache_read_tokens=MTOK),
+    try:  # price a small call and scale: a 1M-token call would hit long-context tiers
+        inp = calc_price(Usage(input_tokens=PROBE_TOKENS), model_ref=model, provider_id=provider)
+        out = calc_price(Usage(output_tokens=PROBE_TOKENS), model_ref=model,
+                         provider_id=provider)
+        cached = calc_price(Usage(input_tokens=PROBE_TOKENS, cache_read_tokens=PROBE_TOKENS),
                             model_ref=model, provider_id=provider)
     except LookupError as exc:
         raise ScenarioError(f"genai-prices has no price for it ({exc})",
@@ -56,10 +58,11 @@ def resolve_price(ref: str) -> TokenPrice:
     except Exception as exc:  # genai-prices raises plain exceptions for unknown models
         raise ScenarioError(f"genai-prices cannot price it ({type(exc).__name__}: {exc})",
                             path="price.ref", value=ref) from None
+    scale = MTOK // PROBE_TOKENS
     return TokenPrice(
-        input_per_mtok_usd=float(inp.total_price),
-        output_per_mtok_usd=float(out.total_price),
-        cached_input_per_mtok_usd=float(cached.total_price),
+        input_per_mtok_usd=float(inp.total_price * scale),
+        output_per_mtok_usd=float(out.total_price * scale),
+        cached_input_per_mtok_usd=float(cached.total_price * scale),
         source=f"genai-prices {ref} ({inp.model.id})",
         context_window=inp.model.context_window,
     )

@@ -3,7 +3,10 @@
 An outage starts on average every ``mtbf_days`` (exponential) and lasts ``mttr_hours`` on average
 (exponential). A share ``partial_share`` of outages are partial (degraded: each call fails with
 ``degraded_error_rate``); the rest are full (every call fails). Providers naming the same
-``failure_domain`` share one outage timeline (correlated outages).
+``failure_domain`` share one outage timeline (correlated outages). With ``incidents`` (a CSV in
+the format of data/outages/incidents.csv) the simulator replays real incidents instead, from
+``incidents_from`` (ISO date; default the first incident), filtered by ``incident_provider`` and
+``incident_services``; the estimator keeps using MTBF / MTTR.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ class Provider(Frozen):
     failure_domain: str | None = None
     incidents: str | None = None
     incident_provider: str | None = None
+    incident_services: list[str] = Field(default_factory=list)
+    incidents_from: str | None = None
     rpm: PositiveInt | None = None
     tpm: PositiveInt | None = None
     concurrency: PositiveInt | None = None
@@ -44,13 +49,11 @@ class Provider(Frozen):
     def outage_params(self) -> tuple:
         """Parameters that providers of one failure domain must share."""
         return (self.mtbf_days, self.mttr_hours, self.partial_share, self.incidents,
-                self.incident_provider)
+                self.incident_provider, tuple(self.incident_services), self.incidents_from)
 
     @property
     def unavailable_share(self) -> float:
         """Long-run share of time in an outage: MTTR / (MTBF + MTTR)."""
-        if self.mtbf_days is None and self.incidents is None:
-            return 0.0
         if self.mtbf_days is None:
             return 0.0
         mttr_days = self.mttr_hours / 24.0

@@ -1,0 +1,346 @@
+"""Vectorised resolution of tasks against the provider world (the batch path).
+
+Tasks that do not contend for a shared limit are independent given the outage timeline, so each
+step of a policy (an attempt, a rung of the ladder) is applied to all pending tasks at once.
+Budget rules are exact: spend is booked at each job's arrival in time order; when a threshold is
+crossed the remaining jobs of the month are resolved again with the new rules in force.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from workbench.domain.policy import Policy
+from workbench.domain.scenario import Scenario
+from workbench.engine.attempts import OUTCOME, REASON, AttemptLog
+from workbench.engine.callspec import CallSpecs
+from workbench.engine.latency import sample_latency_s
+from workbench.engine.quality import ParametricQuality
+from workbench.engine.tasks import DAY_S, TaskTable
+from workbench.engine.world import DEGRADED, DOWN, ProviderWorld
+from workbench.estimator.ladder import judge_cost_usd
+from workbench.policies.budget import NO_RULES, BudgetState, budget_state, thresholds_usd
+from workbench.policies.failover import attempt_plan
+from workbench.policies.routing import route
+
+FAST_FAIL_S = 0.25  # a 5xx answers about as fast as a first token; floor in seconds
+
+
+@dataclass
+class RunContext:
+    """Everything a resolver reads: scenario, policy, world, tasks, prices, RNG."""
+
+    scenario: Scenario
+    policy: Policy
+    world: ProviderWorld
+    tasks: TaskTable
+    specs: CallSpecs
+    quality: ParametricQuality
+    rng: np.random.Generator
+
+
+class Outcomes:
+    """Per-task results over the whole task table."""
+
+    def __init__(self, n: int) -> None:
+        self.end_s = np.zeros(n)
+        self.delivered = np.zeros(n, dtype=bool)
+        self.passed = np.zeros(n, dtype=bool)
+        self.attempts = np.zeros(n, dtype=np.int16)
+        self.cost_usd = np.zeros(n)
+
+    def as_dict(self) -> dict[str, np.ndarray]:
+        """Arrays by name."""
+        return {"end_s": self.end_s, "delivered": self.delivered, "passed": self.passed,
+                "attempts": self.attempts, "cost_usd": self.cost_usd}
+
+
+class BatchResolver:
+    """Resolves every task of one policy in one replication, vectorised."""
+
+    def __init__(self, ctx: RunContext, log: AttemptLog) -> None:
+        self.ctx = ctx
+        self.log = log
+        self.out = Outcomes(len(ctx.tasks))
+        self.firings: list[dict] = []
+        blocks = {}
+        for i in range(len(ctx.tasks.streams)):
+            where = np.flatnonzero(ctx.tasks.stream == i)
+            blocks[i] = int(where[0]) if where.size else 0
+        self.block_start = blocks
+
+    # ----------------------------------------------------------------- budget
+    def run(self) -> tuple[Outcomes, list[dict]]:
+        """Resolve all tasks; returns per-task outcomes and budget rule firings."""
+        ctx = self.ctx
+        budget = ctx.policy.budget
+        all_tasks = np.arange(len(ctx.tasks))
+        if budget is None or not budget.rules:
+            self._resolve(all_tasks, NO_RULES, self.log)
+            return self.out, self.firings
+        levels = thresholds_usd(budget)
+        job_arrival = np.zeros(ctx.tasks.n_jobs)
+        job_arrival[ctx.tasks.job] = ctx.tasks.arrival_s
+        month_s = ctx.scenario.days_per_month * DAY_S
+        job_month = (job_arrival // month_s).astype(int)
+        for month in np.unique(job_month):
+            jobs = np.flatnonzero(job_month == month)
+            jobs = jobs[np.argsort(job_arrival[jobs], kind="stable")]
+            self._run_month(int(month), jobs, job_arrival, levels)
+        return self.out, self.firings
+
+    def _run_month(self, month: int, jobs: np.ndarray, job_arrival: np.ndarray,
+                   levels: list[float]) -> None:
+        tasks = self.ctx.tasks
+        fired, spent, start = 0, 0.0, 0
+        while start < jobs.size:
+            pending = jobs[start:]
+            in_pending = np.zeros(tasks.n_jobs, dtype=bool)
+            in_pending[pending] = True
+            task_idx = np.flatnonzero(in_pending[tasks.job])
+            state = budget_state(self.ctx.policy.budget, levels[fired - 1]) if fired else NO_RULES
+            trial = self.log.fork()
+            self._resolve(task_idx, state, trial)
+            if fired == len(levels):
+                self.log.extend(trial)
+                return
+            job_cost = np.bincount(tasks.job[task_idx], weights=self.out.cost_usd[task_idx],
+                                   minlength=tasks.n_jobs)[pending]
+            cum = spent + np.cumsum(job_cost)
+            crossing = np.flatnonzero(cum >= levels[fired])
+            if crossing.size == 0:
+                self.log.extend(trial)
+                return
+            j = int(crossing[0])
+            keep_jobs = np.zeros(tasks.n_jobs, dtype=bool)
+            keep_jobs[pending[: j + 1]] = True
+            trial.keep(keep_jobs[tasks.job])
+            self.log.extend(trial)
+            spent = float(cum[j])
+            while fired < len(levels) and spent >= levels[fired]:
+                rule = self.ctx.policy.budget.rules[fired]  # type: ignore[union-attr]
+                self.firings.append({"month": month, "rule": fired, "at": rule.at,
+                                     "action": rule.action,
+                                     "time_s": float(job_arrival[pending[j]]),
+                                     "spend_usd": spent})
+                fired += 1
+            start += j + 1
+
+    # ------------------------------------------------------------- resolution
+    def _resolve(self, task_idx: np.ndarray, state: BudgetState, log: AttemptLog) -> None:
+        """Resolve ``task_idx`` (all streams, upstream steps first) under budget ``state``."""
+        tasks = self.ctx.tasks
+        stream_of = tasks.stream[task_idx]
+        for i, stream in enumerate(tasks.streams):
+            idx = task_idx[stream_of == i]
+            if idx.size == 0:
+                continue
+            start = tasks.ready_s[idx].copy()
+            blocked = np.zeros(idx.size, dtype=bool)
+            penalty = np.zeros(idx.size)
+            for u in stream.upstream:
+                up = idx - self.block_start[i] + self.block_start[u]
+                start = np.maximum(start, self.out.end_s[up])
+                blocked |= ~self.out.delivered[up]
+                below = self.out.delivered[up] & ~self.out.passed[up]
+                penalty = np.where(below, self.ctx.scenario.workload.workflows[
+                    self._workflow_index(stream.workflow)].cascade_penalty, penalty)
+            if state.block_noncritical and not stream.task.is_critical:
+                blocked[:] = True
+            target = route(self.ctx.policy, stream.task)
+            first_model = state.substitute(target.model if not target.escalates
+                                           else self.ctx.policy.escalation.ladder[0].model)
+            self._block(idx[blocked], start[blocked], first_model, log)
+            run = ~blocked
+            if target.escalates:
+                self._ladder(idx[run], start[run], stream.task, penalty[run], state, log)
+            else:
+                self._single(idx[run], start[run], stream.task, first_model, penalty[run],
+                             log)
+
+    def _workflow_index(self, name: str | None) -> int:
+        return [w.name for w in self.ctx.scenario.workload.workflows].index(name)
+
+    def _block(self, idx: np.ndarray, start: np.ndarray, model: str, log: AttemptLog) -> None:
+        """Tasks not sent (budget block or failed upstream step): one final 'blocked' record."""
+        if idx.size == 0:
+            return
+        n = idx.size
+        self.out.end_s[idx] = start
+        self.out.delivered[idx] = False
+        self.out.passed[idx] = False
+        self.out.attempts[idx] = 1
+        self.out.cost_usd[idx] = 0.0
+        log.add(task=idx, attempt=np.zeros(n, np.int16),
+                model=np.full(n, log.model_code[model], np.int16),
+                reason=np.full(n, REASON["route"], np.int8), start_s=start,
+                queue_s=np.zeros(n), ttft_s=np.full(n, np.nan), latency_s=np.zeros(n),
+                cost_usd=np.zeros(n), judge_cost_usd=np.zeros(n),
+                outcome=np.full(n, OUTCOME["blocked"], np.int8), quality_score=np.full(n, np.nan),
+                passed=np.full(n, -1, np.int8), accepted=np.full(n, -1, np.int8))
+
+    def _single(self, idx, start, task, model, penalty, log) -> None:
+        self.out.attempts[idx] = 0
+        self.out.cost_usd[idx] = 0.0
+        ok, end, served, pos = self._call(idx, start, model, "route", log)
+        self.out.end_s[idx] = end
+        self.out.delivered[idx] = ok
+        passed = np.zeros(idx.size, dtype=bool)
+        scores = np.full(idx.size, np.nan)
+        for code in np.unique(served[ok]):
+            sel = ok & (served == code)
+            scores[sel], passed[sel] = self.ctx.quality.draw(
+                log.models[code], task, int(sel.sum()), self.ctx.rng, penalty[sel])
+        self.out.passed[idx] = passed
+        self._mark_quality(log, pos[ok], scores[ok], passed[ok], accepted=None)
+
+    def _ladder(self, idx, start, task, penalty, state, log) -> None:
+        esc = self.ctx.policy.escalation
+        judge_usd = judge_cost_usd(self.ctx.scenario, esc)
+        self.out.attempts[idx] = 0
+        self.out.cost_usd[idx] = 0.0
+        self.out.delivered[idx] = False
+        self.out.passed[idx] = False
+        pending, t, pen = idx, start, penalty
+        last = len(esc.ladder) - 1
+        for r, rung in enumerate(esc.ladder):
+            if pending.size == 0:
+                break
+            model = state.substitute(rung.model)
+            ok, end, served, pos = self._call(pending, t, model,
+                                              "route" if r == 0 else "escalation", log)
+            self.out.end_s[pending] = end
+            if rung.pass_probability is not None:
+                scores, passed = self.ctx.quality.draw_given(rung.pass_probability,
+                                                             pending.size, self.ctx.rng, pen)
+            else:
+                scores = np.full(pending.size, np.nan)
+                passed = np.zeros(pending.size, dtype=bool)
+                for code in np.unique(served[ok]):
+                    sel = ok & (served == code)
+                    scores[sel], passed[sel] = self.ctx.quality.draw(
+                        log.models[code], task, int(sel.sum()), self.ctx.rng, pen[sel])
+            passed &= ok
+            judged = r < last or esc.judge_last
+            if judged:
+                u = self.ctx.rng.random(pending.size)
+                accepted = np.where(passed, u >= esc.judge.false_reject, u < esc.judge.false_accept)
+                accepted &= ok
+                self.out.end_s[pending] += np.where(ok, esc.judge.latency_s, 0.0)
+                self.out.cost_usd[pending] += np.where(ok, judge_usd, 0.0)
+                self._charge_judge(log, pos[ok], judge_usd)
+            else:
+                accepted = ok.copy()
+            self._mark_quality(log, pos[ok], scores[ok], passed[ok],
+                               accepted=accepted[ok] if judged else None)
+            done = accepted if r < last else ok
+            self.out.delivered[pending[done]] = True
+            self.out.passed[pending[done]] = passed[done]
+            keep = ~done if r < last else np.zeros(pending.size, dtype=bool)
+            pending, t, pen = pending[keep], self.out.end_s[pending[keep]], pen[keep]
+
+    # --------------------------------------------------------------- attempts
+    def _call(self, idx: np.ndarray, start: np.ndarray, primary: str, reason: str,
+              log: AttemptLog):
+        """One call through the failover plan. Returns (ok, end_s, served model code, position
+        of the serving attempt in the log as (chunk, row)) per task."""
+        failover = self.ctx.policy.failover
+        plan = attempt_plan(failover, primary)
+        n = idx.size
+        ok = np.zeros(n, dtype=bool)
+        end = start.copy()
+        served = np.full(n, -1, dtype=np.int16)
+        pos = np.full((n, 2), -1, dtype=np.int64)
+        pending = np.arange(n)
+        hedge = failover.mode == "hedged" and len(plan) > 1
+        k = 0
+        while k < len(plan) and pending.size:
+            if hedge and k == 0:
+                first = self._attempt(idx[pending], start[pending], plan[0].model,
+                                      reason, 0.0, log)
+                second = self._attempt(idx[pending], start[pending], plan[1].model,
+                                       "hedge", 0.0, log)
+                (ok1, lat1, c1, p1), (ok2, lat2, c2, p2) = first, second
+                win1 = ok1 & (~ok2 | (lat1 <= lat2))
+                win2 = ok2 & ~win1
+                for win, lat, model, p in ((win1, lat1, plan[0].model, p1),
+                                           (win2, lat2, plan[1].model, p2)):
+                    sel = pending[win]
+                    ok[sel] = True
+                    end[sel] = start[sel] + lat[win]
+                    served[sel] = log.model_code[model]
+                    pos[sel] = p[win]
+                failed = ~(ok1 | ok2)
+                end[pending[failed]] = start[pending[failed]] + np.maximum(lat1, lat2)[failed]
+                pending = pending[failed]
+                k = 2
+                continue
+            step = plan[k]
+            t0 = end[pending] + step.backoff_s
+            good, lat, _, p = self._attempt(idx[pending], t0, step.model,
+                                            reason if k == 0 else step.reason, step.backoff_s, log)
+            end[pending] = t0 + lat
+            sel = pending[good]
+            ok[sel] = True
+            served[sel] = log.model_code[step.model]
+            pos[sel] = p[good]
+            pending = pending[~good]
+            k += 1
+        return ok, end, served, pos
+
+    def _attempt(self, idx, t0, model, reason, backoff_s, log):
+        """Send one attempt per task at ``t0``; log it. Returns (ok, latency_s, cost_usd,
+        log positions)."""
+        ctx = self.ctx
+        spec = ctx.specs[model]
+        n = idx.size
+        states = ctx.world.state_at(spec.provider.name, t0)
+        failed = ctx.rng.random(n) < spec.fail_by_state[states]
+        ttft, lat = sample_latency_s(spec.model.latency, ctx.tasks.output_tokens[idx], ctx.rng)
+        factor = spec.provider.degraded_latency_factor
+        if factor != 1.0:
+            slow = states == DEGRADED
+            ttft = np.where(slow, ttft * factor, ttft)
+            lat = np.where(slow, lat * factor, lat)
+        timeout_s = ctx.policy.failover.timeout_s
+        hang = failed & (states == DOWN) & (spec.provider.down_failure == "timeout")
+        fail_lat = np.where(hang, timeout_s, np.maximum(ttft, FAST_FAIL_S))
+        timed_out = ~failed & (lat > timeout_s)
+        ok = ~failed & ~timed_out
+        latency = np.where(ok, lat, np.where(timed_out | hang, timeout_s, fail_lat))
+        outcome = np.where(ok, OUTCOME["ok"], np.where(timed_out | hang, OUTCOME["timeout"],
+                                                       OUTCOME["error_5xx"])).astype(np.int8)
+        tasks = ctx.tasks
+        cost = np.where(ok, spec.cost_usd(tasks.input_tokens[idx], tasks.cached_tokens[idx],
+                                          tasks.output_tokens[idx]), 0.0)
+        attempt = self.out.attempts[idx].copy()
+        self.out.attempts[idx] += 1
+        self.out.cost_usd[idx] += cost
+        chunk = len(log.chunks)
+        log.add(task=idx, attempt=attempt, model=np.full(n, log.model_code[model], np.int16),
+                reason=np.full(n, REASON[reason], np.int8), start_s=t0,
+                queue_s=np.full(n, backoff_s), ttft_s=np.where(ok, ttft, np.nan),
+                latency_s=latency, cost_usd=cost, judge_cost_usd=np.zeros(n), outcome=outcome,
+                quality_score=np.full(n, np.nan), passed=np.full(n, -1, np.int8),
+                accepted=np.full(n, -1, np.int8))
+        positions = np.stack([np.full(n, chunk), np.arange(n)], axis=1)
+        return ok, latency, cost, positions
+
+    @staticmethod
+    def _mark_quality(log, pos, scores, passed, accepted) -> None:
+        for chunk in np.unique(pos[:, 0]):
+            sel = pos[:, 0] == chunk
+            rows = pos[sel, 1]
+            ch = log.chunks[chunk]
+            ch["quality_score"][rows] = scores[sel]
+            ch["passed"][rows] = passed[sel].astype(np.int8)
+            if accepted is not None:
+                ch["accepted"][rows] = accepted[sel].astype(np.int8)
+
+    @staticmethod
+    def _charge_judge(log, pos, usd: float) -> None:
+        for chunk in np.unique(pos[:, 0]):
+            rows = pos[pos[:, 0] == chunk, 1]
+            log.chunks[chunk]["judge_cost_usd"][rows] = usd

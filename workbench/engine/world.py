@@ -1,0 +1,168 @@
+"""ProviderWorld: the up / degraded / down timeline of every failure domain over a run.
+
+Each failure domain is a SimPy process alternating up and outage periods (exponential time
+between failures with mean MTBF, exponential repair with mean MTTR; an outage is partial with
+probability ``partial_share``), or a replay of real incidents. Requests look states up with
+``state_at`` (vectorised) - outages do not depend on traffic, so the timeline is built first.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import numpy as np
+import simpy
+
+from workbench.domain.errors import ScenarioError
+from workbench.domain.provider import Provider
+from workbench.domain.scenario import Scenario
+
+UP, DEGRADED, DOWN = 0, 1, 2
+STATE_NAMES = ("up", "degraded", "down")
+DAY_S = 86_400.0
+IMPACT_STATE = {1: DEGRADED, 2: DOWN, 3: DOWN}  # status-page impact: minor, major, critical
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Non-overlapping outage intervals [start_s, end_s) with their state, sorted."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    states: np.ndarray
+
+    def state_at(self, times_s: np.ndarray) -> np.ndarray:
+        """State code (UP / DEGRADED / DOWN) at each time."""
+        times = np.asarray(times_s, dtype=float)
+        if self.starts.size == 0:
+            return np.zeros(times.shape, dtype=np.int8)
+        idx = np.searchsorted(self.starts, times, side="right") - 1
+        safe = np.clip(idx, 0, None)
+        inside = (idx >= 0) & (times < self.ends[safe])
+        return np.where(inside, self.states[safe], UP).astype(np.int8)
+
+    def down_share(self, horizon_s: float, state: int = DOWN) -> float:
+        """Share of [0, horizon_s) spent in ``state``."""
+        mask = self.states == state
+        overlap = np.minimum(self.ends[mask], horizon_s) - np.minimum(self.starts[mask], horizon_s)
+        return float(overlap.sum() / horizon_s)
+
+
+EMPTY = Timeline(np.empty(0), np.empty(0), np.empty(0, dtype=np.int8))
+
+
+def _outages(env: simpy.Environment, rng: np.random.Generator, p: Provider, log: list) -> object:
+    """SimPy process: alternate up and outage periods forever."""
+    mtbf_s = float(p.mtbf_days) * DAY_S
+    mttr_s = p.mttr_hours * 3600.0
+    while True:
+        yield env.timeout(rng.exponential(mtbf_s))
+        state = DEGRADED if rng.random() < p.partial_share else DOWN
+        repair_s = rng.exponential(mttr_s)
+        log.append((env.now, env.now + repair_s, state))  # logged whole: may outlast the run
+        yield env.timeout(repair_s)
+
+
+def _to_timeline(rows: list[tuple[float, float, int]], horizon_s: float) -> Timeline:
+    """Merge possibly overlapping intervals, keeping the worst state at every instant."""
+    rows = [(max(0.0, s), min(horizon_s, e), st) for s, e, st in rows if e > s and s < horizon_s]
+    if not rows:
+        return EMPTY
+    cuts = sorted({t for s, e, _ in rows for t in (s, e)})
+    starts, ends, states = [], [], []
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        worst = max((st for s, e, st in rows if s <= a and e >= b), default=UP)
+        if worst == UP:
+            continue
+        if states and states[-1] == worst and ends[-1] == a:
+            ends[-1] = b
+        else:
+            starts.append(a), ends.append(b), states.append(worst)
+    return Timeline(np.array(starts), np.array(ends), np.array(states, dtype=np.int8))
+
+
+def _parse_utc(text: str, file: str, line: int) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ScenarioError("not an ISO date-time", file=file, path=f"line {line}",
+                            value=text) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def read_incidents(scenario: Scenario, p: Provider, horizon_s: float) -> Timeline:
+    """Replay ``p.incidents``: rows of the provider (and services) from ``incidents_from`` on."""
+    path = scenario.resolve_path(str(p.incidents))
+    file = str(path)
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+    except OSError as exc:
+        raise ScenarioError(f"cannot read incidents ({exc.strerror})", file=file) from None
+    wanted = (p.incident_provider or p.name).lower()
+    picked = []
+    for line, row in enumerate(rows, start=2):
+        try:
+            provider, impact = row["provider"].lower(), int(row["impact_level"])
+        except (KeyError, ValueError, AttributeError):
+            raise ScenarioError("needs columns provider and integer impact_level", file=file,
+                                path=f"line {line}", value=row) from None
+        services = (row.get("services") or "").lower()
+        if provider != wanted or impact not in IMPACT_STATE:
+            continue
+        if p.incident_services and not any(s.lower() in services for s in p.incident_services):
+            continue
+        picked.append((_parse_utc(row["start_utc"], file, line),
+                       _parse_utc(row["end_utc"], file, line), IMPACT_STATE[impact]))
+    if not picked:
+        return EMPTY
+    origin = (_parse_utc(p.incidents_from, file, 0) if p.incidents_from
+              else min(s for s, _, _ in picked))
+    return _to_timeline([((s - origin).total_seconds(), (e - origin).total_seconds(), st)
+                         for s, e, st in picked], horizon_s)
+
+
+class ProviderWorld:
+    """Outage timelines of every failure domain over ``horizon_s`` seconds, built in SimPy."""
+
+    def __init__(self, scenario: Scenario, horizon_s: float, rng: np.random.Generator,
+                 outages: bool = True) -> None:
+        self.scenario = scenario
+        self.horizon_s = horizon_s
+        self.timelines: dict[str, Timeline] = {}
+        env = simpy.Environment()
+        logs: dict[str, list] = {}
+        for p in scenario.providers:
+            if p.domain in self.timelines or p.domain in logs:
+                continue
+            if not outages:
+                self.timelines[p.domain] = EMPTY
+            elif p.incidents is not None:
+                self.timelines[p.domain] = read_incidents(scenario, p, horizon_s)
+            elif p.mtbf_days is not None:
+                logs[p.domain] = []
+                env.process(_outages(env, rng, p, logs[p.domain]))
+            else:
+                self.timelines[p.domain] = EMPTY
+        env.run(until=horizon_s)
+        for domain, log in logs.items():
+            self.timelines[domain] = _to_timeline(log, horizon_s)
+
+    def timeline(self, provider: str) -> Timeline:
+        """Timeline of the failure domain of ``provider``."""
+        return self.timelines[self.scenario.provider(provider).domain]
+
+    def state_at(self, provider: str, times_s: np.ndarray) -> np.ndarray:
+        """State codes of ``provider`` at ``times_s``."""
+        return self.timeline(provider).state_at(times_s)
+
+    def intervals(self) -> list[tuple[str, str, float, float]]:
+        """(provider, state name, start_s, end_s) rows for charts."""
+        out = []
+        for p in self.scenario.providers:
+            tl = self.timeline(p.name)
+            out += [(p.name, STATE_NAMES[int(st)], float(s), float(e))
+                    for s, e, st in zip(tl.starts, tl.ends, tl.states)]
+        return out

@@ -1,0 +1,161 @@
+"""Per-policy summaries of a records frame (simulated): means over replications with 95%
+intervals, following the CLI contract keys. Cost per month = run cost x days_per_month / days."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+
+from workbench.domain.scenario import Scenario
+from workbench.metrics.roi import MonthlyFigures, roi
+
+DIMENSIONS = ("task_type", "model", "provider", "team")
+HOSTING = "(hosting)"
+
+
+def t_quantile_975(dof: int) -> float:
+    """Two-sided 95% Student-t quantile."""
+    from scipy.stats import t
+
+    return float(t.ppf(0.975, dof))
+
+
+def mean_ci95(values: list[float]) -> tuple[float, list[float]]:
+    """Mean and 95% confidence interval (t distribution over replications)."""
+    n = len(values)
+    mean = sum(values) / n
+    if n < 2:
+        return mean, [mean, mean]
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+    half = t_quantile_975(n - 1) * sd / math.sqrt(n)
+    return mean, [mean - half, mean + half]
+
+
+def per_replication(records: pl.DataFrame) -> pl.DataFrame:
+    """One row per (policy, replication): counts and sums behind every summary figure."""
+    final = pl.col("final")
+    return records.group_by("policy", "replication").agg(
+        model_usd=pl.col("cost_usd").sum(),
+        judge_usd=pl.col("judge_cost_usd").sum(),
+        tasks=final.sum(),
+        delivered=(final & pl.col("task_success")).sum(),
+        passed=(final & pl.col("task_passed")).sum(),
+        on_time=(final & pl.col("within_deadline")).sum(),
+        attempts=pl.len(),
+        failovers=(pl.col("reason") == "failover").sum(),
+        retries=(pl.col("reason") == "retry").sum(),
+        hedges=(pl.col("reason") == "hedge").sum(),
+        escalations=(pl.col("reason") == "escalation").sum(),
+        rate_limited=(pl.col("outcome") == "rate_limited").sum(),
+        blocked=(pl.col("outcome") == "blocked").sum(),
+        errors=(pl.col("outcome") != "ok").sum(),
+    ).sort("policy", "replication")
+
+
+def hosting_usd(scenario: Scenario, records: pl.DataFrame) -> dict[tuple[str, int], dict]:
+    """Self-hosted models used by each (policy, replication): monthly USD by model."""
+    hosted = {m.name: m.deployment.monthly_usd(scenario.days_per_month) for m in scenario.models
+              if m.deployment.kind == "self_hosted"}
+    if not hosted:
+        return {}
+    used = (records.filter(pl.col("model").cast(pl.String).is_in(list(hosted))
+                           & (pl.col("outcome") != "blocked"))
+            .select("policy", "replication", "model").unique())
+    out: dict[tuple[str, int], dict] = {}
+    for policy, rep, model in used.iter_rows():
+        out.setdefault((str(policy), rep), {})[str(model)] = hosted[str(model)]
+    return out
+
+
+def _latency_quantiles(records: pl.DataFrame) -> dict[str, dict[str, float | None]]:
+    lat = (records.filter(pl.col("final") & pl.col("task_success"))
+           .group_by("policy").agg(
+               p50=pl.col("task_latency_s").quantile(0.50, "linear"),
+               p95=pl.col("task_latency_s").quantile(0.95, "linear"),
+               p99=pl.col("task_latency_s").quantile(0.99, "linear")))
+    return {str(r["policy"]): r for r in lat.iter_rows(named=True)}
+
+
+def _breakdowns(records: pl.DataFrame, scale: float, reps: int) -> dict[str, dict[str, dict]]:
+    out: dict[str, dict[str, dict]] = {}
+    spend = (pl.col("cost_usd") + pl.col("judge_cost_usd")).sum() * scale / reps
+    for dim in DIMENSIONS:
+        frame = records.group_by("policy", dim).agg(usd=spend)
+        for policy, key, usd in frame.iter_rows():
+            out.setdefault(str(policy), {d: {} for d in DIMENSIONS})[dim][str(key)] = usd
+    return out
+
+
+def summarize(scenario: Scenario, records: pl.DataFrame, days: float,
+              firings: dict[str, list[dict]] | None = None) -> dict[str, dict]:
+    """Summary per policy (in scenario order) from simulated records of ``days`` days."""
+    scale = scenario.days_per_month / days
+    reps_frame = per_replication(records)
+    hosting = hosting_usd(scenario, records)
+    latency = _latency_quantiles(records)
+    n_reps = reps_frame["replication"].n_unique() if reps_frame.height else 1
+    breakdowns = _breakdowns(records, scale, n_reps)
+    finance = scenario.finance
+    out: dict[str, dict] = {}
+    for policy in [p for p in scenario.policy_names
+                   if p in set(reps_frame["policy"].cast(pl.String))]:
+        rows = reps_frame.filter(pl.col("policy") == policy).to_dicts()
+        host = [sum(hosting.get((policy, r["replication"]), {}).values()) for r in rows]
+        monthly = [(r["model_usd"] + r["judge_usd"]) * scale + h for r, h in zip(rows, host)]
+        mean_cost, ci = mean_ci95(monthly)
+        tot = {k: sum(r[k] for r in rows) for k in rows[0] if k not in ("policy", "replication")}
+        tasks = tot["tasks"]
+        lat = latency.get(policy, {})
+        breakdown = breakdowns.get(policy, {d: {} for d in DIMENSIONS})
+        for (pol, _rep), models in hosting.items():
+            if pol == policy:
+                for model, usd in models.items():
+                    spec = scenario.model(model)
+                    for dim, key in (("model", model), ("provider", spec.provider),
+                                     ("task_type", HOSTING), ("team", HOSTING)):
+                        breakdown[dim][key] = breakdown[dim].get(key, 0.0) + usd / len(rows)
+        out[policy] = {
+            "monthly_cost_usd": mean_cost,
+            "monthly_cost_usd_ci95": ci,
+            "cost_per_task_usd": sum(monthly) / (tasks * scale) if tasks else 0.0,
+            "savings_vs_baseline": None,
+            "quality_pass_rate": tot["passed"] / tot["delivered"] if tot["delivered"] else None,
+            "success_rate": tot["delivered"] / tasks if tasks else 0.0,
+            "availability": tot["on_time"] / tasks if tasks else 0.0,
+            "latency_p50_s": lat.get("p50"), "latency_p95_s": lat.get("p95"),
+            "latency_p99_s": lat.get("p99"),
+            "rework_hours": (tot["delivered"] - tot["passed"]) * scale / len(rows)
+            * finance.rework_minutes / 60.0,
+            "tasks_per_month": tasks * scale / len(rows),
+            "attempts_per_task": tot["attempts"] / tasks if tasks else 0.0,
+            "escalations": tot["escalations"] / len(rows), "failovers": tot["failovers"] / len(rows),
+            "retries": tot["retries"] / len(rows), "hedges": tot["hedges"] / len(rows),
+            "rate_limited": tot["rate_limited"] / len(rows), "blocked": tot["blocked"] / len(rows),
+            "errors": tot["errors"] / len(rows),
+            "cost_components_usd": {"models": tot["model_usd"] * scale / len(rows),
+                                    "judge": tot["judge_usd"] * scale / len(rows),
+                                    "hosting": sum(host) / len(rows)},
+            "breakdown_usd": breakdown,
+            "budget_firings": (firings or {}).get(policy, []),
+            "replications": len(rows),
+        }
+    _add_savings_and_roi(scenario, out)
+    return out
+
+
+def _add_savings_and_roi(scenario: Scenario, out: dict[str, dict]) -> None:
+    base = out.get(scenario.baseline)
+    if base is None:
+        return
+    for name, s in out.items():
+        if base["monthly_cost_usd"] > 0:
+            s["savings_vs_baseline"] = 1.0 - s["monthly_cost_usd"] / base["monthly_cost_usd"]
+        s["roi"] = None if name == scenario.baseline else roi(
+            _figures(s), _figures(base), scenario.finance, scenario.days_per_month).as_dict()
+
+
+def _figures(s: dict) -> MonthlyFigures:
+    c = s["cost_components_usd"]
+    return MonthlyFigures(c["models"], c["judge"], c["hosting"], s["rework_hours"],
+                          s["availability"])

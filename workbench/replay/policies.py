@@ -1,0 +1,163 @@
+"""Policies replayed on an evaluation table: each says, per prompt, which model's output is
+delivered and what was paid (every attempt, plus judge calls).
+
+- `single`: one model for every prompt;
+- `oracle`: per prompt, the cheapest model with the best score (for pass/fail tables: the
+  cheapest model that gets it right; when none does, the cheapest model);
+- `routed`: a strong/weak router that sends the first ``k`` prompts of an ``order`` to the strong
+  model (`random_order` = a random router, `threshold_order` = a router thresholding a score);
+- `cascade`: try the ladder's models cheapest first; a judge checks each non-final output,
+  wrongly accepts a failing one with ``false_accept`` and wrongly rejects a passing one with
+  ``false_reject``; a rejected output escalates to the next model.
+
+Everything is vectorised over prompts (numpy); randomness comes from the caller's Generator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from workbench.replay.table import EvalTable
+
+_UNPRICED = 1e300  # sorts after every real cost but before "not a candidate"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one policy did: ``delivered[i]`` is the model index whose output prompt ``i`` got,
+    ``cost_usd[i]`` what the prompt cost in USD (NaN when a paid model is unpriced),
+    ``calls[j]`` how many calls model ``j`` received."""
+
+    name: str
+    kind: str
+    delivered: np.ndarray
+    cost_usd: np.ndarray
+    calls: np.ndarray
+    params: dict = field(default_factory=dict)
+
+
+def _cost(table: EvalTable) -> np.ndarray:
+    if table.cost_usd is None:
+        return np.full(table.scores.shape, np.nan)
+    return table.cost_usd
+
+
+def single(table: EvalTable, model: str) -> Outcome:
+    """Every prompt to ``model``."""
+    j = table.index(model)
+    n = table.n_prompts
+    calls = np.zeros(len(table.models), dtype=np.int64)
+    calls[j] = n
+    return Outcome(model, "model", np.full(n, j), _cost(table)[:, j].copy(), calls)
+
+
+def oracle(table: EvalTable) -> Outcome:
+    """Per prompt, the cheapest of the models with the best score."""
+    scores = np.nan_to_num(table.scores, nan=-1.0)
+    best = scores.max(axis=1, keepdims=True)
+    cost = _cost(table)
+    key = np.where(np.isnan(cost), _UNPRICED, cost)
+    key = np.where(scores == best, key, np.inf)
+    delivered = key.argmin(axis=1)
+    rows = np.arange(table.n_prompts)
+    calls = np.bincount(delivered, minlength=len(table.models))
+    return Outcome("oracle", "oracle", delivered, cost[rows, delivered], calls)
+
+
+def random_order(rng: np.random.Generator, n_prompts: int) -> np.ndarray:
+    """A random router's order: the first ``k`` prompts of a random permutation go strong."""
+    return rng.permutation(n_prompts)
+
+
+def threshold_order(score: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A threshold router's order: highest score first (ties in random order), so sending the
+    first ``k`` prompts strong is thresholding ``score`` at its k-th largest value."""
+    score = np.nan_to_num(np.asarray(score, dtype=np.float64), nan=-np.inf)
+    return np.lexsort((rng.random(score.shape[0]), -score))
+
+
+@dataclass(frozen=True)
+class ShareCurve:
+    """Totals of a strong/weak router when the first ``k`` prompts of ``order`` go strong, for
+    every k = 0..n: ``quality_sum[k]`` (sum of delivered scores) and ``cost_sum_usd[k]``."""
+
+    quality_sum: np.ndarray
+    cost_sum_usd: np.ndarray
+    order: np.ndarray
+
+    @property
+    def n_prompts(self) -> int:
+        """Number of prompts routed."""
+        return int(self.order.shape[0])
+
+    @property
+    def shares(self) -> np.ndarray:
+        """Strong-call share at each k (k / n)."""
+        return np.arange(self.n_prompts + 1) / self.n_prompts
+
+    @property
+    def quality(self) -> np.ndarray:
+        """Mean quality at each k."""
+        return self.quality_sum / self.n_prompts
+
+
+def share_curve(table: EvalTable, strong: str, weak: str, order: np.ndarray) -> ShareCurve:
+    """Quality and cost of routing the first k prompts of ``order`` strong, all k at once."""
+    s, w = table.index(strong), table.index(weak)
+    cost = _cost(table)
+    gain = (table.scores[:, s] - table.scores[:, w])[order]
+    extra = (cost[:, s] - cost[:, w])[order]
+    quality = np.concatenate(([0.0], np.cumsum(gain))) + table.scores[:, w].sum()
+    cost_sum = np.concatenate(([0.0], np.cumsum(extra))) + cost[:, w].sum()
+    return ShareCurve(quality, cost_sum, order)
+
+
+def routed(table: EvalTable, strong: str, weak: str, order: np.ndarray, k: int,
+           name: str, kind: str) -> Outcome:
+    """The outcome of sending the first ``k`` prompts of ``order`` to ``strong``."""
+    s, w = table.index(strong), table.index(weak)
+    delivered = np.full(table.n_prompts, w)
+    delivered[order[:k]] = s
+    rows = np.arange(table.n_prompts)
+    calls = np.bincount(delivered, minlength=len(table.models))
+    return Outcome(name, kind, delivered, _cost(table)[rows, delivered], calls,
+                   {"strong_share": k / table.n_prompts})
+
+
+def cascade(table: EvalTable, ladder: list[str], rng: np.random.Generator, *,
+            false_accept: float = 0.0, false_reject: float = 0.0, judge_cost_usd: float = 0.0,
+            pass_bar: float = 0.5, judge_last: bool = False, name: str | None = None) -> Outcome:
+    """Cheapest model first; escalate while the judge rejects. A prompt whose output scores at
+    least ``pass_bar`` passes; the judge errs with the given rates; each judge call costs
+    ``judge_cost_usd``. The last rung is delivered unjudged unless ``judge_last``."""
+    cols = [table.index(m) for m in ladder]
+    n = table.n_prompts
+    cost = _cost(table)
+    active = np.ones(n, dtype=bool)
+    delivered = np.full(n, cols[-1])
+    paid = np.zeros(n)
+    calls = np.zeros(len(table.models), dtype=np.int64)
+    judged = 0
+    for rung, j in enumerate(cols):
+        paid += np.where(active, cost[:, j], 0.0)
+        calls[j] += int(active.sum())
+        if rung == len(cols) - 1 and not judge_last:
+            break
+        judged += int(active.sum())
+        paid += np.where(active, judge_cost_usd, 0.0)
+        passes = np.nan_to_num(table.scores[:, j], nan=-1.0) >= pass_bar
+        draw = rng.random(n)
+        accept = np.where(passes, draw >= false_reject, draw < false_accept)
+        if rung == len(cols) - 1:
+            break  # judged last rung: delivered either way (nothing left to escalate to)
+        taken = active & accept
+        delivered[taken] = j
+        active &= ~accept
+    label = name or f"cascade {' -> '.join(ladder)} (judge FA {false_accept:g}, FR " \
+                    f"{false_reject:g})"
+    return Outcome(label, "cascade", delivered, paid, calls,
+                   {"ladder": list(ladder), "false_accept": false_accept,
+                    "false_reject": false_reject, "judge_cost_usd": judge_cost_usd,
+                    "pass_bar": pass_bar, "judge_calls": judged})

@@ -1,0 +1,208 @@
+"""Replay an EvalTable through every policy family and summarise: single models, the oracle,
+a random router and threshold routers at every strong-call share, cascades at several judge
+error rates, and (optionally) a scenario's rule policies. The result is one JSON-ready dict.
+
+Example::
+
+    from workbench.replay.routellm import load_routellm
+    doc = replay(load_routellm(Path("data/routellm"), benchmark="mmlu"), ReplayOptions(seed=1))
+    doc["oracle"]["quality"]  # 0.8586...
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from workbench.domain.errors import ReplayError
+from workbench.replay import metrics, policies
+from workbench.replay.routers import router_scores
+from workbench.replay.table import EvalTable
+
+
+@dataclass(frozen=True)
+class ReplayOptions:
+    """What to replay. ``strong``/``weak`` default to the best model and the cheapest other one
+    (the lowest-quality one when costs are unknown); ``share_step`` is the spacing of the
+    reported curve points (metrics use every share k/n); ``judge_errors`` are the cascade
+    judge's error rates (false accept = false reject); ``pass_bar`` is the score a cascade's
+    judge counts as a pass; ``ladder`` overrides the cascade's models (cheapest first)."""
+
+    strong: str | None = None
+    weak: str | None = None
+    seed: int = 0
+    share_step: float = 0.05
+    judge_errors: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2, 0.3)
+    judge_cost_usd: float = 0.0
+    pass_bar: float = 0.5
+    routers: tuple[str, ...] | None = None
+    ladder: tuple[str, ...] | None = None
+    extra_outcomes: list = field(default_factory=list)
+
+
+def _num(value) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return None if np.isnan(value) or np.isinf(value) else value
+
+
+def _sum_or_nan(values: np.ndarray) -> float:
+    return float(values.sum()) if not np.isnan(values).any() else float("nan")
+
+
+def pick_pair(table: EvalTable, strong: str | None, weak: str | None) -> tuple[str, str]:
+    """The strong and weak models of the router curves (see `ReplayOptions`)."""
+    if len(table.models) < 2:
+        raise ReplayError(f"{table.source}: routing needs at least two models "
+                          f"(found {table.models})")
+    quality = np.nanmean(table.scores, axis=0)
+    if strong is None:
+        strong = table.models[int(np.nanargmax(quality))]
+    table.index(strong)
+    if weak is None:
+        others = [j for j, m in enumerate(table.models) if m != strong]
+        priced = table.priced()
+        mean_cost = (np.nanmean(table.cost_usd, axis=0) if table.cost_usd is not None
+                     else np.full(len(table.models), np.nan))
+        cheap = [j for j in others if priced[j]]
+        j = min(cheap, key=lambda k: mean_cost[k]) if cheap else min(others,
+                                                                       key=lambda k: quality[k])
+        weak = table.models[j]
+    table.index(weak)
+    if weak == strong:
+        raise ReplayError(f"--strong and --weak name the same model {strong!r}")
+    return strong, weak
+
+
+class _Summary:
+    """Turns outcomes into JSON-ready summaries on one table."""
+
+    def __init__(self, table: EvalTable, strong: str) -> None:
+        self.table = table
+        self.strong_index = table.index(strong)
+        self.rows = np.arange(table.n_prompts)
+
+    def of(self, outcome: policies.Outcome) -> dict:
+        t = self.table
+        quality = float(np.mean(t.scores[self.rows, outcome.delivered]))
+        total = _sum_or_nan(outcome.cost_usd)
+        n = t.n_prompts
+        return {
+            "name": outcome.name, "kind": outcome.kind, "quality": quality,
+            t.raw_name: quality * t.raw_scale, "cost_usd": _num(total),
+            "cost_per_prompt_usd": _num(total / n),
+            "strong_share": float(outcome.calls[self.strong_index] / n),
+            "calls": {m: float(c / n) for m, c in zip(t.models, outcome.calls) if c},
+            **{k: v for k, v in outcome.params.items() if k != "strong_share"},
+        }
+
+
+def _models(table: EvalTable) -> dict:
+    out = {}
+    cost = table.cost_usd
+    for j, model in enumerate(table.models):
+        have = ~np.isnan(table.scores[:, j])
+        quality = float(table.scores[have, j].mean()) if have.any() else None
+        total = None if cost is None else _num(_sum_or_nan(cost[have, j]))
+        out[model] = {
+            "quality": quality,
+            table.raw_name: None if quality is None else quality * table.raw_scale,
+            "cost_usd": total,
+            "cost_per_prompt_usd": None if total is None else total / int(have.sum()),
+            "prompts": int(have.sum()),
+            "price": table.price_sources.get(model, "table" if cost is not None else "none"),
+        }
+    return out
+
+
+def _curve(table: EvalTable, strong: str, weak: str, order: np.ndarray, kind: str,
+           step: float, raw: tuple[str, float]) -> dict:
+    curve = policies.share_curve(table, strong, weak, order)
+    n = curve.n_prompts
+    shares, quality = curve.shares, curve.quality
+    q_strong, q_weak = float(quality[-1]), float(quality[0])
+    grid = np.unique(np.clip(np.round(np.arange(0.0, 1.0 + step / 2, step) * n), 0, n)
+                     .astype(np.int64))
+    pgr = metrics.pgr(quality, q_weak, q_strong)
+    points = [{"strong_share": float(shares[k]), "quality": float(quality[k]),
+               raw[0]: float(quality[k]) * raw[1], "cost_usd": _num(curve.cost_sum_usd[k]),
+               "pgr": _num(pgr[k])} for k in grid]
+    return {
+        "kind": kind, "strong": strong, "weak": weak, "points": points,
+        "apgr": _num(metrics.apgr(shares, quality, q_weak, q_strong)),
+        "cpt_50": metrics.cpt(shares, quality, q_weak, q_strong, 0.5),
+        "cpt_80": metrics.cpt(shares, quality, q_weak, q_strong, 0.8),
+        "share_for_95pct_strong": metrics.first_share_reaching(shares, quality,
+                                                               0.95 * q_strong),
+    }
+
+
+def replay(table: EvalTable, options: ReplayOptions = ReplayOptions()) -> dict:
+    """Replay ``table`` through every policy family; returns the JSON document of
+    ``workbench replay --json``."""
+    strong, weak = pick_pair(table, options.strong, options.weak)
+    notes = list(table.notes)
+    complete = table.complete_rows()
+    routed_table = table
+    if not complete.all():
+        routed_table = table.subset(complete)
+        notes.append(f"policies other than single models use the {int(complete.sum())} "
+                     f"prompts every model has a score for ({int((~complete).sum())} dropped)")
+    rng = np.random.default_rng(options.seed)
+    summary = _Summary(routed_table, strong)
+    raw = (table.raw_name, table.raw_scale)
+    oracle = summary.of(policies.oracle(routed_table))
+    curves = {"random": _curve(routed_table, strong, weak,
+                               policies.random_order(rng, routed_table.n_prompts), "random",
+                               options.share_step, raw)}
+    for name, score in router_scores(routed_table, strong, weak, rng, options.routers).items():
+        curves[f"threshold:{name}"] = _curve(
+            routed_table, strong, weak, policies.threshold_order(score, rng), "threshold",
+            options.share_step, raw)
+    ladder = list(options.ladder) if options.ladder else [weak, strong]
+    cascades = [summary.of(policies.cascade(
+        routed_table, ladder, rng, false_accept=e, false_reject=e,
+        judge_cost_usd=options.judge_cost_usd, pass_bar=options.pass_bar))
+        for e in options.judge_errors]
+    curves["cascade"] = {"kind": "cascade", "strong": ladder[-1], "weak": ladder[0],
+                         "points": [dict(c, judge_error=c["false_accept"]) for c in cascades]}
+    extra = [summary.of(o(routed_table, rng)) if callable(o) else summary.of(o)
+             for o in options.extra_outcomes]
+    models = _models(table)
+    _add_aiq(models, oracle, curves)
+    return {
+        "source": table.source, "benchmark": table.benchmark, "prompts": table.n_prompts,
+        "prompts_replayed": routed_table.n_prompts, "excluded": dict(table.excluded),
+        "cost_method": table.cost_method, "raw_score": table.raw_name,
+        "raw_scale": table.raw_scale, "seed": options.seed, "strong": strong, "weak": weak,
+        "pass_bar": options.pass_bar, "judge_cost_usd": options.judge_cost_usd,
+        "groups": _groups(table), "notes": notes, "models": models, "oracle": oracle,
+        "policies": cascades + extra, "curves": curves,
+    }
+
+
+def _groups(table: EvalTable) -> dict | None:
+    if table.groups is None:
+        return None
+    names, counts = np.unique(table.groups.astype(str), return_counts=True)
+    return {"name": table.group_name, "count": int(names.size)}
+
+
+def _add_aiq(models: dict, oracle: dict, curves: dict) -> None:
+    """AIQ of every curve over the cost range of the single models."""
+    costs = [m["cost_usd"] for m in models.values() if m["cost_usd"] is not None]
+    if len(costs) < 2:
+        for curve in curves.values():
+            curve["aiq"] = None
+        return
+    low, high = min(costs), max(costs)
+    for curve in curves.values():
+        pts = [(p["cost_usd"], p["quality"]) for p in curve["points"]
+               if p["cost_usd"] is not None]
+        curve["aiq"] = None if not pts else _num(metrics.aiq(
+            np.array([c for c, _ in pts]), np.array([q for _, q in pts]), low, high))
+        curve["aiq_cost_range_usd"] = [low, high]
+    oracle["aiq"] = None if oracle["cost_usd"] is None else _num(metrics.aiq(
+        np.array([oracle["cost_usd"]]), np.array([oracle["quality"]]), low, high))

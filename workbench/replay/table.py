@@ -1,0 +1,104 @@
+"""EvalTable: one per-prompt evaluation table, whatever file format it came from.
+
+A table is a prompts x models matrix of quality scores in [0, 1] (a bool becomes 0/1, an
+MT-Bench judge score 1-10 becomes score/10, an AlpacaEval preference 1-2 becomes
+preference - 1), NaN where a model has no score for a prompt, plus an optional matrix of the
+USD cost of each (prompt, model) call and an optional group per prompt (MMLU subject,
+RouterBench ``eval_name``, AlpacaEval dataset).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from workbench.domain.errors import ReplayError
+
+
+@dataclass(frozen=True)
+class EvalTable:
+    """Per-prompt scores (and costs) of several models on the same prompts.
+
+    ``scores[i, j]`` is the quality in [0, 1] of model ``models[j]`` on prompt ``i`` (NaN when
+    missing); ``cost_usd[i, j]`` the USD cost of that call (NaN when the model is unpriced, the
+    whole matrix None when unknown). ``raw_scale`` turns a quality back into the table's own unit
+    (1 for accuracy, 10 for an MT-Bench judge score, 100 for an AlpacaEval win rate) and
+    ``raw_name`` names that unit. ``cost_method`` says where costs came from.
+
+    Example::
+
+        >>> t = EvalTable(models=["a", "b"], scores=np.array([[1.0, 0.0], [0.0, 1.0]]))
+        >>> t.n_prompts, t.column("b").tolist()
+        (2, [0.0, 1.0])
+    """
+
+    models: list[str]
+    scores: np.ndarray
+    cost_usd: np.ndarray | None = None
+    prompt_ids: np.ndarray | None = None
+    groups: np.ndarray | None = None
+    group_name: str = "group"
+    prompt_chars: np.ndarray | None = None
+    extra_scores: dict[str, np.ndarray] = field(default_factory=dict)
+    raw_scale: float = 1.0
+    raw_name: str = "accuracy"
+    source: str = ""
+    benchmark: str = ""
+    cost_method: str = "none: no cost columns and no prices"
+    price_sources: dict[str, str] = field(default_factory=dict)
+    excluded: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        scores = self.scores
+        if scores.ndim != 2 or scores.shape[1] != len(self.models):
+            raise ReplayError(f"{self.source}: score matrix of shape {scores.shape} does not fit "
+                              f"{len(self.models)} models")
+        if scores.shape[0] == 0:
+            raise ReplayError(f"{self.source}: the table has no prompts")
+        if len(set(self.models)) != len(self.models):
+            raise ReplayError(f"{self.source}: duplicate model names {self.models}")
+        finite = scores[~np.isnan(scores)]
+        if finite.size and (finite.min() < 0.0 or finite.max() > 1.0):
+            raise ReplayError(f"{self.source}: quality scores must lie in [0, 1] "
+                              f"(got {finite.min()}..{finite.max()})")
+        if self.cost_usd is not None and self.cost_usd.shape != scores.shape:
+            raise ReplayError(f"{self.source}: cost matrix of shape {self.cost_usd.shape} "
+                              f"does not match scores {scores.shape}")
+
+    @property
+    def n_prompts(self) -> int:
+        """Number of prompts (rows)."""
+        return int(self.scores.shape[0])
+
+    def index(self, model: str) -> int:
+        """Column index of ``model``; ReplayError naming the known models otherwise."""
+        try:
+            return self.models.index(model)
+        except ValueError:
+            raise ReplayError(f"{self.source}: no model {model!r} in the table "
+                              f"(models: {', '.join(self.models)})") from None
+
+    def column(self, model: str) -> np.ndarray:
+        """Scores of one model over all prompts."""
+        return self.scores[:, self.index(model)]
+
+    def priced(self) -> np.ndarray:
+        """Bool per model: True when every prompt of that model has a cost."""
+        if self.cost_usd is None:
+            return np.zeros(len(self.models), dtype=bool)
+        return ~np.isnan(self.cost_usd).any(axis=0)
+
+    def complete_rows(self) -> np.ndarray:
+        """Bool per prompt: True when every model has a score."""
+        return ~np.isnan(self.scores).any(axis=1)
+
+    def subset(self, rows: np.ndarray) -> "EvalTable":
+        """The same table restricted to ``rows`` (a bool mask or integer indices)."""
+        def pick(a):
+            return None if a is None else a[rows]
+        return replace(self, scores=self.scores[rows], cost_usd=pick(self.cost_usd),
+                       prompt_ids=pick(self.prompt_ids), groups=pick(self.groups),
+                       prompt_chars=pick(self.prompt_chars),
+                       extra_scores={k: v[rows] for k, v in self.extra_scores.items()})

@@ -1,0 +1,123 @@
+"""Edits of a frozen scenario: dump, change the plain data, validate and cross-check again.
+Every function returns a new `Scenario` (or raises `ScenarioError` naming the field)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import yaml
+
+from workbench.domain.loader import validate_as
+from workbench.domain.references import check_references
+from workbench.domain.scenario import Scenario
+
+
+def scenario_data(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as plain data (None fields left out, so it validates again)."""
+    return scenario.model_dump(mode="json", exclude_none=True)
+
+
+def from_data(data: dict[str, Any], source: Scenario | None = None) -> Scenario:
+    """Validate and cross-check plain data; keeps ``source``'s file for relative paths."""
+    scenario = validate_as(Scenario, data, file=None)
+    check_references(scenario)
+    if source is not None:
+        scenario._source = source.source
+    return scenario
+
+
+def with_changes(scenario: Scenario, mutate: Callable[[dict[str, Any]], None]) -> Scenario:
+    """A copy of ``scenario`` after ``mutate`` edited its plain data in place."""
+    data = scenario_data(scenario)
+    mutate(data)
+    return from_data(data, scenario)
+
+
+def with_policy(scenario: Scenario, policy: dict[str, Any]) -> Scenario:
+    """Add ``policy`` (plain data), replacing a policy of the same name."""
+    def mutate(data: dict[str, Any]) -> None:
+        names = [p["name"] for p in data["policies"]]
+        if policy["name"] in names:
+            data["policies"][names.index(policy["name"])] = policy
+        else:
+            data["policies"].append(policy)
+    return with_changes(scenario, mutate)
+
+
+def with_volumes(scenario: Scenario, per_day: dict[str, float],
+                 input_median: dict[str, float] | None = None,
+                 output_median: dict[str, float] | None = None) -> Scenario:
+    """New daily volumes (and median token sizes, p95 scaled alike) per task type. A workload
+    given as shares keeps that form: the total becomes the sum, shares the proportions."""
+    def scale(size: dict, median: float | None) -> dict:
+        if median is None or median <= 0:
+            return size
+        if "fixed" in size:
+            return {"fixed": median}
+        if "median" in size:
+            factor = median / size["median"]
+            return {"median": median, "p95": size["p95"] * factor}
+        return size
+
+    def mutate(data: dict[str, Any]) -> None:
+        workload = data["workload"]
+        tasks = workload["task_types"]
+        shares = any("share" in t for t in tasks)
+        total = sum(per_day.get(t["name"], 0.0) for t in tasks if "share" in t or "per_day" in t)
+        if shares:
+            workload["total_per_day"] = total
+        for task in tasks:
+            name = task["name"]
+            if name in per_day and ("share" in task or "per_day" in task):
+                if shares:
+                    task["share"] = per_day[name] / total if total else 0.0
+                else:
+                    task["per_day"] = per_day[name]
+            task["input_tokens"] = scale(task["input_tokens"], (input_median or {}).get(name))
+            task["output_tokens"] = scale(task["output_tokens"], (output_median or {}).get(name))
+        if shares:  # shares must sum to exactly 1: give the rounding rest to the last one
+            listed = [t for t in tasks if "share" in t]
+            listed[-1]["share"] = 1.0 - sum(t["share"] for t in listed[:-1])
+    return with_changes(scenario, mutate)
+
+
+def with_finance(scenario: Scenario, finance: dict[str, float]) -> Scenario:
+    """Replace finance assumptions (keys of `workbench.domain.finance.Finance`)."""
+    def mutate(data: dict[str, Any]) -> None:
+        data["finance"] = {**data.get("finance", {}), **finance}
+    return with_changes(scenario, mutate)
+
+
+def with_outages(scenario: Scenario, provider: str, mtbf_days: float | None,
+                 mttr_hours: float) -> Scenario:
+    """Set a provider's outage process (and every provider sharing its failure domain);
+    ``mtbf_days`` None means it never fails."""
+    domain = scenario.provider(provider).domain
+
+    def mutate(data: dict[str, Any]) -> None:
+        for p in data["providers"]:
+            if (p.get("failure_domain") or p["name"]) == domain:
+                p.pop("mtbf_days", None)
+                if mtbf_days is not None:
+                    p["mtbf_days"] = mtbf_days
+                p["mttr_hours"] = mttr_hours
+    return with_changes(scenario, mutate)
+
+
+def with_horizon_days(scenario: Scenario, days: float) -> Scenario:
+    """The same scenario simulated over ``days`` days (monthly figures stay per month)."""
+    def mutate(data: dict[str, Any]) -> None:
+        data["horizon"] = {**data.get("horizon", {}), "days": days}
+    return with_changes(scenario, mutate)
+
+
+def to_yaml(data: Any) -> str:
+    """Block-style YAML of plain data, keys in their given order."""
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True)
+
+
+def policy_yaml(scenario: Scenario, name: str) -> str:
+    """One policy as YAML, defaults left out."""
+    policy = scenario.policy(name)
+    return to_yaml(policy.model_dump(mode="json", exclude_none=True, exclude_defaults=True))

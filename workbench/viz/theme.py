@@ -1,0 +1,52 @@
+"""Shared look: a stable colour per name, number formats and the base layout."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+PALETTE = ("#2563eb", "#f97316", "#16a34a", "#dc2626", "#9333ea", "#0891b2", "#ca8a04",
+           "#db2777", "#4b5563", "#65a30d")
+REASON_COLOURS = {"route": "rgba(37,99,235,0.45)", "escalation": "rgba(249,115,22,0.6)",
+                  "retry": "rgba(202,138,4,0.6)", "failover": "rgba(220,38,38,0.6)",
+                  "hedge": "rgba(147,51,234,0.55)", "budget_downgrade": "rgba(22,163,74,0.6)"}
+
+
+def colour_map(names) -> dict[str, str]:
+    """A colour per name, stable for a given sorted set of names."""
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(sorted(set(names)))}
+
+
+def usd(value: float | None, digits: int = 0) -> str:
+    """``$1,234`` (``-`` for None)."""
+    if value is None:
+        return "-"
+    sign = "-" if value < 0 else ""
+    return f"{sign}${abs(value):,.{digits}f}"
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    """``12.3%`` from a fraction (``-`` for None)."""
+    return "-" if value is None else f"{100.0 * value:.{digits}f}%"
+
+
+def months(value: float | None) -> str:
+    """``4.2 months`` or ``never``."""
+    return "never" if value is None else f"{value:.1f} months"
+
+
+def styled(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
+    """Apply the common layout: title, white template, compact margins, legend on top."""
+    fig.update_layout(title={"text": title, "x": 0.0, "xanchor": "left"}, template="plotly_white",
+                      height=height, margin={"l": 10, "r": 10, "t": 60, "b": 10},
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1.0,
+                              "xanchor": "right", "title": None})
+    return fig
+
+
+def empty_figure(title: str, message: str) -> go.Figure:
+    """A figure that says why it is empty."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return styled(fig, title, height=220)

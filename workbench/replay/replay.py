@@ -164,7 +164,8 @@ def replay(table: EvalTable, options: ReplayOptions = ReplayOptions()) -> dict:
     ladder = list(options.ladder) if options.ladder else [weak, strong]
     cascades = [summary.of(policies.cascade(
         routed_table, ladder, rng, false_accept=e, false_reject=e,
-        judge_cost_usd=options.judge_cost_usd, pass_bar=options.pass_bar))
+        judge_cost_usd=options.judge_cost_usd, pass_bar=options.pass_bar,
+        name=f"cascade (judge error {e:g})"))
         for e in options.judge_errors]
     curves["cascade"] = {"kind": "cascade", "strong": ladder[-1], "weak": ladder[0],
                          "points": [dict(c, judge_error=c["false_accept"]) for c in cascades]}

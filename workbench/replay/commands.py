@@ -1,0 +1,86 @@
+"""``workbench replay``: replay a per-prompt evaluation table through routers and cascades."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+DEFAULT_JUDGE_ERRORS = [0.0, 0.05, 0.1, 0.2, 0.3]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``replay`` command to the workbench CLI."""
+
+    @app.command()
+    def replay(
+        path: Path = typer.Argument(..., help="Evaluation table: a file or a directory."),
+        fmt: str = typer.Option(..., "--format", "-f",
+                                help="routellm | routerbench | alpacaeval"),
+        benchmark: str | None = typer.Option(None, help="routellm: mmlu | gsm8k | mt_bench"),
+        strong: str | None = typer.Option(None, help="Strong model (default: best quality)."),
+        weak: str | None = typer.Option(None, help="Weak model (default: cheapest other one)."),
+        seed: int = typer.Option(0, help="Seed of the random router and the judge's errors."),
+        price: list[str] = typer.Option([], help="MODEL=provider:ref or MODEL=IN/OUT (USD per "
+                                        "million tokens); repeatable."),
+        output_tokens: float = typer.Option(1.0, help="Assumed output tokens per call when the "
+                                            "table has no response text (MMLU)."),
+        judge_error: list[float] = typer.Option(
+            DEFAULT_JUDGE_ERRORS, help="Cascade judge error rate (false accept = false reject);"
+            " repeatable."),
+        judge_cost_usd: float = typer.Option(0.0, help="USD per judge call in a cascade."),
+        pass_bar: float = typer.Option(0.5, help="Quality (0-1) a cascade's judge counts as a "
+                                       "pass."),
+        router: list[str] = typer.Option([], help="Threshold router score (prompt_chars, "
+                                         "group_gain or a table column); default: all."),
+        ladder: list[str] = typer.Option([], help="Cascade models, cheapest first; default: "
+                                         "weak then strong."),
+        share_step: float = typer.Option(0.05, help="Spacing of reported curve points."),
+        scenario: Path | None = typer.Option(None, help="Scenario YAML whose policies to "
+                                             "replay on the table."),
+        map_: list[str] = typer.Option([], "--map", help="SCENARIO_MODEL=TABLE_MODEL; "
+                                       "repeatable."),
+        figure: Path | None = typer.Option(None, help="Write the frontier figure (HTML)."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+    ) -> None:
+        """Replay real per-prompt evaluation results: every model, the oracle, random and
+        threshold routers at every strong-call share, cascades and a scenario's policies, as
+        quality-vs-cost curves with APGR, CPT(50%/80%), AIQ and the share for 95% quality."""
+        from workbench.domain.errors import ReplayError
+        from workbench.replay.cost import parse_price_options
+        from workbench.replay.formats import load_table
+        from workbench.replay.replay import ReplayOptions, replay as run_replay
+
+        if not 0.0 < share_step <= 1.0:
+            raise ReplayError(f"--share-step must be in (0, 1] (got {share_step})")
+        for e in judge_error:
+            if not 0.0 <= e <= 1.0:
+                raise ReplayError(f"--judge-error must be in [0, 1] (got {e})")
+        if judge_cost_usd < 0:
+            raise ReplayError(f"--judge-cost-usd must be >= 0 (got {judge_cost_usd})")
+        table = load_table(path, fmt, benchmark=benchmark,
+                           price_overrides=parse_price_options(price),
+                           output_tokens=output_tokens)
+        extra = []
+        skipped: list[dict] = []
+        if scenario is not None:
+            from workbench.replay.scenario_policies import scenario_outcomes
+            extra, skipped = scenario_outcomes(scenario, table, map_, pass_bar=pass_bar)
+        elif map_:
+            raise ReplayError("--map needs --scenario")
+        options = ReplayOptions(strong=strong, weak=weak, seed=seed, share_step=share_step,
+                                judge_errors=tuple(judge_error), judge_cost_usd=judge_cost_usd,
+                                pass_bar=pass_bar, routers=tuple(router) or None,
+                                ladder=tuple(ladder) or None, extra_outcomes=extra)
+        document = run_replay(table, options)
+        if scenario is not None:
+            document["scenario"] = {"file": str(scenario), "skipped": skipped}
+        if figure is not None:
+            from workbench.viz.frontier import frontier_figure
+            frontier_figure(document).write_html(str(figure), include_plotlyjs=True)
+        if as_json:
+            from workbench.cli import emit_json
+            emit_json(document)
+            return
+        from workbench.replay.report import print_report
+        print_report(document)

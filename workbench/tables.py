@@ -64,3 +64,38 @@ def print_tables(tables: list[Table | None]) -> None:
     for table in tables:
         if table is not None:
             console.print(table)
+
+
+def comparison_table(title: str, policies: dict[str, dict], baseline: str) -> Table:
+    """Per policy, the closed-form estimate beside the simulated mean (with its interval)."""
+    table = Table(title=title, title_justify="left")
+    for header in ("policy", "metric", "estimate", "simulated", "sim 95% interval"):
+        table.add_column(header, justify="left" if header in ("policy", "metric") else "right")
+    rows = (("cost / month", "monthly_cost_usd", _usd), ("savings", "savings_vs_baseline", _pct),
+            ("pass rate", "quality_pass_rate", _pct), ("success", "success_rate", _pct),
+            ("availability", "availability", _pct), ("p95 latency", "latency_p95_s",
+                                                      lambda v: _num(v, " s")),
+            ("rework h", "rework_hours", _num))
+    for name, both in policies.items():
+        label = name + (" (baseline)" if name == baseline else "")
+        for i, (metric, key, fmt) in enumerate(rows):
+            ci = both["simulate"].get("monthly_cost_usd_ci95") if key == "monthly_cost_usd" else None
+            table.add_row(label if i == 0 else "", metric, fmt(both["estimate"].get(key)),
+                          fmt(both["simulate"].get(key)),
+                          f"[{ci[0]:,.2f}, {ci[1]:,.2f}]" if ci else "",
+                          end_section=i == len(rows) - 1)
+    return table
+
+
+def sweep_table(rows: list[dict]) -> Table:
+    """One row per (parameter values, seed, policy) of a sweep."""
+    table = Table(title="Sweep", title_justify="left")
+    for header in ("parameters", "seed", "policy", "cost / month", "savings", "pass rate",
+                   "availability", "p95"):
+        table.add_column(header, justify="left" if header in ("parameters", "policy") else "right")
+    for r in rows:
+        params = ", ".join(f"{k}={v}" for k, v in r["params"].items())
+        table.add_row(params, str(r["seed"]), r["policy"], _usd(r["monthly_cost_usd"]),
+                      _pct(r["savings_vs_baseline"]), _pct(r["quality_pass_rate"]),
+                      _pct(r["availability"], 3), _num(r["latency_p95_s"], " s"))
+    return table

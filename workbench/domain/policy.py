@@ -98,7 +98,8 @@ class Failover(Frozen):
     """What happens when a call fails. ``sequential``: retry (with backoff) then move down the
     ``chain``; ``hedged``: send to the primary and the first backup at once (both paid, first
     success wins); ``predictive``: sequential plus moving off models with a high observed error
-    rate. ``timeout_s`` bounds each attempt."""
+    rate. ``timeout_s`` bounds each attempt; a 429 is retried on the same model after its
+    Retry-After up to ``rate_limit_retries`` times before counting as a failed attempt."""
 
     mode: Literal["none", "sequential", "hedged", "predictive"] = "sequential"
     chain: list[str] = Field(default_factory=list)
@@ -106,6 +107,7 @@ class Failover(Frozen):
     backoff_s: NonNegativeFloat = 1.0
     backoff_multiplier: PositiveFloat = 2.0
     timeout_s: PositiveFloat = 60.0
+    rate_limit_retries: NonNegativeInt = 3
     breaker: CircuitBreaker | None = None
     predictive: Predictive = Predictive()
 

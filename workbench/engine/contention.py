@@ -1,1 +1,358 @@
-"""Placeholder replaced below."""
+"""The contention path: every task is a SimPy process; attempts queue on a provider's
+concurrency cap (a SimPy Resource) and pass its rate limits (RPM / TPM over a sliding minute,
+answering 429 with Retry-After). Circuit breakers, predictive failover and budget rules act on
+what the policy has observed so far, in simulated time. Slower than the batch path; used where
+tasks contend or the policy reacts to observed failures."""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import deque
+
+import numpy as np
+import simpy
+
+from workbench.engine.attempts import OUTCOME, REASON, AttemptLog
+from workbench.engine.batch import FAST_FAIL_S, Outcomes, RunContext
+from workbench.engine.tasks import DAY_S
+from workbench.engine.world import DEGRADED, DOWN, UP
+from workbench.estimator.ladder import judge_cost_usd
+from workbench.policies.budget import budget_state, thresholds_usd
+from workbench.policies.failover import BreakerBoard, ErrorWindow, attempt_plan
+from workbench.policies.routing import route
+
+WINDOW_S = 60.0
+# row layout of an attempt while it is being built
+TASK, ATTEMPT, MODEL, REASON_, START, QUEUE, TTFT, LATENCY, COST, JUDGE, OUT, SCORE, PASSED, \
+    ACCEPTED = range(14)
+
+
+class RateLimiter:
+    """Requests and tokens per sliding minute. ``admit`` returns None when the request may go,
+    else the seconds until it could (the Retry-After a provider would send)."""
+
+    def __init__(self, rpm: int | None, tpm: int | None, retry_after_s: float) -> None:
+        self.rpm, self.tpm, self.retry_after_s = rpm, tpm, retry_after_s
+        self.sent: deque[tuple[float, int]] = deque()
+        self.tokens = 0
+
+    def admit(self, now: float, tokens: int) -> float | None:
+        """Admit (and count) a request of ``tokens`` at ``now``, or say how long to wait."""
+        while self.sent and self.sent[0][0] <= now - WINDOW_S:
+            self.tokens -= self.sent.popleft()[1]
+        over_rpm = self.rpm is not None and len(self.sent) >= self.rpm
+        over_tpm = self.tpm is not None and self.sent and self.tokens + tokens > self.tpm
+        if over_rpm or over_tpm:
+            return max(self.sent[0][0] + WINDOW_S - now, self.retry_after_s, 1e-3)
+        self.sent.append((now, tokens))
+        self.tokens += tokens
+        return None
+
+
+class RandomStream:
+    """Uniform and standard normal draws from buffers refilled in bulk (fast scalar draws)."""
+
+    def __init__(self, rng: np.random.Generator, size: int = 65_536) -> None:
+        self.rng, self.size = rng, size
+        self._u: list[float] = []
+        self._z: list[float] = []
+
+    def uniform(self) -> float:
+        """One U(0, 1) draw."""
+        if not self._u:
+            self._u = self.rng.random(self.size).tolist()
+        return self._u.pop()
+
+    def normal(self) -> float:
+        """One N(0, 1) draw."""
+        if not self._z:
+            self._z = self.rng.standard_normal(self.size).tolist()
+        return self._z.pop()
+
+
+class ContentionResolver:
+    """Resolves every task of one policy in one replication as SimPy processes."""
+
+    def __init__(self, ctx: RunContext, log: AttemptLog) -> None:
+        self.ctx, self.log = ctx, log
+        self.env = simpy.Environment()
+        self.out = Outcomes(len(ctx.tasks))
+        self.draw = RandomStream(ctx.rng)
+        self.rows: list[list] = []
+        self.firings: list[dict] = []
+        scenario, failover = ctx.scenario, ctx.policy.failover
+        self.caps = {p.name: simpy.Resource(self.env, p.concurrency)
+                     for p in scenario.providers if p.concurrency}
+        self.limits = {p.name: RateLimiter(p.rpm, p.tpm, p.retry_after_s)
+                       for p in scenario.providers if p.rpm or p.tpm}
+        self.breakers = BreakerBoard(failover.breaker) if failover.breaker else None
+        self.window = ErrorWindow(failover.predictive) if failover.mode == "predictive" else None
+        self.outages = {d: (t.starts.tolist(), t.ends.tolist(), t.states.tolist())
+                        for d, t in ctx.world.timelines.items()}
+        self.levels = thresholds_usd(ctx.policy.budget)
+        self.block_start = {k: int(np.argmax(ctx.tasks.stream == k)) if len(ctx.tasks) else 0
+                            for k in range(len(ctx.tasks.streams))}
+        self.month_s = scenario.days_per_month * DAY_S
+        self.month, self.spent, self.fired = 0, 0.0, 0
+        self.judge_usd = judge_cost_usd(scenario, ctx.policy.escalation) \
+            if ctx.policy.escalation else 0.0
+
+    # ---------------------------------------------------------------- driver
+    def run(self) -> tuple[Outcomes, list[dict]]:
+        """Run every job to completion."""
+        self.env.process(self._arrivals())
+        self.env.run()
+        self._flush()
+        return self.out, self.firings
+
+    def _arrivals(self):
+        tasks = self.ctx.tasks
+        order = np.lexsort((tasks.stream, tasks.arrival_s))
+        job_tasks: dict[int, list[int]] = {}
+        for i in order.tolist():
+            job_tasks.setdefault(int(tasks.job[i]), []).append(i)
+        for job in sorted(job_tasks, key=lambda j: tasks.arrival_s[job_tasks[j][0]]):
+            first = job_tasks[job][0]
+            delay = float(tasks.arrival_s[first]) - self.env.now
+            if delay > 0:
+                yield self.env.timeout(delay)
+            self._start_job(job_tasks[job])
+
+    def _start_job(self, members: list[int]) -> None:
+        """Start the tasks of one job; a workflow step waits for its upstream steps."""
+        tasks = self.ctx.tasks
+        started: dict[int, simpy.Process] = {}
+        for i in members:  # streams are in topological order
+            stream = tasks.streams[int(tasks.stream[i])]
+            ups = [started[u] for u in stream.upstream]
+            started[int(tasks.stream[i])] = self.env.process(self._task(i, ups))
+
+    # ------------------------------------------------------------------ tasks
+    def _task(self, i: int, upstream: list):
+        ctx, env = self.ctx, self.env
+        tasks = ctx.tasks
+        stream = tasks.streams[int(tasks.stream[i])]
+        if upstream:
+            yield env.all_of(upstream)
+        penalty, blocked = 0.0, False
+        for u in stream.upstream:
+            j = self._upstream_task(i, u)
+            blocked |= not self.out.delivered[j]
+            if self.out.delivered[j] and not self.out.passed[j]:
+                penalty = ctx.scenario.workload.workflows[self._wf(stream.workflow)].cascade_penalty
+        ready = float(tasks.ready_s[i])
+        if env.now < ready:
+            yield env.timeout(ready - env.now)
+        state = self._budget()
+        target = route(ctx.policy, stream.task)
+        ladder = ctx.policy.escalation.ladder if target.escalates else None
+        first = state.substitute(ladder[0].model if ladder else target.model)
+        if blocked or (state.block_noncritical and not stream.task.is_critical):
+            self._record(i, first, "route", env.now, 0.0, math.nan, 0.0, 0.0, "blocked")
+            self._finish(i, False, False)
+            return
+        if ladder is None:
+            ok, row = yield from self._call(i, first, "route", state)
+            passed = ok and self._quality(row, stream.task, penalty, None)
+            self._finish(i, ok, passed)
+            return
+        esc = ctx.policy.escalation
+        for r, rung in enumerate(ladder):
+            ok, row = yield from self._call(i, state.substitute(rung.model),
+                                            "route" if r == 0 else "escalation", state)
+            last = r == len(ladder) - 1
+            if not ok:
+                if last:
+                    self._finish(i, False, False)
+                continue
+            passed = self._quality(row, stream.task, penalty, rung.pass_probability)
+            if last and not esc.judge_last:
+                self._finish(i, True, passed)
+                return
+            u = self.draw.uniform()
+            accepted = (u >= esc.judge.false_reject) if passed else (u < esc.judge.false_accept)
+            row[ACCEPTED] = int(accepted)
+            row[JUDGE] = self.judge_usd
+            self._spend(self.judge_usd)
+            self.out.cost_usd[i] += self.judge_usd
+            if esc.judge.latency_s:
+                yield env.timeout(esc.judge.latency_s)
+            if accepted or last:
+                self._finish(i, True, passed)
+                return
+
+    def _upstream_task(self, i: int, upstream_stream: int) -> int:
+        """Index of the task of ``upstream_stream`` in the same workflow instance as ``i``
+        (the steps of a workflow are stored in aligned blocks, one row per instance)."""
+        own = int(self.ctx.tasks.stream[i])
+        return i - self.block_start[own] + self.block_start[upstream_stream]
+
+    def _wf(self, name: str | None) -> int:
+        return [w.name for w in self.ctx.scenario.workload.workflows].index(name)
+
+    def _finish(self, i: int, delivered: bool, passed: bool) -> None:
+        self.out.end_s[i] = self.env.now
+        self.out.delivered[i] = delivered
+        self.out.passed[i] = passed
+
+    def _quality(self, row: list, task, penalty: float, given: float | None) -> bool:
+        if given is not None:
+            passed = self.draw.uniform() < given * (1.0 - penalty)
+            row[PASSED] = int(passed)
+            return passed
+        profile = self.ctx.scenario.model(self.log.models[row[MODEL]]).quality.for_category(
+            task.category_name)
+        score = min(1.0, max(0.0, profile.mean + profile.sd * self.draw.normal() - penalty))
+        passed = score >= self.ctx.scenario.bar(task)
+        row[SCORE], row[PASSED] = score, int(passed)
+        return passed
+
+    # ---------------------------------------------------------------- failover
+    def _call(self, i: int, primary: str, reason: str, state):
+        """One call through the failover plan: (ok, serving row or None)."""
+        failover = self.ctx.policy.failover
+        plan = [a for a in attempt_plan(failover, primary)]
+        plan = [type(a)(state.substitute(a.model), a.reason, a.backoff_s) for a in plan]
+        k = 0
+        if failover.mode == "hedged" and len(plan) > 1:
+            k = 2
+            a = self.env.process(self._attempt(i, plan[0].model, reason))
+            b = self.env.process(self._attempt(i, plan[1].model, "hedge"))
+            first = yield a | b
+            winner = next(iter(first.values()))
+            if winner[0]:
+                return winner
+            other = b if a in first else a
+            result = yield other
+            if result[0]:
+                return result
+        while k < len(plan):
+            step = plan[k]
+            k += 1
+            now = self.env.now
+            if self.breakers and not self.breakers.allows(step.model, now):
+                continue
+            if self.window and self.window.avoid(step.model) and k < len(plan):
+                continue
+            if step.backoff_s:
+                yield self.env.timeout(step.backoff_s)
+            ok, row = yield from self._attempt(i, step.model,
+                                               reason if step.reason == "route" else step.reason)
+            if ok:
+                return ok, row
+        return False, None
+
+    def _attempt(self, i: int, model: str, reason: str):
+        """One attempt with 429 handling; returns (ok, row)."""
+        failover = self.ctx.policy.failover
+        for _ in range(failover.rate_limit_retries + 1):
+            outcome, row = yield from self._send(i, model, reason)
+            if outcome != "rate_limited":
+                return outcome == "ok", row
+            reason = "retry"
+            yield self.env.timeout(row[-1])
+        return False, row
+
+    def _send(self, i: int, model: str, reason: str):
+        ctx, env = self.ctx, self.env
+        spec = ctx.specs[model]
+        provider = spec.provider
+        tasks = ctx.tasks
+        asked = env.now
+        cap = self.caps.get(provider.name)
+        request = cap.request() if cap is not None else None
+        if request is not None:
+            yield request
+        queue = env.now - asked
+        try:
+            limiter = self.limits.get(provider.name)
+            if limiter is not None:
+                wait = limiter.admit(env.now, int(tasks.input_tokens[i] + tasks.output_tokens[i]))
+                if wait is not None:
+                    row = self._record(i, model, reason, env.now, queue, math.nan, 0.0, 0.0,
+                                       "rate_limited")
+                    return "rate_limited", row + [wait]
+            state = self._state(provider.domain, env.now)
+            failed = self.draw.uniform() < spec.fail_by_state[state]
+            prof = spec.model.latency
+            ttft = prof.ttft_median_s * math.exp(prof.ttft_sigma * self.draw.normal())
+            tps = prof.tokens_per_s * math.exp(prof.tps_sigma * self.draw.normal()) \
+                if prof.tps_sigma else prof.tokens_per_s
+            lat = ttft + float(tasks.output_tokens[i]) / tps
+            if state == DEGRADED:
+                ttft *= provider.degraded_latency_factor
+                lat *= provider.degraded_latency_factor
+            timeout_s = ctx.policy.failover.timeout_s
+            hang = failed and state == DOWN and provider.down_failure == "timeout"
+            if failed:
+                outcome, latency = ("timeout", timeout_s) if hang else \
+                    ("error_5xx", max(ttft, FAST_FAIL_S))
+            elif lat > timeout_s:
+                outcome, latency = "timeout", timeout_s
+            else:
+                outcome, latency = "ok", lat
+            start = env.now
+            yield env.timeout(latency)
+        finally:
+            if request is not None:
+                cap.release(request)
+        ok = outcome == "ok"
+        cost = spec.cost_one_usd(int(tasks.input_tokens[i]), int(tasks.cached_tokens[i]),
+                                 int(tasks.output_tokens[i])) if ok else 0.0
+        self.out.cost_usd[i] += cost
+        self._spend(cost)
+        if self.breakers:
+            self.breakers.observe(model, ok, env.now)
+        if self.window:
+            self.window.observe(model, ok)
+        row = self._record(i, model, reason, start, queue, ttft if ok else math.nan, latency,
+                           cost, outcome)
+        return outcome, row
+
+    def _state(self, domain: str, now: float) -> int:
+        starts, ends, states = self.outages[domain]
+        k = bisect.bisect_right(starts, now) - 1
+        return states[k] if k >= 0 and now < ends[k] else UP
+
+    # ------------------------------------------------------------ bookkeeping
+    def _record(self, i, model, reason, start, queue, ttft, latency, cost, outcome) -> list:
+        attempt = int(self.out.attempts[i])
+        self.out.attempts[i] += 1
+        row = [i, attempt, self.log.model_code[model], REASON[reason], start, queue, ttft,
+               latency, cost, 0.0, OUTCOME[outcome], math.nan, -1, -1]
+        self.rows.append(row)
+        return row
+
+    def _budget(self):
+        self._roll_month()
+        budget = self.ctx.policy.budget
+        return budget_state(budget, self.spent) if budget else budget_state(None, 0.0)
+
+    def _roll_month(self) -> None:
+        month = int(self.env.now // self.month_s)
+        if month != self.month:
+            self.month, self.spent, self.fired = month, 0.0, 0
+
+    def _spend(self, usd: float) -> None:
+        if not usd:
+            return
+        self._roll_month()
+        self.spent += usd
+        while self.fired < len(self.levels) and self.spent >= self.levels[self.fired]:
+            rule = self.ctx.policy.budget.rules[self.fired]
+            self.firings.append({"month": self.month, "rule": self.fired, "at": rule.at,
+                                 "action": rule.action, "time_s": self.env.now,
+                                 "spend_usd": self.spent})
+            self.fired += 1
+
+    def _flush(self) -> None:
+        if not self.rows:
+            return
+        cols = list(zip(*(r[:14] for r in self.rows)))
+        dtypes = (np.int64, np.int16, np.int16, np.int8, float, float, float, float, float,
+                  float, np.int8, float, np.int8, np.int8)
+        names = ("task", "attempt", "model", "reason", "start_s", "queue_s", "ttft_s",
+                 "latency_s", "cost_usd", "judge_cost_usd", "outcome", "quality_score",
+                 "passed", "accepted")
+        self.log.add(**{n: np.asarray(c, dtype=d) for n, c, d in zip(names, cols, dtypes)})

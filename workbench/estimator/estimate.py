@@ -16,7 +16,7 @@ from workbench.domain.policy import Policy
 from workbench.domain.scenario import Scenario
 from workbench.domain.workload import TaskType
 from workbench.estimator.ladder import TaskEstimate, estimate_ladder, estimate_single
-from workbench.estimator.latency import (ShiftedLognormal, attempt_component, median_attempt_s,
+from workbench.estimator.latency import (AttemptLatency, attempt_latency, median_attempt_s,
                                          mixture_cdf, mixture_quantile)
 from workbench.metrics.roi import MonthlyFigures, Roi, roi
 from workbench.policies.budget import NO_RULES, BudgetState, budget_state, thresholds_usd
@@ -51,7 +51,7 @@ class DailyFigures:
     model_usd: float = 0.0
     judge_usd: float = 0.0
     calls: dict[str, float] = field(default_factory=lambda: defaultdict(float))
-    latency: list[ShiftedLognormal] = field(default_factory=list)
+    latency: list[AttemptLatency] = field(default_factory=list)
     escalations: float = 0.0
 
     @property
@@ -198,8 +198,8 @@ def daily_figures(scenario: Scenario, policy: Policy, state: BudgetState) -> Dai
         for model, calls in est.calls_by_model.items():
             day.calls[model] += n * calls
         deadline = scenario.latency_classes[task.latency_class].deadline_s
-        latency = [attempt_component(scenario.model(m).latency, task.output_tokens.typical,
-                                     n * w, hops) for w, m, hops in parts if w > 0]
+        latency = [attempt_latency(scenario.model(m).latency, task.output_tokens, n * w, hops)
+                   for w, m, hops in parts if w > 0]
         day.latency += latency
         on_time = mixture_cdf(latency, deadline) if latency else 0.0
         day.available += n * est.delivered * on_time
@@ -248,14 +248,14 @@ def estimate_policy(scenario: Scenario, policy: Policy) -> PolicyEstimate:
     tot = lambda attr: sum(d * getattr(f, attr) for d, f in segments)  # noqa: E731
     breakdown: dict[str, dict[str, float]] = {dim: defaultdict(float) for dim in DIMENSIONS}
     calls: dict[str, float] = defaultdict(float)
-    latency: list[ShiftedLognormal] = []
+    latency: list[AttemptLatency] = []
     for days, fig in segments:
         for dim in DIMENSIONS:
             for key, usd in fig.cost[dim].items():
                 breakdown[dim][key] += days * usd
         for model, n in fig.calls.items():
             calls[model] += days * n
-        latency += [ShiftedLognormal(p.weight * days, p.shift_s, p.mu, p.sigma)
+        latency += [p.scaled(days)
                     for p in fig.latency]
     hosting = 0.0
     for model in sorted(m for m, n in calls.items() if n > 0):

@@ -1,0 +1,165 @@
+"""CLI commands of the simulator: simulate, compare, sweep."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from workbench.domain.errors import ScenarioError
+
+
+def _progress_bar(total_label: str):
+    """A rich progress bar on stderr; returns (context manager, callback)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(TextColumn(total_label), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                        TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    handle = {"id": None}
+
+    def update(done: int, total: int) -> None:
+        if handle["id"] is None:
+            handle["id"] = progress.add_task(total_label, total=total)
+        progress.update(handle["id"], completed=done)
+
+    return progress, update
+
+
+def _run(file: Path, replications: int, seed: int | None, days: float | None,
+         policy: list[str] | None, outages: bool, path: str):
+    from workbench.domain.loader import load_scenario
+    from workbench.engine.simulation import simulate
+
+    if replications < 1:
+        raise ScenarioError("must be at least 1", path="--replications", value=replications)
+    if days is not None and days <= 0:
+        raise ScenarioError("must be positive", path="--days", value=days)
+    scenario = load_scenario(file)
+    for name in policy or []:
+        if name not in scenario.policy_names:
+            raise ScenarioError(f"no policy of that name (policies: "
+                                f"{', '.join(scenario.policy_names)})", file=str(file),
+                                path="--policy", value=name)
+    bar, update = _progress_bar("simulating")
+    with bar:
+        result = simulate(scenario, replications=replications, seed=seed, policies=policy,
+                          outages=outages, days=days, path=path, progress=update)
+    return scenario, result
+
+
+def _events_table(summaries: dict[str, dict]):
+    from rich.table import Table
+
+    table = Table(title="Events per month (mean over replications)", title_justify="left")
+    for header in ("policy", "p99", "attempts/task", "escalations", "failovers", "retries",
+                   "hedges", "429s", "blocked", "budget rules fired"):
+        table.add_column(header, justify="left" if header == "policy" else "right")
+    for name, s in summaries.items():
+        p99 = s.get("latency_p99_s")
+        fired = sorted({f"{f['action']}@{f['at']:.0%}" for f in s["budget_firings"]})
+        table.add_row(name, "-" if p99 is None else f"{p99:.2f} s",
+                      f"{s['attempts_per_task']:.3f}", f"{s['escalations']:,.0f}",
+                      f"{s['failovers']:,.0f}", f"{s['retries']:,.0f}", f"{s['hedges']:,.0f}",
+                      f"{s['rate_limited']:,.0f}", f"{s['blocked']:,.0f}",
+                      ", ".join(fired) or "-")
+    return table
+
+
+def register(app: typer.Typer) -> None:
+    """Add simulate, compare and sweep to the CLI."""
+
+    @app.command()
+    def simulate(
+        file: Path = typer.Argument(..., help="Scenario YAML file."),
+        replications: int = typer.Option(5, "--replications", "-r", help="Monte Carlo runs."),
+        seed: int = typer.Option(None, help="Seed (default: the scenario's)."),
+        days: float = typer.Option(None, help="Days to simulate (default: the horizon)."),
+        policy: list[str] = typer.Option(None, "--policy", "-p",
+                                         help="Policies to run (default: all)."),
+        outages: bool = typer.Option(True, "--outages/--no-outages",
+                                     help="Simulate provider outages."),
+        path: str = typer.Option("auto", help="auto | batch | contention."),
+        records: Path = typer.Option(None, help="Write every attempt to this Parquet file."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+    ) -> None:
+        """Replay the workload through each policy in a simulated provider world."""
+        from workbench.cli import emit_json
+        from workbench.tables import policy_table, print_tables
+
+        if path not in ("auto", "batch", "contention"):
+            raise ScenarioError("must be auto, batch or contention", path="--path", value=path)
+        scenario, result = _run(file, replications, seed, days, policy, outages, path)
+        if records is not None:
+            result.records.write_parquet(records)
+        if as_json:
+            emit_json(result.to_json())
+            return
+        title = (f"{scenario.name} - simulated per month: {result.replications} replications x "
+                 f"{result.days:g} days, seed {result.seed} (95% interval under the cost)")
+        print_tables([policy_table(title, result.summaries, result.baseline),
+                      _events_table(result.summaries)])
+
+    @app.command()
+    def compare(
+        file: Path = typer.Argument(..., help="Scenario YAML file."),
+        replications: int = typer.Option(5, "--replications", "-r"),
+        seed: int = typer.Option(None),
+        days: float = typer.Option(None),
+        outages: bool = typer.Option(True, "--outages/--no-outages"),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Policies side by side: closed-form estimate next to the simulation."""
+        from workbench.cli import emit_json
+        from workbench.estimator import estimate as run_estimate
+        from workbench.tables import comparison_table, print_tables
+
+        scenario, result = _run(file, replications, seed, days, None, outages, "auto")
+        est = run_estimate(scenario).to_json()["policies"]
+        doc = {"scenario": scenario.name, "baseline": scenario.baseline, "seed": result.seed,
+               "replications": result.replications, "days": result.days,
+               "policies": {n: {"estimate": est[n], "simulate": result.summaries[n]}
+                            for n in result.summaries}}
+        if as_json:
+            emit_json(doc)
+            return
+        print_tables([comparison_table(f"{scenario.name} - estimate vs simulation",
+                                       doc["policies"], scenario.baseline)])
+
+    @app.command()
+    def sweep(
+        file: Path = typer.Argument(..., help="Scenario YAML file."),
+        param: list[str] = typer.Option(..., "--param",
+                                        help="PATH=V1,V2,... e.g. providers[openai].mtbf_days=2,5"),
+        replications: int = typer.Option(3, "--replications", "-r"),
+        seeds: str = typer.Option(None, help="Comma-separated seeds (default: the scenario's)."),
+        days: float = typer.Option(None),
+        dask: str = typer.Option(None, help="Dask scheduler address to run on."),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Simulate a grid of parameter values (x seeds) on a process pool or Dask."""
+        from workbench.cli import emit_json
+        from workbench.engine.sweep import parse_grid
+        from workbench.engine.sweep import sweep as run_sweep
+        from workbench.tables import sweep_table, print_tables
+
+        grid = parse_grid(param)
+        seed_list = None
+        if seeds:
+            try:
+                seed_list = [int(s) for s in seeds.split(",")]
+            except ValueError:
+                raise ScenarioError("seeds are integers", path="--seeds", value=seeds) from None
+        executor = None
+        if dask:
+            try:
+                from dask.distributed import Client
+            except ImportError:
+                raise ScenarioError("Dask is not installed: pip install 'workbench[dask]'",
+                                    path="--dask", value=dask) from None
+            executor = Client(dask).get_executor()
+        rows = run_sweep(str(file), grid, replications, seed_list, days, executor)
+        if as_json:
+            emit_json({"scenario": str(file), "grid": grid, "rows": rows})
+            return
+        print_tables([sweep_table(rows)])

@@ -106,7 +106,7 @@ class Failover(Frozen):
     retries: NonNegativeInt = 0
     backoff_s: NonNegativeFloat = 1.0
     backoff_multiplier: PositiveFloat = 2.0
-    timeout_s: PositiveFloat = 60.0
+    timeout_s: PositiveFloat = 600.0  # the OpenAI and Anthropic SDKs default to 10 minutes
     rate_limit_retries: NonNegativeInt = 3
     breaker: CircuitBreaker | None = None
     predictive: Predictive = Predictive()

@@ -1,6 +1,7 @@
 """Expected outcome of one call through a failover plan, exact over the joint up / degraded /
 down states of the failure domains involved (attempts see the same state; within a state
-calls fail independently)."""
+calls fail independently). An attempt that would outlast the policy's timeout fails unbilled;
+the cost of one that succeeds is taken at the mean tokens (exact for per-request prices)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from workbench.domain.policy import Failover
 from workbench.domain.scenario import Scenario
 from workbench.domain.workload import TaskType
+from workbench.estimator.latency import attempt_latency
 from workbench.policies.failover import attempt_plan
 
 STATES = ("up", "degraded", "down")
@@ -39,6 +41,16 @@ def call_cost_usd(scenario: Scenario, model: str, task: TaskType) -> float:
                                                inp * task.cached_input_share)
 
 
+def in_time_probability(scenario: Scenario, model: str, task: TaskType,
+                        timeout_s: float) -> dict[str, float]:
+    """P(an attempt finishes within ``timeout_s``) per provider state (slower when degraded)."""
+    spec = scenario.model(model)
+    latency = attempt_latency(spec.latency, task.output_tokens, 1.0)
+    factor = scenario.provider(spec.provider).degraded_latency_factor
+    up = latency.cdf(timeout_s)
+    return {"up": up, "degraded": latency.cdf(timeout_s / factor), "down": up}
+
+
 def _joint_states(scenario: Scenario, models: list[str]):
     domains: dict[str, dict[str, float]] = {}
     for m in models:
@@ -59,10 +71,14 @@ def estimate_call(scenario: Scenario, failover: Failover, primary: str, task: Ta
     billed; hedged duplicates that succeed are. ``substitute`` applies budget downgrades."""
     plan = [substitute(a.model) for a in attempt_plan(failover, primary)]
     costs = {m: call_cost_usd(scenario, m, task) for m in set(plan)}
+    in_time = {m: in_time_probability(scenario, m, task, failover.timeout_s) for m in set(plan)}
     out = CallEstimate()
     for weight, states in _joint_states(scenario, plan):
-        fail = [scenario.provider_of(m).failure_probability(
-            states[scenario.provider_of(m).domain]) for m in plan]
+        fail = []
+        for m in plan:
+            provider = scenario.provider_of(m)
+            state = states[provider.domain]
+            fail.append(1.0 - (1.0 - provider.failure_probability(state)) * in_time[m][state])
         hedge = 2 if failover.mode == "hedged" and len(plan) > 1 else 1
         all_failed = 1.0
         for k, model in enumerate(plan[:hedge]):  # sent at once, each billed if it succeeds

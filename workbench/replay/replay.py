@@ -64,11 +64,11 @@ def pick_pair(table: EvalTable, strong: str | None, weak: str | None) -> tuple[s
     if weak is None:
         others = [j for j, m in enumerate(table.models) if m != strong]
         priced = table.priced()
-        mean_cost = (np.nanmean(table.cost_usd, axis=0) if table.cost_usd is not None
-                     else np.full(len(table.models), np.nan))
         cheap = [j for j in others if priced[j]]
-        j = min(cheap, key=lambda k: mean_cost[k]) if cheap else min(others,
-                                                                       key=lambda k: quality[k])
+        if cheap:
+            j = min(cheap, key=lambda k: float(table.cost_usd[:, k].mean()))  # type: ignore
+        else:
+            j = min(others, key=lambda k: quality[k])
         weak = table.models[j]
     table.index(weak)
     if weak == strong:
@@ -185,9 +185,9 @@ def replay(table: EvalTable, options: ReplayOptions = ReplayOptions()) -> dict:
 
 
 def _groups(table: EvalTable) -> dict | None:
-    if table.groups is None:
+    if table.group_codes is None:
         return None
-    names, counts = np.unique(table.groups.astype(str), return_counts=True)
+    names, _ = table.group_codes
     return {"name": table.group_name, "count": int(names.size)}
 
 

@@ -18,8 +18,8 @@ from workbench.replay.table import EvalTable
 def group_gain(table: EvalTable, strong: str, weak: str, rng: np.random.Generator) -> np.ndarray:
     """Cross-fitted per-group mean of (strong - weak) score; 0 for a group unseen in the
     other fold."""
-    assert table.groups is not None
-    _, group = np.unique(table.groups.astype(str), return_inverse=True)
+    assert table.group_codes is not None
+    _, group = table.group_codes
     gain = table.column(strong) - table.column(weak)
     fold = rng.integers(0, 2, table.n_prompts)
     score = np.zeros(table.n_prompts)

@@ -65,14 +65,13 @@ def _why_not(policy: Policy, table: EvalTable, mapping: dict[str, str]) -> str |
 def _outcome(policy: Policy, mapping: dict[str, str], pass_bar: float):
     def run(table: EvalTable, rng: np.random.Generator) -> policies.Outcome:
         n = table.n_prompts
-        groups = (table.groups.astype(str) if table.groups is not None
-                  else np.full(n, "all"))
+        names, codes = table.group_codes or (np.array(["all"]), np.zeros(n, dtype=np.int64))
         target = np.full(n, -1)  # -1 = the ladder
-        for group in np.unique(groups):
-            decision = route(policy, TaskType(name=str(group), category=str(group)))
+        for code, group in enumerate(names):
+            decision = route(policy, TaskType(name=str(group) or "-", category=str(group)))
             if not decision.escalates:
-                target[groups == group] = table.index(mapping.get(decision.model,
-                                                                  decision.model))
+                target[codes == code] = table.index(mapping.get(decision.model,
+                                                                decision.model))
         cost = table.cost_usd if table.cost_usd is not None else np.full(table.scores.shape,
                                                                            np.nan)
         rows = np.arange(n)

@@ -10,6 +10,7 @@ RouterBench ``eval_name``, AlpacaEval dataset).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -93,6 +94,18 @@ class EvalTable:
     def complete_rows(self) -> np.ndarray:
         """Bool per prompt: True when every model has a score."""
         return ~np.isnan(self.scores).any(axis=1)
+
+    @cached_property
+    def group_codes(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(sorted distinct group names, code per prompt) or None without groups."""
+        if self.groups is None:
+            return None
+        import polars as pl
+
+        ranked = pl.Series("g", self.groups).cast(pl.String).fill_null("")
+        codes = (ranked.rank("dense") - 1).cast(pl.Int64).to_numpy()
+        names = ranked.unique().sort().to_numpy()
+        return names, codes
 
     def subset(self, rows: np.ndarray) -> "EvalTable":
         """The same table restricted to ``rows`` (a bool mask or integer indices)."""

@@ -1,0 +1,201 @@
+"""The probe config: which scenario, which endpoints serve which of its models, how many tasks
+to sample, prompts, token limit, spend cap, retries and timeouts.
+
+    scenario: support_desk.yaml          # relative to this file
+    endpoints:
+      - name: local
+        api: openai                      # openai (any OpenAI-compatible) | anthropic
+        base_url: http://127.0.0.1:8000/v1
+        api_key_env: LOCAL_KEY           # the variable's NAME; the key is read at request time
+        models: {gpt-4o-mini: served-model-name}   # scenario model id -> served name
+        max_concurrency: 8
+    sample: {per_task_type: 5, seed: 1}
+    prompts: prompts_support.yaml
+    max_tokens: 256
+    spend_cap_usd: 1.00
+    stream: true
+
+Only the environment variable's name is stored, so no config object can show a key.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
+
+from workbench.domain.base import Frozen
+from workbench.domain.errors import ProbeError, ScenarioError
+from workbench.domain.loader import load_scenario, read_yaml_mapping, validate_as
+from workbench.domain.scenario import Scenario
+
+if TYPE_CHECKING:
+    from workbench.probe.prompts import PromptSet
+
+
+class Timeouts(Frozen):
+    """Seconds to connect, to wait between two reads, and for a whole attempt."""
+
+    connect_s: PositiveFloat = 5.0
+    read_s: PositiveFloat = 60.0
+    total_s: PositiveFloat = 120.0
+
+
+class Retry(Frozen):
+    """Up to ``max_attempts`` attempts per task; the wait before attempt k+1 is
+    ``backoff_s * 2**(k-1)`` with jitter, capped at ``max_backoff_s``, and never shorter than
+    the server's Retry-After (itself capped at ``max_retry_after_s``)."""
+
+    max_attempts: PositiveInt = 3
+    backoff_s: NonNegativeFloat = 0.5
+    max_backoff_s: NonNegativeFloat = 20.0
+    max_retry_after_s: NonNegativeFloat = 60.0
+
+
+class Endpoint(Frozen):
+    """One API endpoint. ``models`` maps scenario model ids to the names the endpoint serves."""
+
+    name: str = Field(min_length=1)
+    api: Literal["openai", "anthropic"] = "openai"
+    base_url: str = Field(min_length=1, pattern=r"^https?://")
+    api_key_env: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    models: dict[str, str] = Field(min_length=1)
+    max_concurrency: PositiveInt = 8
+    timeout: Timeouts = Timeouts()
+    anthropic_version: str = "2023-06-01"
+
+    def api_key(self) -> str | None:
+        """The key, read from ``api_key_env`` now (None when the endpoint needs no key)."""
+        if self.api_key_env is None:
+            return None
+        value = os.environ.get(self.api_key_env)
+        if not value:
+            raise ProbeError(f"endpoint {self.name!r}: environment variable "
+                             f"{self.api_key_env} is not set (api_key_env)")
+        if value != value.strip() or any(c in value for c in "\r\n\t "):
+            raise ProbeError(f"endpoint {self.name!r}: environment variable "
+                             f"{self.api_key_env} holds whitespace; check its value")
+        return value
+
+    def served(self, model: str) -> str:
+        """The served name of scenario model ``model``."""
+        return self.models[model]
+
+
+class Sample(Frozen):
+    """``per_task_type`` tasks of each task type (or of ``task_types`` only), drawn from
+    ``seed``."""
+
+    per_task_type: PositiveInt = 5
+    seed: NonNegativeInt = 0
+    task_types: list[str] | None = None
+
+
+class Judge(Frozen):
+    """An LLM judge for blind A/B: ``model`` is a scenario model id (or its served name) on
+    ``endpoint``. ``prompt`` may use {task}, {first} and {second}; the judge answers 1 or 2."""
+
+    endpoint: str
+    model: str
+    prompt: str | None = None
+    max_tokens: PositiveInt = 8
+
+
+class ProbeConfig(Frozen):
+    """A validated probe config (paths relative to the config file's folder)."""
+
+    scenario: str
+    endpoints: list[Endpoint] = Field(min_length=1)
+    sample: Sample = Sample()
+    prompts: str | None = None
+    max_tokens: PositiveInt = 256
+    temperature: float | None = Field(0.0, ge=0.0, le=2.0)
+    spend_cap_usd: PositiveFloat
+    stream: bool = True
+    retry: Retry = Retry()
+    judge: Judge | None = None
+
+    def endpoint(self, name: str) -> Endpoint:
+        """Endpoint by name."""
+        return next(e for e in self.endpoints if e.name == name)
+
+    def endpoint_of(self, model: str) -> Endpoint:
+        """The endpoint serving scenario model ``model``."""
+        return next(e for e in self.endpoints if model in e.models)
+
+    @property
+    def models(self) -> list[str]:
+        """Scenario model ids probed, in config order."""
+        return [m for e in self.endpoints for m in e.models]
+
+
+@dataclass(frozen=True)
+class ProbeSetup:
+    """A config with its scenario and prompts loaded, checked against each other."""
+
+    config: ProbeConfig
+    scenario: Scenario
+    prompts: PromptSet
+    file: str
+    judge_model: str | None  # scenario model id of the judge
+
+
+def load_probe(path: str | Path) -> ProbeSetup:
+    """Read a probe config, its scenario and its prompts; ScenarioError names file, field,
+    value."""
+    from workbench.probe.prompts import PromptSet, load_prompts
+
+    file = str(path)
+    config = validate_as(ProbeConfig, read_yaml_mapping(path), file)
+    base = Path(path).parent
+    scenario = load_scenario(base / config.scenario)
+    prompts = load_prompts(base / config.prompts) if config.prompts else PromptSet()
+    judge_model = _check(config, scenario, prompts, file)
+    return ProbeSetup(config, scenario, prompts, file, judge_model)
+
+
+def _check(config: ProbeConfig, scenario: Scenario, prompts, file: str) -> str | None:
+    names = [e.name for e in config.endpoints]
+    known = {m.name for m in scenario.models}
+    seen: dict[str, str] = {}
+    for i, endpoint in enumerate(config.endpoints):
+        if names.count(endpoint.name) > 1:
+            raise ScenarioError("duplicate endpoint name", file=file,
+                                path=f"endpoints[{i}].name", value=endpoint.name)
+        for model in endpoint.models:
+            if model not in known:
+                raise ScenarioError(f"not a model of scenario {scenario.name!r} "
+                                    f"(models: {', '.join(sorted(known))})", file=file,
+                                    path=f"endpoints[{i}].models", value=model)
+            if model in seen:
+                raise ScenarioError(f"model already served by endpoint {seen[model]!r}",
+                                    file=file, path=f"endpoints[{i}].models", value=model)
+            seen[model] = endpoint.name
+    task_names = [t.name for t in scenario.workload.task_types]
+    for name in config.sample.task_types or []:
+        if name not in task_names:
+            raise ScenarioError(f"not a task type of the scenario ({', '.join(task_names)})",
+                                file=file, path="sample.task_types", value=name)
+    prompts.check(task_names, known)
+    return _judge_model(config, file)
+
+
+def _judge_model(config: ProbeConfig, file: str) -> str | None:
+    judge = config.judge
+    if judge is None:
+        return None
+    if judge.endpoint not in [e.name for e in config.endpoints]:
+        raise ScenarioError("no endpoint of that name", file=file, path="judge.endpoint",
+                            value=judge.endpoint)
+    models = config.endpoint(judge.endpoint).models
+    if judge.model in models:
+        return judge.model
+    for scenario_id, served in models.items():
+        if served == judge.model:
+            return scenario_id
+    raise ScenarioError(f"the judge's endpoint does not serve it (models: "
+                        f"{', '.join(models)})", file=file, path="judge.model",
+                        value=judge.model)

@@ -1,0 +1,169 @@
+"""The run folder of a probe: what was sent and what came back, safe to kill at any moment.
+
+    run.json          what the run is (config file, scenario, fingerprint of its jobs); no keys
+    records.jsonl     one CallRecord per attempt, appended and flushed per record
+    outputs.jsonl     the text of each delivered output (for A/B judging and audit)
+    judgments.jsonl   A/B verdicts, one per sampled task
+    records.parquet   on export, with the schema of ``RECORD_SCHEMA``
+
+Each line is written and flushed as soon as it exists (a killed process loses nothing the OS
+received); a background thread fsyncs after each batch of writes (group commit). Reading
+tolerates a torn last line (the tail is truncated before appending again).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from workbench.domain.errors import ProbeError
+from workbench.domain.records import RECORD_SCHEMA, CallRecord
+
+_NAMES = tuple(RECORD_SCHEMA)
+
+
+def read_jsonl(path: Path) -> tuple[list[dict[str, Any]], int]:
+    """Rows of a JSONL file and the byte length of its valid part. A line is written with its
+    newline in one call, so bytes after the last newline are a torn write and are dropped; a
+    complete line that is not JSON is a ProbeError."""
+    if not path.exists():
+        return [], 0
+    data = path.read_bytes()
+    valid = data.rfind(b"\n") + 1
+    rows: list[dict[str, Any]] = []
+    for number, line in enumerate(data[:valid].split(b"\n")[:-1], start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            raise ProbeError(f"{path}: line {number} is not JSON; the run store is damaged "
+                             "(move the file away to start over)") from None
+    return rows, valid
+
+
+class _Appender:
+    """A JSONL file opened for appending; the torn tail of an earlier session cut off."""
+
+    def __init__(self, path: Path, valid_bytes: int) -> None:
+        if path.exists() and path.stat().st_size != valid_bytes:
+            with open(path, "r+b") as handle:
+                handle.truncate(valid_bytes)
+        self.file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
+
+    def write(self, row: dict[str, Any]) -> None:
+        self.file.write(json.dumps(row, separators=(",", ":")) + "\n")
+        self.file.flush()
+
+
+class RunStore:
+    """A probe run folder (see the module docstring)."""
+
+    def __init__(self, out: str | Path) -> None:
+        self.out = Path(out)
+        self.meta_path = self.out / "run.json"
+        self.records_path = self.out / "records.jsonl"
+        self.outputs_path = self.out / "outputs.jsonl"
+        self.judgments_path = self.out / "judgments.jsonl"
+        self._files: dict[str, _Appender] = {}
+        self._dirty = threading.Event()
+        self._closed = False
+        self._syncer: threading.Thread | None = None
+
+    @property
+    def run_id(self) -> str:
+        """The run's name: its folder's name."""
+        return self.out.resolve().name
+
+    def meta(self) -> dict[str, Any] | None:
+        """run.json, or None for a new run."""
+        if not self.meta_path.exists():
+            return None
+        try:
+            return json.loads(self.meta_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ProbeError(f"{self.meta_path}: cannot read ({type(exc).__name__})") from None
+
+    def begin(self, meta: dict[str, Any], resume: bool) -> bool:
+        """Create or reopen the run; True when earlier records exist. A different config
+        (fingerprint) or ``resume=False`` on an existing run is a ProbeError."""
+        old = self.meta()
+        if old is not None:
+            if not resume:
+                raise ProbeError(f"{self.out} already holds a probe run; resume it (--resume) "
+                                 "or choose another --out")
+            if old.get("fingerprint") != meta["fingerprint"]:
+                raise ProbeError(f"{self.out} holds a run of a different config "
+                                 f"(fingerprint {old.get('fingerprint')} != "
+                                 f"{meta['fingerprint']}); choose another --out")
+        self.out.mkdir(parents=True, exist_ok=True)
+        if old is None:
+            tmp = self.meta_path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(meta, indent=2), encoding="utf-8")
+            os.replace(tmp, self.meta_path)
+        return old is not None
+
+    def load(self, name: str) -> list[dict[str, Any]]:
+        """Rows of ``records``, ``outputs`` or ``judgments``."""
+        return read_jsonl(getattr(self, f"{name}_path"))[0]
+
+    def _appender(self, name: str) -> _Appender:
+        if name not in self._files:
+            path = getattr(self, f"{name}_path")
+            self._files[name] = _Appender(path, read_jsonl(path)[1])
+            if self._syncer is None:
+                self._syncer = threading.Thread(target=self._sync_loop, daemon=True,
+                                                name="probe-fsync")
+                self._syncer.start()
+        return self._files[name]
+
+    def append(self, name: str, row: dict[str, Any]) -> None:
+        """Append a row to ``records``, ``outputs`` or ``judgments`` and flush it."""
+        self._appender(name).write(row)
+        self._dirty.set()
+
+    def append_record(self, record: CallRecord) -> None:
+        """Append one CallRecord."""
+        self.append("records", {name: getattr(record, name) for name in _NAMES})
+
+    def _sync_loop(self) -> None:
+        while True:
+            self._dirty.wait()
+            self._dirty.clear()
+            for appender in list(self._files.values()):
+                try:
+                    os.fsync(appender.file.fileno())
+                except (OSError, ValueError):
+                    pass  # closed meanwhile; close() syncs itself
+            if self._closed:
+                return
+
+    def close(self) -> None:
+        """Sync and close every file."""
+        self._closed = True
+        self._dirty.set()
+        if self._syncer is not None:
+            self._syncer.join(timeout=5)
+        for appender in self._files.values():
+            appender.file.flush()
+            os.fsync(appender.file.fileno())
+            appender.file.close()
+        self._files.clear()
+
+    def frame(self):
+        """Records as a polars DataFrame with the declared schema."""
+        import polars as pl
+
+        schema = {name: getattr(pl, dtype) for name, dtype in RECORD_SCHEMA.items()}
+        rows = self.load("records")
+        return pl.DataFrame(rows, schema=schema, orient="row") if rows else \
+            pl.DataFrame(schema=schema)
+
+    def export_parquet(self) -> Path:
+        """Write records.parquet; return its path."""
+        path = self.out / "records.parquet"
+        self.frame().write_parquet(path)
+        return path

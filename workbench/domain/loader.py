@@ -21,7 +21,7 @@ class _StrictLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False):
     seen: set = set()
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
+        key = loader.construct_object(key_node, deep=True)
         try:
             duplicate = key in seen
         except TypeError:
@@ -44,21 +44,32 @@ def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError("file not found", file=file) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ScenarioError(f"cannot read file ({type(exc).__name__}: {exc})", file=file) from None
     try:
         data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(f"YAML syntax error: {problem}", file=file, path=where) from None
+        raise _yaml_error(exc, text, file) from None
     except RecursionError:
         raise ScenarioError("YAML nested too deeply", file=file) from None
     if not isinstance(data, dict):
         raise ScenarioError("the top level must be a mapping of keys to values",
                             file=file, value=type(data).__name__ if data is not None else None)
     return data
+
+
+def _yaml_error(exc: yaml.YAMLError, text: str, file: str) -> ScenarioError:
+    """A YAML error as a ScenarioError: line and column as the path, the line as the value."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    kind = "invalid YAML" if isinstance(exc, yaml.constructor.ConstructorError) else \
+        "YAML syntax error"
+    lines = text.splitlines()
+    if mark is not None and 0 <= mark.line < len(lines):
+        return ScenarioError(f"{kind}: {problem}", file=file, path=where,
+                             value=lines[mark.line].strip())
+    return ScenarioError(f"{kind}: {problem}", file=file, path=where)
 
 
 def format_loc(loc: tuple) -> str:
@@ -134,9 +145,14 @@ def load_scenario(path: str | Path) -> "Scenario":
     if not isinstance(overlays, list) or not all(isinstance(o, str) for o in overlays):
         raise ScenarioError("overlays is a list of file paths", file=file, path="overlays",
                             value=overlays)
-    for rel in overlays:
+    for index, rel in enumerate(overlays):
         overlay_path = Path(path).parent / rel
-        data = apply_overlay(data, read_yaml_mapping(overlay_path), str(overlay_path))
+        try:
+            overlay = read_yaml_mapping(overlay_path)
+        except ScenarioError as exc:
+            raise ScenarioError(f"overlay {overlay_path}: {exc.reason}", file=file,
+                                path=f"overlays[{index}]", value=rel) from None
+        data = apply_overlay(data, overlay, str(overlay_path))
     scenario = validate_as(Scenario, data, file)
     try:
         check_references(scenario)

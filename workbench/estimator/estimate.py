@@ -103,7 +103,7 @@ class PolicyEstimate:
             "availability": round(self.availability, 6),
             "latency_p50_s": _round(self.latency_p50_s, 4),
             "latency_p95_s": _round(self.latency_p95_s, 4),
-            "rework_hours": round(self.rework_hours, 4),
+            "rework_hours": round(self.rework_hours, 4) + 0.0,  # + 0.0: no "-0.0"
             "tasks_per_month": round(self.tasks_per_month, 4),
             "escalations_per_task": round(self.escalations_per_task, 6),
             "cost_components_usd": {"models": round(self.model_usd, 6),

@@ -164,3 +164,29 @@ def outage_spans(outages: pl.DataFrame, replication: int = 0) -> pl.DataFrame:
                     (pl.col("end_s") / DAY_S).alias("end_day"),
                     ((pl.col("end_s") - pl.col("start_s")) / 3_600.0).alias("hours"))
             .sort("provider", "start_day"))
+
+
+def per_model_calls(records: pl.DataFrame) -> pl.DataFrame:
+    """Per model: attempts, error rate, latency p50 / p95 of successful attempts in seconds,
+    mean USD per attempt - what a probe measures and the simulator assumes."""
+    schema = {"model": pl.String, "attempts": pl.UInt32, "error_rate": pl.Float64,
+              "latency_p50_s": pl.Float64, "latency_p95_s": pl.Float64,
+              "cost_per_attempt_usd": pl.Float64}
+    if records.is_empty():
+        return pl.DataFrame(schema=schema)
+    ok = pl.col("outcome").cast(pl.String) == "ok"
+    return (records.group_by(pl.col("model").cast(pl.String))
+            .agg(pl.len().alias("attempts"), (~ok).mean().alias("error_rate"),
+                 pl.col("latency_s").filter(ok).quantile(0.5).alias("latency_p50_s"),
+                 pl.col("latency_s").filter(ok).quantile(0.95).alias("latency_p95_s"),
+                 pl.col("cost_usd").mean().alias("cost_per_attempt_usd"))
+            .cast(schema).sort("model"))
+
+
+def measured_vs_simulated(measured: pl.DataFrame, simulated: pl.DataFrame) -> pl.DataFrame:
+    """`per_model_calls` of probe records beside those of simulated records, for the models
+    both hold: columns model, then each figure with ``_measured`` and ``_simulated``."""
+    return (per_model_calls(measured)
+            .join(per_model_calls(simulated), on="model", suffix="_simulated")
+            .rename({c: f"{c}_measured" for c in ("attempts", "error_rate", "latency_p50_s",
+                                                  "latency_p95_s", "cost_per_attempt_usd")}))

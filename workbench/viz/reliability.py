@@ -54,7 +54,7 @@ def availability_figure(summaries: dict[str, dict]) -> go.Figure:
 def event_counts_figure(summaries: dict[str, dict],
                         keys: tuple[str, ...] = ("failovers", "retries", "escalations",
                                                  "rate_limited")) -> go.Figure:
-    """Counts per run of failovers, retries, escalations and rate-limited attempts per
+    """Monthly counts of failovers, retries, escalations and rate-limited attempts per
     policy (keys missing from the summaries are skipped)."""
     present = [k for k in keys if any(k in s for s in summaries.values())]
     if not present:
@@ -65,5 +65,5 @@ def event_counts_figure(summaries: dict[str, dict],
         fig.add_trace(go.Bar(x=list(summaries), y=[s.get(key, 0) or 0 for s in summaries.values()],
                              name=key.replace("_", " "), marker_color=colours[key]))
     fig.update_layout(barmode="group")
-    fig.update_yaxes(title="attempts per run")
+    fig.update_yaxes(title="per month (mean over replications)")
     return styled(fig, "Failovers, retries and escalations per policy")

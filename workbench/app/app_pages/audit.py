@@ -1,0 +1,91 @@
+"""Audit: load or upload a scenario; the workload mix as an editable table; volume and tokens
+by task type."""
+
+import polars as pl
+import streamlit as st
+
+from workbench.app import edits, state, widgets
+from workbench.app.frames import workload_frame
+from workbench.domain.errors import WorkbenchError
+from workbench.viz.theme import usd
+from workbench.viz.workload import tokens_figure, volume_figure
+
+st.title("Audit")
+
+
+def _pick_bundled() -> None:
+    name = st.session_state["audit_scenario"]
+    state.set_scenario(state.load_bundled(name), name)
+
+
+def _upload() -> None:
+    upload = st.session_state["audit_upload"]
+    if upload is None:
+        return
+    try:
+        state.set_scenario(state.load_upload(upload.name, upload.getvalue()), upload.name)
+        st.session_state.pop("upload_error", None)
+    except WorkbenchError as exc:
+        st.session_state["upload_error"] = str(exc)
+
+
+left, right = st.columns(2)
+with left:
+    names = state.bundled_scenarios()
+    label = st.session_state.get("scenario_label", names[0])
+    st.selectbox("Bundled scenario", names, index=names.index(label) if label in names else 0,
+                 key="audit_scenario", on_change=_pick_bundled)
+with right:
+    st.file_uploader("Or upload a scenario (YAML)", type=["yaml", "yml"], key="audit_upload",
+                     on_change=_upload)
+    if "upload_error" in st.session_state:
+        st.error(st.session_state["upload_error"])
+
+scenario = state.scenario()
+workload = workload_frame(scenario)
+doc = state.estimate_doc()
+chosen = state.chosen_policy()
+total = float(workload["per_day"].sum())
+cols = st.columns(4)
+cols[0].metric("Tasks per day", f"{total:,.0f}", border=True)
+cols[1].metric("Tokens per day", f"{workload['tokens_per_day'].sum():,.0f}", border=True)
+cols[2].metric("Tasks per month", f"{doc['policies'][chosen]['tasks_per_month']:,.0f}", border=True)
+cols[3].metric(f"Monthly cost ({chosen})", usd(doc["policies"][chosen]["monthly_cost_usd"]),
+               border=True)
+
+
+def _scale(key: str) -> None:
+    factor = st.session_state[key] / total if total else 1.0
+    state.apply(edits.with_volumes, {r["task_type"]: r["per_day"] * factor
+                                     for r in workload.iter_rows(named=True)})
+
+
+st.number_input("Total tasks per day (scales every task type)", min_value=1.0, value=total,
+                step=float(max(1, round(total / 10))), key=f"audit_total_{state.scenario_key(scenario)}",
+                on_change=_scale, args=(f"audit_total_{state.scenario_key(scenario)}",))
+
+st.subheader("Workload mix")
+with st.form("workload_form"):
+    edited = st.data_editor(
+        workload.select("task_type", "per_day", "input_tokens_median", "output_tokens_median",
+                        "tier", "latency_class", "client_facing", "data_sensitive", "team"),
+        disabled=["task_type", "tier", "latency_class", "client_facing", "data_sensitive", "team"],
+        hide_index=True, width="stretch", key=f"workload_{state.scenario_key(scenario)}",
+        column_config={"per_day": st.column_config.NumberColumn("tasks / day", min_value=0.0),
+                       "input_tokens_median": st.column_config.NumberColumn("input tokens (median)",
+                                                                            min_value=1.0),
+                       "output_tokens_median": st.column_config.NumberColumn(
+                           "output tokens (median)", min_value=1.0)})
+    if st.form_submit_button("Apply workload changes"):
+        rows = pl.DataFrame(edited).to_dicts() if not isinstance(edited, pl.DataFrame) \
+            else edited.to_dicts()
+        if state.apply(edits.with_volumes, {r["task_type"]: r["per_day"] for r in rows},
+                       {r["task_type"]: r["input_tokens_median"] for r in rows},
+                       {r["task_type"]: r["output_tokens_median"] for r in rows}):
+            st.rerun()
+
+left, right = st.columns(2)
+with left:
+    widgets.chart(volume_figure(workload), key="audit_volume")
+with right:
+    widgets.chart(tokens_figure(workload), key="audit_tokens")

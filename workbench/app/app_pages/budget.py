@@ -1,0 +1,79 @@
+"""Budget: month-to-date spend against the budget line, thresholds and their crossings
+marked, and what each rule costs in quality."""
+
+import streamlit as st
+
+from workbench.app import edits, state, widgets
+from workbench.app.budget_trial import trial_budget
+from workbench.app.whatif import expected_spend, rule_impacts
+from workbench.metrics import series
+from workbench.viz.budget import burn_down_figure, rule_impact_figure
+from workbench.viz.theme import pct, usd
+
+st.title("Budget")
+scenario = state.scenario()
+names = scenario.policy_names
+name = st.selectbox("Policy", names, index=names.index(state.chosen_policy()), key="bud_policy")
+policy = scenario.policy(name)
+base_cost = state.estimate_doc()["policies"][name]["monthly_cost_usd"]
+
+if policy.budget is None:
+    st.info(f"{name} has no budget rules. Try one here (a downgrade to the next cheaper tier, "
+            "then blocking non-critical tasks), or define rules on Policies.")
+    cols = st.columns(3)
+    monthly = cols[0].number_input("Monthly budget USD", min_value=1.0, step=100.0,
+                                   value=float(round(0.8 * base_cost, 0) or 100.0),
+                                   key=f"bud_monthly_{name}")
+    at_downgrade = cols[1].slider("Downgrade at share of budget", 0.1, 1.0, 0.7, 0.05,
+                                  key=f"bud_at_{name}")
+    at_block = cols[2].slider("Block non-critical at", 0.1, 1.0, 0.95, 0.05,
+                              key=f"bud_block_{name}")
+    draft = trial_budget(scenario, name, monthly, at_downgrade, max(at_block, at_downgrade))
+    try:
+        trial = edits.with_policy(scenario, draft)
+    except Exception as exc:  # noqa: BLE001 - show any invalid trial as a message
+        st.error(str(exc))
+        st.stop()
+    target = draft["name"]
+
+    def _add() -> None:
+        state.apply(edits.with_policy, draft)
+        st.session_state["chosen"] = target
+
+    st.button(f"Add {target!r} to the scenario", key="bud_add", on_click=_add)
+else:
+    trial, target = scenario, name
+
+figures = state.estimate_doc(trial)["policies"][target]
+spec = trial.policy(target)
+cols = st.columns(4)
+cols[0].metric("Monthly budget", usd(spec.budget.monthly_usd), border=True)
+cols[1].metric("Expected month-end spend", usd(figures["monthly_cost_usd"]),
+               delta=usd(figures["monthly_cost_usd"] - base_cost), delta_color="inverse",
+               border=True)
+cols[2].metric("Pass rate under the rules", pct(figures["quality_pass_rate"]),
+               delta=f"{100 * ((figures['quality_pass_rate'] or 0) - (state.estimate_doc()['policies'][name]['quality_pass_rate'] or 0)):+.2f} pts",
+               border=True)
+cols[3].metric("Rules fired", f"{len(figures['budget_firings'])} / {len(spec.budget.rules)}",
+               border=True)
+
+rules = [{"at": r.at, "action": r.action} for r in spec.budget.rules]
+spend = expected_spend(trial, target)
+firings = figures["budget_firings"]
+run = state.last_simulation()
+if run is not None and target in run["doc"]["policies"]:
+    spend = series.month_to_date_spend(run["records"], scenario.days_per_month)
+    firings = run["doc"]["policies"][target].get("budget_firings") or []
+    st.caption("Spend path: simulated (mean over replications).")
+else:
+    st.caption("Spend path: expected (closed form); run Simulate & compare with this policy "
+               "in the scenario for a simulated path.")
+widgets.chart(burn_down_figure(spend, target, spec.budget.monthly_usd, rules, firings),
+              key="bud_burn")
+impacts = rule_impacts(trial, target)
+widgets.chart(rule_impact_figure(impacts), key="bud_impacts")
+st.dataframe(impacts, hide_index=True, width="stretch",
+             column_config={"pass_rate_delta": st.column_config.NumberColumn(
+                 "pass rate change", format="percent"),
+                 "monthly_cost_delta_usd": st.column_config.NumberColumn(
+                     "monthly cost change", format="dollar")})

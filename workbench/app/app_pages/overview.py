@@ -1,0 +1,28 @@
+"""Overview: the headline for leadership."""
+
+import streamlit as st
+
+from workbench.app import state, widgets
+from workbench.app.frames import kpi_frame
+from workbench.viz.compare import policy_frontier_figure
+from workbench.viz.cost import breakdown_figure
+
+scenario = state.scenario()
+doc, source = state.headline_doc()
+chosen = state.chosen_policy()
+
+st.title("Overview")
+st.caption(f"**{scenario.name}** - {scenario.description}  \nNumbers: {source}.")
+widgets.headline_cards(doc["policies"], doc["baseline"], chosen)
+left, right = st.columns(2)
+with left:
+    widgets.chart(breakdown_figure(doc["policies"], "model"), key="overview_breakdown")
+with right:
+    widgets.chart(policy_frontier_figure(doc["policies"], doc["baseline"]), key="overview_frontier")
+st.subheader("All policies")
+widgets.kpi_table(kpi_frame(doc["policies"]))
+claims = state.estimate_doc().get("claims") or []
+if claims:
+    st.subheader("Claims checked against the numbers")
+    st.dataframe([{k: c.get(k) for k in ("text", "policy", "metric", "claimed", "computed", "holds")}
+                  for c in claims], hide_index=True, width="stretch")

@@ -1,0 +1,145 @@
+"""Policies: edit routing rules, the escalation ladder, the failover chain and budget rules;
+YAML preview, the draft's expected numbers, save and download."""
+
+import polars as pl
+import streamlit as st
+
+from workbench.app import edits, state
+from workbench.app.policy_form import (LADDER, budget_rows, draft_policy, ladder_rows,
+                                       routing_rows)
+from workbench.domain.errors import WorkbenchError
+from workbench.viz.theme import pct, usd
+
+st.title("Policies")
+scenario = state.scenario()
+models = [m.name for m in scenario.models]
+names = scenario.policy_names
+chosen = state.chosen_policy()
+name = st.selectbox("Policy to edit", names, index=names.index(chosen), key="pol_edit")
+policy = scenario.policy(name)
+tag = f"{name}_{state.scenario_key(scenario)}"
+
+
+def _frame(value) -> pl.DataFrame:
+    return value if isinstance(value, pl.DataFrame) else pl.from_pandas(value)
+
+
+routing_tab, ladder_tab, failover_tab, budget_tab = st.tabs(
+    ["Routing rules", "Escalation ladder", "Failover chain", "Budget rules"])
+with routing_tab:
+    routing = policy.routing
+    default_options = models + [LADDER]
+    default = (routing.default if routing and routing.default else LADDER)
+    default_model = st.selectbox("Default model (when no rule matches)", default_options,
+                                 index=default_options.index(default), key=f"pol_default_{tag}")
+    rules = _frame(st.data_editor(
+        routing_rows(policy), num_rows="dynamic", hide_index=True, width="stretch",
+        key=f"pol_rules_{tag}",
+        column_config={"field": st.column_config.TextColumn("when field", required=True),
+                       "value": st.column_config.TextColumn(
+                           "equals (a, b for any of)", required=True),
+                       "model": st.column_config.SelectboxColumn("model", options=default_options,
+                                                                 required=True)}))
+with ladder_tab:
+    st.caption("Cheapest rung first; a judge checks each non-final rung's output.")
+    ladder = _frame(st.data_editor(
+        ladder_rows(policy), num_rows="dynamic", hide_index=True, width="stretch",
+        key=f"pol_ladder_{tag}",
+        column_config={"model": st.column_config.SelectboxColumn("model", options=models,
+                                                                 required=True),
+                       "pass_probability": st.column_config.NumberColumn(
+                           "stated pass probability (blank: quality profile)", min_value=0.0,
+                           max_value=1.0)}))
+    judge = policy.escalation.judge if policy.escalation else None
+    cols = st.columns(4)
+    judge_cost = cols[0].number_input("Judge USD per call", min_value=0.0, format="%.4f",
+                                      value=judge.cost_usd if judge else 0.0,
+                                      key=f"pol_judge_cost_{tag}")
+    judge_latency = cols[1].number_input("Judge latency s", min_value=0.0,
+                                         value=judge.latency_s if judge else 0.0,
+                                         key=f"pol_judge_lat_{tag}")
+    false_accept = cols[2].number_input("False accept", min_value=0.0, max_value=1.0,
+                                        value=judge.false_accept if judge else 0.0,
+                                        key=f"pol_fa_{tag}")
+    false_reject = cols[3].number_input("False reject", min_value=0.0, max_value=1.0,
+                                        value=judge.false_reject if judge else 0.0,
+                                        key=f"pol_fr_{tag}")
+with failover_tab:
+    fo = policy.failover
+    modes = ["none", "sequential", "hedged", "predictive"]
+    cols = st.columns(4)
+    mode = cols[0].selectbox("Mode", modes, index=modes.index(fo.mode), key=f"pol_mode_{tag}")
+    retries = cols[1].number_input("Retries per model", min_value=0, max_value=10,
+                                   value=fo.retries, key=f"pol_retries_{tag}")
+    timeout = cols[2].number_input("Timeout s", min_value=0.1, value=float(fo.timeout_s),
+                                   key=f"pol_timeout_{tag}")
+    backoff = cols[3].number_input("Backoff s", min_value=0.0, value=float(fo.backoff_s),
+                                   key=f"pol_backoff_{tag}")
+    chain = st.multiselect("Failover chain (in order)", models, default=fo.chain,
+                           key=f"pol_chain_{tag}")
+    breaker = st.toggle("Circuit breaker", value=fo.breaker is not None, key=f"pol_breaker_{tag}")
+    failures, cooldown = 5, 60.0
+    if breaker:
+        cols = st.columns(2)
+        failures = cols[0].number_input("Opens after failures", min_value=1,
+                                        value=fo.breaker.failures if fo.breaker else 5,
+                                        key=f"pol_bfail_{tag}")
+        cooldown = cols[1].number_input("Cooldown s", min_value=1.0,
+                                        value=float(fo.breaker.cooldown_s if fo.breaker else 60.0),
+                                        key=f"pol_bcool_{tag}")
+with budget_tab:
+    has_budget = st.toggle("Monthly budget", value=policy.budget is not None,
+                           key=f"pol_has_budget_{tag}")
+    monthly, budget = None, pl.DataFrame()
+    if has_budget:
+        monthly = st.number_input("Monthly budget USD", min_value=1.0, step=100.0,
+                                  value=float(policy.budget.monthly_usd if policy.budget else
+                                              state.estimate_doc()["policies"][name]
+                                              ["monthly_cost_usd"]),
+                                  key=f"pol_monthly_{tag}")
+        st.caption("Map: `from_model -> to_model, ...` for downgrade rules.")
+        budget = _frame(st.data_editor(
+            budget_rows(policy), num_rows="dynamic", hide_index=True, width="stretch",
+            key=f"pol_budget_{tag}",
+            column_config={"at": st.column_config.NumberColumn("at share of budget",
+                                                               min_value=0.01, max_value=1.0),
+                           "action": st.column_config.SelectboxColumn(
+                               "action", options=["downgrade", "block_noncritical"]),
+                           "map": st.column_config.TextColumn("downgrade map")}))
+
+save_as = st.text_input("Save as policy name", value=name, key=f"pol_save_as_{tag}")
+draft = draft_policy(
+    save_as, policy.description, default_model, rules, ladder,
+    {"cost_usd": judge_cost, "latency_s": judge_latency, "false_accept": false_accept,
+     "false_reject": false_reject},
+    {"mode": mode, "chain": chain, "retries": int(retries), "timeout_s": timeout,
+     "backoff_s": backoff, "breaker": {"failures": int(failures), "cooldown_s": cooldown}
+     if breaker else None},
+    monthly, budget)
+
+try:
+    trial = edits.with_policy(scenario, draft)
+except WorkbenchError as exc:
+    st.error(f"This draft is not valid yet: {exc}")
+    st.stop()
+
+figures = state.estimate_doc(trial)["policies"][save_as]
+cols = st.columns(4)
+cols[0].metric("Draft: cost / month", usd(figures["monthly_cost_usd"]), border=True)
+cols[1].metric("Draft: pass rate", pct(figures["quality_pass_rate"]), border=True)
+cols[2].metric("Draft: availability", pct(figures["availability"], 3), border=True)
+cols[3].metric("Draft: savings", pct(figures["savings_vs_baseline"]), border=True)
+
+
+def _save() -> None:
+    if state.apply(edits.with_policy, draft):
+        st.session_state["pol_saved"] = save_as
+
+
+st.button("Save policy to the scenario", key="pol_save", type="primary", on_click=_save)
+if "pol_saved" in st.session_state:
+    st.success(f"Saved policy {st.session_state.pop('pol_saved')!r}.")
+yaml_text = edits.policy_yaml(trial, save_as)
+st.download_button("Download policy YAML", yaml_text, file_name=f"{save_as}.yaml",
+                   mime="application/x-yaml", key="pol_download", on_click="ignore")
+st.code(yaml_text, language="yaml")

@@ -1,0 +1,66 @@
+"""Reliability: the simulated outage timeline per provider, availability and SLA misses per
+policy, failover counts; what-if sliders for MTBF and MTTR."""
+
+import streamlit as st
+
+from workbench.app import edits, state, widgets
+from workbench.app.frames import providers_frame
+from workbench.metrics import series
+from workbench.viz.reliability import (availability_figure, event_counts_figure,
+                                       outage_timeline_figure)
+from workbench.viz.theme import pct
+
+st.title("Reliability")
+scenario = state.scenario()
+st.dataframe(providers_frame(scenario), hide_index=True, width="stretch")
+
+st.subheader("What if providers failed more often?")
+st.caption("MTBF 0 means the provider never fails. Figures below are for these settings.")
+whatif = scenario
+for provider in scenario.providers:
+    cols = st.columns([1, 2, 2])
+    cols[0].markdown(f"**{provider.name}**")
+    mtbf = cols[1].slider("MTBF days", 0.0, 180.0, float(provider.mtbf_days or 0.0), 0.5,
+                          key=f"rel_mtbf_{provider.name}")
+    mttr = cols[2].slider("MTTR hours", 0.25, 48.0, float(provider.mttr_hours), 0.25,
+                          key=f"rel_mttr_{provider.name}")
+    if mtbf != (provider.mtbf_days or 0.0) or mttr != provider.mttr_hours:
+        whatif = edits.with_outages(whatif, provider.name, mtbf or None, mttr)
+
+doc = state.estimate_doc(whatif)
+chosen = state.chosen_policy()
+pick = doc["policies"][chosen]
+cols = st.columns(3)
+cols[0].metric(f"Availability ({chosen})", pct(pick["availability"], 3),
+               delta=f"{100 * (pick['availability'] - state.estimate_doc()['policies'][chosen]['availability']):+.3f} pts vs scenario",
+               border=True)
+cols[1].metric("SLA misses / month", f"{(1 - pick['availability']) * pick['tasks_per_month']:,.0f}",
+               border=True)
+cols[2].metric("Success rate", pct(pick["success_rate"], 3), border=True)
+
+run = None
+if state.simulator_available():
+    if st.button("Simulate these outages", key="rel_run", type="primary"):
+        bar = st.progress(0.0, text="simulating...")
+        st.session_state["rel_sim"] = (state.scenario_key(whatif), state.run_simulation(
+            whatif, lambda done, total: bar.progress(min(1.0, done / max(total, 1)))))
+    stored = st.session_state.get("rel_sim")
+    if stored and stored[0] == state.scenario_key(whatif):
+        run = stored[1]
+    elif whatif is scenario:
+        run = state.last_simulation()
+
+if run is None:
+    st.info("Availability above is the closed-form estimate; simulate to see outages, SLA "
+            "misses and failovers of a run.")
+    widgets.chart(availability_figure(doc["policies"]), key="rel_avail_est")
+else:
+    sim = run["doc"]["policies"]
+    spans = series.outage_spans(run["outages"])
+    widgets.chart(outage_timeline_figure(spans, [p.name for p in whatif.providers], run["days"]),
+                  key="rel_timeline")
+    left, right = st.columns(2)
+    with left:
+        widgets.chart(availability_figure(sim), key="rel_avail")
+    with right:
+        widgets.chart(event_counts_figure(sim), key="rel_events")

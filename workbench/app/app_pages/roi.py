@@ -1,0 +1,58 @@
+"""ROI: waterfall from the baseline's cost to the chosen policy's net, payback curve, and the
+assumptions as an editable table."""
+
+import polars as pl
+import streamlit as st
+
+from workbench.app import edits, state, widgets
+from workbench.app.frames import finance_frame
+from workbench.viz.roi import payback_figure, waterfall_figure
+from workbench.viz.theme import months, usd
+
+st.title("ROI")
+scenario = state.scenario()
+doc, source = state.headline_doc()
+chosen = state.chosen_policy()
+baseline = doc["baseline"]
+roi = doc["policies"][chosen].get("roi")
+st.caption(f"{chosen} against {baseline}; numbers: {source}.")
+
+cols = st.columns(4)
+cols[0].metric("Net benefit / month", usd(roi["net_monthly_usd"]) if roi else "-", border=True)
+cols[1].metric("Payback", months(roi["payback_months"]) if roi else "-", border=True)
+cols[2].metric("Net over 12 months", usd(roi["net_12_months_usd"]) if roi else "-", border=True)
+cols[3].metric("Implementation", usd(scenario.finance.implementation_cost_usd),
+               delta=f"{scenario.finance.implementation_weeks:g} weeks ramp", delta_color="off",
+               border=True)
+left, right = st.columns(2)
+with left:
+    widgets.chart(waterfall_figure(doc["policies"][baseline]["monthly_cost_usd"], roi, chosen),
+                  key="roi_waterfall")
+with right:
+    widgets.chart(payback_figure(roi, chosen), key="roi_payback")
+
+st.subheader("Assumptions")
+st.caption("Edit a value and apply: every figure on every page follows.")
+with st.form("roi_assumptions"):
+    edited = st.data_editor(finance_frame(scenario), disabled=["assumption", "unit", "meaning"],
+                            hide_index=True, width="stretch",
+                            key=f"roi_table_{state.scenario_key(scenario)}",
+                            column_config={"value": st.column_config.NumberColumn(min_value=0.0)})
+    if st.form_submit_button("Apply assumptions"):
+        frame = edited if isinstance(edited, pl.DataFrame) else pl.from_pandas(edited)
+        values = {r["assumption"]: float(r["value"]) for r in frame.to_dicts()}
+        if state.apply(edits.with_finance, values):
+            st.rerun()
+cols = st.columns(2)
+cols[0].number_input("Hourly rate of rework USD", min_value=0.0,
+                     value=float(scenario.finance.hourly_rate_usd), step=5.0,
+                     key=f"roi_rate_{state.scenario_key(scenario)}",
+                     on_change=lambda key=f"roi_rate_{state.scenario_key(scenario)}": state.apply(
+                         edits.with_finance, {"hourly_rate_usd": st.session_state[key]}))
+cols[1].number_input("Implementation cost USD", min_value=0.0,
+                     value=float(scenario.finance.implementation_cost_usd), step=1000.0,
+                     key=f"roi_impl_{state.scenario_key(scenario)}",
+                     on_change=lambda key=f"roi_impl_{state.scenario_key(scenario)}": state.apply(
+                         edits.with_finance, {"implementation_cost_usd": st.session_state[key]}))
+st.markdown("**Model and provider assumptions**")
+st.caption("Quality bars: " + ", ".join(f"{k} {v:.2f}" for k, v in scenario.quality_bars.items()))

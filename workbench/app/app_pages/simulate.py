@@ -1,0 +1,65 @@
+"""Simulate & compare: Monte Carlo run with a progress bar; KPI cards per policy; cost by model
+over time; the quality-cost frontier; the task flow Sankey; latency CDFs."""
+
+import streamlit as st
+
+from workbench.app import state, widgets
+from workbench.metrics import series
+from workbench.viz.compare import policy_frontier_figure
+from workbench.viz.cost import cost_over_time_figure
+from workbench.viz.latency import latency_cdf_figure
+from workbench.viz.sankey import flow_sankey_figure
+
+st.title("Simulate & compare")
+scenario = state.scenario()
+days, reps = state.sim_size()
+st.caption(f"{reps} replications of {days:g} simulated days, seed {scenario.seed} "
+           "(change the size in the sidebar); monthly figures scale to "
+           f"{scenario.days_per_month:g}-day months.")
+
+if not state.simulator_available():
+    st.warning("The simulator (workbench.engine.simulate) is not installed in this build: "
+               "showing the closed-form estimate instead.")
+    run = None
+else:
+    if st.button("Run simulation", key="sim_run", type="primary"):
+        bar = st.progress(0.0, text="simulating...")
+
+        def progress(done: int, total: int) -> None:
+            bar.progress(min(1.0, done / max(total, 1)), text=f"simulating {done}/{total}")
+
+        state.run_simulation(progress=progress)
+        bar.progress(1.0, text="done")
+    run = state.last_simulation()
+
+if run is None:
+    doc = state.estimate_doc()
+    st.info("Not simulated yet: the cards show the closed-form estimate.")
+    widgets.policy_cards(doc["policies"], doc["baseline"])
+    widgets.chart(policy_frontier_figure(doc["policies"], doc["baseline"]), key="sim_frontier_est")
+    st.stop()
+
+doc, records = run["doc"], run["records"]
+widgets.policy_cards(doc["policies"], doc["baseline"])
+left, right = st.columns(2)
+policies = list(doc["policies"])
+with left:
+    widgets.chart(policy_frontier_figure(doc["policies"], doc["baseline"]), key="sim_frontier")
+with right:
+    pick = st.selectbox("Cost over time of", ["(all policies)"] + policies, key="sim_cost_policy")
+    costs = series.cost_over_time(records, by="model")
+    widgets.chart(cost_over_time_figure(costs, None if pick == "(all policies)" else pick),
+                  key="sim_cost")
+
+flow_policy = st.selectbox("Task flow of", policies,
+                           index=policies.index(state.chosen_policy()), key="sim_flow_policy")
+flows = series.task_flows(records, flow_policy)
+counts = {r: float(flows.filter(flows["reason"] == r)["attempts"].sum())
+          for r in ("route", "escalation", "failover", "retry")}
+cols = st.columns(5)
+cols[0].metric("Attempts per run", f"{flows['attempts'].sum():,.0f}", border=True)
+for col, (reason, n) in zip(cols[1:], counts.items()):
+    col.metric(f"{reason} attempts", f"{n:,.0f}", border=True)
+widgets.chart(flow_sankey_figure(flows, flow_policy), key="sim_sankey")
+deadlines = {name: c.deadline_s for name, c in scenario.latency_classes.items()}
+widgets.chart(latency_cdf_figure(series.latency_cdf(records), deadlines), key="sim_latency")

@@ -1,0 +1,265 @@
+"""Session state and caching of the app - the only module that uses ``st.cache_*``.
+
+The session holds the current (possibly edited) scenario, the chosen policy and the last
+simulation. Estimates and simulations are cached by a hash of the scenario's data, so moving
+between pages re-uses them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from workbench.domain.errors import WorkbenchError
+from workbench.domain.loader import load_scenario
+from workbench.domain.scenario import Scenario
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCENARIO_DIR = REPO_ROOT / "scenarios"
+DEFAULT_SCENARIO = "support_desk.yaml"
+QUICK_DAYS = float(os.environ.get("WORKBENCH_APP_DAYS", "7"))
+QUICK_REPLICATIONS = int(os.environ.get("WORKBENCH_APP_REPLICATIONS", "2"))
+SIMULATIONS_KEPT = 8
+
+
+def bundled_scenarios() -> list[str]:
+    """File names of the bundled scenarios, the default first."""
+    names = sorted(p.name for p in SCENARIO_DIR.glob("*.yaml"))
+    if DEFAULT_SCENARIO in names:
+        names.remove(DEFAULT_SCENARIO)
+        names.insert(0, DEFAULT_SCENARIO)
+    return names
+
+
+def scenario_key(scenario: Scenario) -> str:
+    """Hash of the scenario's data: the cache key of everything derived from it."""
+    return hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()[:16]
+
+
+@st.cache_resource(show_spinner=False)
+def _load_bundled(name: str, mtime: float) -> Scenario:
+    return load_scenario(SCENARIO_DIR / name)
+
+
+def load_bundled(name: str) -> Scenario:
+    """A bundled scenario by file name (cached until the file changes)."""
+    path = SCENARIO_DIR / name
+    return _load_bundled(name, path.stat().st_mtime)
+
+
+def load_upload(name: str, data: bytes) -> Scenario:
+    """Validate an uploaded YAML scenario (errors name the uploaded file)."""
+    folder = Path(tempfile.mkdtemp(prefix="workbench-upload-"))
+    path = folder / Path(name).name
+    path.write_bytes(data)
+    return load_scenario(path)
+
+
+def init() -> None:
+    """Load the default scenario on the first run of a session."""
+    if "scenario" not in st.session_state:
+        set_scenario(load_bundled(bundled_scenarios()[0]), bundled_scenarios()[0])
+
+
+def set_scenario(scenario: Scenario, label: str | None = None) -> None:
+    """Make ``scenario`` current; keep the chosen policy when it still exists."""
+    st.session_state["scenario"] = scenario
+    if label is not None:
+        st.session_state["scenario_label"] = label
+    chosen = st.session_state.get("chosen")
+    if chosen not in scenario.policy_names:
+        others = [p for p in scenario.policy_names if p != scenario.baseline]
+        st.session_state["chosen"] = (others or scenario.policy_names)[0]
+
+
+def scenario() -> Scenario:
+    """The current scenario."""
+    init()
+    return st.session_state["scenario"]
+
+
+def chosen_policy() -> str:
+    """The policy leadership is asked to adopt."""
+    init()
+    return st.session_state["chosen"]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _estimate(key: str, _scenario: Scenario) -> dict:
+    from workbench.estimator import estimate
+
+    return estimate(_scenario).to_json()
+
+
+def estimate_doc(s: Scenario | None = None) -> dict:
+    """``workbench estimate --json`` of a scenario (the current one by default)."""
+    s = s or scenario()
+    return _estimate(scenario_key(s), s)
+
+
+def simulator():
+    """`workbench.engine.simulate`, or None when this build has no simulator."""
+    try:
+        from workbench.engine.simulation import simulate
+    except ImportError:
+        return None
+    return simulate
+
+
+def simulator_available() -> bool:
+    """True when the simulator can be imported."""
+    return simulator() is not None
+
+
+@st.cache_resource(show_spinner=False)
+def _simulation_store() -> OrderedDict:
+    """Simulations by (scenario key, days, replications), shared by sessions; the progress
+    callback draws on the page, so this is a plain store rather than ``st.cache_data``."""
+    return OrderedDict()
+
+
+def _simulate(key: str, days: float, replications: int, scenario_: Scenario,
+              progress: Any = None) -> dict:
+    store = _simulation_store()
+    days = min(days, float(scenario_.horizon.days))
+    if (key, days, replications) not in store:
+        result = simulator()(scenario_, replications=replications, days=days, progress=progress)
+        store[(key, days, replications)] = {
+            "doc": result.to_json(), "records": result.records, "outages": result.outages,
+            "days": days, "replications": replications}
+        while len(store) > SIMULATIONS_KEPT:
+            store.popitem(last=False)
+    return store[(key, days, replications)]
+
+
+def sim_size() -> tuple[float, int]:
+    """Simulated days and replications chosen in the sidebar."""
+    init()
+    return (float(st.session_state.get("sim_days", QUICK_DAYS)),
+            int(st.session_state.get("sim_replications", QUICK_REPLICATIONS)))
+
+
+def run_simulation(s: Scenario | None = None, progress: Any = None) -> dict:
+    """Simulate (cached by scenario and size) and remember the run for the current scenario."""
+    s = s or scenario()
+    days, reps = sim_size()
+    run = _simulate(scenario_key(s), days, reps, s, progress)
+    if s is scenario():
+        st.session_state["sim"] = {"key": scenario_key(s), **run}
+    return run
+
+
+def last_simulation() -> dict | None:
+    """The last simulation of the current scenario at the current size, if any."""
+    run = st.session_state.get("sim")
+    days, reps = sim_size()
+    if (run is None or run["key"] != scenario_key(scenario())
+            or run["replications"] != reps or run["days"] != min(days, scenario().horizon.days)):
+        return None
+    return run
+
+
+def headline_doc() -> tuple[dict, str]:
+    """Summaries for headline numbers: the last simulation if there is one, else the
+    estimate; and a label saying which."""
+    run = last_simulation()
+    if run is not None:
+        return run["doc"], (f"simulated: {run['replications']} replications of "
+                            f"{run['days']:g} days, seed {run['doc'].get('seed')}")
+    return estimate_doc(), "closed-form estimate (run Simulate & compare for Monte Carlo)"
+
+
+def report_html() -> str:
+    """The leadership report of the current state (built on download)."""
+    from workbench.report.html import build_report
+
+    run = last_simulation()
+    s = scenario()
+    return build_report(s, estimate_doc(s), chosen=chosen_policy(),
+                        simulation=run["doc"] if run else None,
+                        records=run["records"] if run else None,
+                        outages=run["outages"] if run else None)
+
+
+def apply(change, *args) -> bool:
+    """Run an edit ``change(scenario, *args) -> Scenario`` and make its result current;
+    a `WorkbenchError` is shown and the scenario kept."""
+    try:
+        set_scenario(change(scenario(), *args))
+    except WorkbenchError as exc:
+        st.error(str(exc))
+        return False
+    return True
+
+
+REPLAY_TABLES = {"RouteLLM GSM8K": ("routellm", "gsm8k", "data/routellm"),
+                 "RouteLLM MT-Bench": ("routellm", "mt_bench", "data/routellm"),
+                 "RouteLLM MMLU": ("routellm", "mmlu", "data/routellm"),
+                 "AlpacaEval 2": ("alpacaeval", None, "data/alpaca_eval2")}
+
+
+def replay_tables() -> dict[str, tuple]:
+    """Bundled evaluation tables the replay page offers (empty when replay is absent)."""
+    try:
+        import workbench.replay.formats  # noqa: F401
+    except ImportError:
+        return {}
+    return {label: spec for label, spec in REPLAY_TABLES.items()
+            if (REPO_ROOT / spec[2]).exists()}
+
+
+@st.cache_data(show_spinner="Replaying the evaluation table...", max_entries=16)
+def replay_doc(label: str, judge_error: float) -> dict:
+    """``workbench replay --json`` of a bundled table (errors as ``{"error": message}``)."""
+    from workbench.replay.formats import load_table
+    from workbench.replay.replay import ReplayOptions, replay
+
+    fmt, benchmark, folder = REPLAY_TABLES[label]
+    try:
+        table = load_table(REPO_ROOT / folder, fmt, benchmark=benchmark)
+        return replay(table, ReplayOptions(judge_errors=(judge_error,)))
+    except WorkbenchError as exc:
+        return {"error": str(exc)}
+
+
+def replay_figure(doc: dict):
+    """The replay frontier figure (`workbench.viz.frontier`)."""
+    from workbench.viz.frontier import frontier_figure
+
+    return frontier_figure(doc)
+
+
+def probe_runs() -> list[Path] | None:
+    """Probe run folders under ``runs/`` (newest first); None when the probe is absent."""
+    try:
+        import workbench.probe.store  # noqa: F401
+    except ImportError:
+        return None
+    base = Path("runs")
+    if not base.is_dir():
+        return []
+    folders = [p.parent for p in base.glob("**/records.jsonl")]
+    return sorted(folders, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def probe_records(folder: str):
+    """Records of a probe run folder as a records frame, or None when it has none."""
+    import polars as pl
+
+    from workbench.metrics.series import polars_schema
+    from workbench.probe.store import read_jsonl
+
+    path = Path(folder) / "records.jsonl"
+    if not path.is_file():
+        return None
+    rows, _ = read_jsonl(path)
+    if not rows:
+        return None
+    schema = polars_schema()
+    return pl.DataFrame([{k: r.get(k) for k in schema} for r in rows], schema=schema)

@@ -1,0 +1,76 @@
+"""Small Streamlit building blocks shared by the pages: metric cards and tables."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from workbench.viz.theme import months, pct, usd
+
+
+def headline_cards(summaries: dict[str, dict], baseline: str, chosen: str) -> None:
+    """The leadership headline: cost now and with the chosen policy, savings, payback,
+    availability and quality pass rate, with deltas against the baseline."""
+    base, pick = summaries[baseline], summaries[chosen]
+    roi = pick.get("roi") or {}
+    cols = st.columns(6)
+    cols[0].metric("Monthly cost now", usd(base["monthly_cost_usd"]), border=True,
+                   help=f"baseline policy: {baseline}")
+    cols[1].metric(f"With {chosen}", usd(pick["monthly_cost_usd"]),
+                   delta=usd(pick["monthly_cost_usd"] - base["monthly_cost_usd"]),
+                   delta_color="inverse", border=True)
+    cols[2].metric("Savings", pct(pick.get("savings_vs_baseline")),
+                   delta=f"{usd(base['monthly_cost_usd'] - pick['monthly_cost_usd'])}/month",
+                   border=True)
+    cols[3].metric("Payback", months(roi.get("payback_months")) if roi else "-",
+                   delta=(f"net {usd(roi['net_monthly_usd'])}/month" if roi else None),
+                   border=True)
+    cols[4].metric("Availability", pct(pick["availability"], 2),
+                   delta=f"{100 * (pick['availability'] - base['availability']):+.2f} pts",
+                   border=True)
+    rate, base_rate = pick.get("quality_pass_rate"), base.get("quality_pass_rate")
+    cols[5].metric("Quality pass rate", pct(rate),
+                   delta=(f"{100 * (rate - base_rate):+.1f} pts"
+                          if rate is not None and base_rate is not None else None),
+                   border=True)
+
+
+def policy_cards(summaries: dict[str, dict], baseline: str) -> None:
+    """One column of KPI cards per policy."""
+    cols = st.columns(len(summaries))
+    for col, (name, s) in zip(cols, summaries.items()):
+        with col:
+            st.markdown(f"**{name}**" + (" (baseline)" if name == baseline else ""))
+            ci = s.get("monthly_cost_usd_ci95")
+            st.metric("Cost / month", usd(s["monthly_cost_usd"]), border=True,
+                      delta=(f"-{pct(s['savings_vs_baseline'])}" if name != baseline
+                             and s.get("savings_vs_baseline") else None),
+                      delta_color="inverse" if (s.get("savings_vs_baseline") or 0) < 0 else "normal",
+                      help=f"95% interval {usd(ci[0])} - {usd(ci[1])}" if ci else None)
+            st.metric("Pass rate", pct(s.get("quality_pass_rate")), border=True)
+            st.metric("Availability", pct(s["availability"], 2), border=True)
+            p95 = s.get("latency_p95_s")
+            st.metric("Latency p95", "-" if p95 is None else f"{p95:.1f} s", border=True)
+
+
+def kpi_table(frame: pl.DataFrame) -> None:
+    """Per-policy KPI table with readable number formats."""
+    config = {
+        "monthly_cost_usd": st.column_config.NumberColumn("cost / month", format="dollar"),
+        "cost_per_task_usd": st.column_config.NumberColumn("cost / task", format="$%.4f"),
+        "savings_vs_baseline": st.column_config.NumberColumn("savings", format="percent"),
+        "quality_pass_rate": st.column_config.NumberColumn("pass rate", format="percent"),
+        "success_rate": st.column_config.NumberColumn("success", format="percent"),
+        "availability": st.column_config.NumberColumn("availability", format="percent"),
+        "latency_p50_s": st.column_config.NumberColumn("p50 s", format="%.2f"),
+        "latency_p95_s": st.column_config.NumberColumn("p95 s", format="%.2f"),
+        "rework_hours": st.column_config.NumberColumn("rework h", format="%.1f"),
+        "net_monthly_usd": st.column_config.NumberColumn("net / month", format="dollar"),
+        "payback_months": st.column_config.NumberColumn("payback months", format="%.1f"),
+    }
+    st.dataframe(frame, hide_index=True, column_config=config, width="stretch")
+
+
+def chart(fig, key: str | None = None) -> None:
+    """A plotly figure at full width."""
+    st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})

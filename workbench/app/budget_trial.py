@@ -11,7 +11,7 @@ TIERS = ("budget", "standard", "premium")
 def downgrade_map(scenario: Scenario, policy: str) -> dict[str, str]:
     """Each model the policy names -> the cheapest model of a lower tier (when there is one)."""
     used = {m for _, m in scenario.policy(policy).model_names()}
-    cost = lambda m: m.call_cost_usd(1000, 250)  # noqa: E731 - a typical call
+    cost = lambda m: m.call_cost_usd(1000, 250)
     out = {}
     for name in sorted(used):
         tier = scenario.model(name).tier

@@ -78,7 +78,7 @@ def target_tier(scenario: Scenario, task: TaskType) -> str:
 def _pick(scenario: Scenario, task: TaskType, tier: str) -> str:
     """Cheapest eligible model of ``tier``, else of the next tier up, else cheapest eligible."""
     eligible = [m for m in scenario.models if eligibility(m, task)[0]] or list(scenario.models)
-    cost = lambda m: call_cost_usd(scenario, m.name, task)  # noqa: E731
+    cost = lambda m: call_cost_usd(scenario, m.name, task)
     for t in TIER_ORDER[TIER_ORDER.index(tier):]:
         of_tier = [m for m in eligible if m.tier == t]
         if of_tier:

@@ -8,9 +8,9 @@ between pages re-uses them.
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 import os
 import tempfile
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 

@@ -32,7 +32,7 @@ def cost_over_time_figure(costs: pl.DataFrame, policy: str | None = None) -> go.
     ``policy`` is None."""
     if costs.is_empty():
         return empty_figure("Cost over time", "no simulated records")
-    key = [c for c in costs.columns if c not in ("policy", "day", "cost_usd")][0]
+    key = next(c for c in costs.columns if c not in ("policy", "day", "cost_usd"))
     fig = go.Figure()
     if policy is None:
         totals = costs.group_by("policy", "day").agg(pl.col("cost_usd").sum()).sort("day")

@@ -5,8 +5,7 @@ import polars as pl
 import streamlit as st
 
 from workbench.app import edits, state
-from workbench.app.policy_form import (LADDER, budget_rows, draft_policy, ladder_rows,
-                                       routing_rows)
+from workbench.app.policy_form import LADDER, budget_rows, draft_policy, ladder_rows, routing_rows
 from workbench.domain.errors import WorkbenchError
 from workbench.viz.theme import pct, usd
 

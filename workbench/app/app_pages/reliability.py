@@ -6,8 +6,11 @@ import streamlit as st
 from workbench.app import edits, state, widgets
 from workbench.app.frames import providers_frame
 from workbench.metrics import series
-from workbench.viz.reliability import (availability_figure, event_counts_figure,
-                                       outage_timeline_figure)
+from workbench.viz.reliability import (
+    availability_figure,
+    event_counts_figure,
+    outage_timeline_figure,
+)
 from workbench.viz.theme import pct
 
 st.title("Reliability")

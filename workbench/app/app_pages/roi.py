@@ -5,7 +5,7 @@ import polars as pl
 import streamlit as st
 
 from workbench.app import edits, state, widgets
-from workbench.app.frames import finance_frame
+from workbench.app.frames import finance_frame, models_frame, providers_frame
 from workbench.viz.roi import payback_figure, waterfall_figure
 from workbench.viz.theme import months, usd
 
@@ -43,16 +43,23 @@ with st.form("roi_assumptions"):
         values = {r["assumption"]: float(r["value"]) for r in frame.to_dicts()}
         if state.apply(edits.with_finance, values):
             st.rerun()
+
+
+def _set_finance(field: str, key: str) -> None:
+    state.apply(edits.with_finance, {field: st.session_state[key]})
+
+
+tag = state.scenario_key(scenario)
 cols = st.columns(2)
 cols[0].number_input("Hourly rate of rework USD", min_value=0.0,
                      value=float(scenario.finance.hourly_rate_usd), step=5.0,
-                     key=f"roi_rate_{state.scenario_key(scenario)}",
-                     on_change=lambda key=f"roi_rate_{state.scenario_key(scenario)}": state.apply(
-                         edits.with_finance, {"hourly_rate_usd": st.session_state[key]}))
+                     key=f"roi_rate_{tag}", on_change=_set_finance,
+                     args=("hourly_rate_usd", f"roi_rate_{tag}"))
 cols[1].number_input("Implementation cost USD", min_value=0.0,
                      value=float(scenario.finance.implementation_cost_usd), step=1000.0,
-                     key=f"roi_impl_{state.scenario_key(scenario)}",
-                     on_change=lambda key=f"roi_impl_{state.scenario_key(scenario)}": state.apply(
-                         edits.with_finance, {"implementation_cost_usd": st.session_state[key]}))
+                     key=f"roi_impl_{tag}", on_change=_set_finance,
+                     args=("implementation_cost_usd", f"roi_impl_{tag}"))
 st.markdown("**Model and provider assumptions**")
 st.caption("Quality bars: " + ", ".join(f"{k} {v:.2f}" for k, v in scenario.quality_bars.items()))
+st.dataframe(models_frame(scenario), hide_index=True, width="stretch")
+st.dataframe(providers_frame(scenario), hide_index=True, width="stretch")

@@ -6,6 +6,7 @@ contention path."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import polars as pl
@@ -19,7 +20,7 @@ from workbench.engine.quality import ParametricQuality
 from workbench.engine.result import SimulationResult
 from workbench.engine.tasks import DAY_S, build_tasks
 from workbench.engine.world import ProviderWorld
-from workbench.metrics.summary import summarize
+from workbench.metrics.summary import Reduced, reduce_records, summarize_reduced
 
 Progress = Callable[[int, int], None]
 
@@ -75,10 +76,21 @@ def run_replication(scenario: Scenario, replication: int, seed: int, days: float
     return pl.concat(frames) if frames else empty_records(), outage_rows, firings, paths
 
 
+def _replication_job(args: tuple) -> tuple:
+    """One replication, reduced (runs in a worker process when ``workers`` > 1)."""
+    scenario, rep, seed, days, names, outages, path, keep_records = args
+    frame, rows, fired, used = run_replication(scenario, rep, seed, days, names, outages, path)
+    return reduce_records(scenario, frame), frame if keep_records else None, rows, fired, used
+
+
 def simulate(scenario: Scenario, replications: int = 5, seed: int | None = None,
              policies: list[str] | None = None, outages: bool = True, days: float | None = None,
-             path: str = "auto", progress: Progress | None = None) -> SimulationResult:
-    """Monte Carlo simulation of the scenario's policies.
+             path: str = "auto", progress: Progress | None = None, keep_records: bool = True,
+             workers: int = 1) -> SimulationResult:
+    """Monte Carlo simulation of the scenario's policies: ``replications`` independent runs of
+    ``days`` days (default: the horizon), summarised as means with 95% intervals. Each
+    replication is reduced as soon as it ends; ``keep_records=False`` drops its records (for
+    large runs); ``workers`` > 1 runs replications in parallel processes.
 
     >>> from workbench.domain import load_scenario
     >>> r = simulate(load_scenario("scenarios/support_desk.yaml"), replications=3)  # doctest: +SKIP
@@ -89,22 +101,30 @@ def simulate(scenario: Scenario, replications: int = 5, seed: int | None = None,
     names = policies or scenario.policy_names
     if scenario.baseline not in names:
         names = [scenario.baseline] + list(names)
-    frames, outage_rows, firings, paths = [], [], {n: [] for n in names}, {}
-    for rep in range(replications):
-        frame, rows, fired, used = run_replication(scenario, rep, seed, days, names, outages,
-                                                   path)
-        frames.append(frame)
-        outage_rows += rows
-        for name, items in fired.items():
-            firings[name] += items
-        paths.update(used)
-        if progress is not None:
-            progress(rep + 1, replications)
+    jobs = [(scenario, rep, seed, days, names, outages, path, keep_records)
+            for rep in range(replications)]
+    frames, reduced, outage_rows, firings, paths = [], [], [], {n: [] for n in names}, {}
+    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
+    try:
+        results = pool.map(_replication_job, jobs) if pool else map(_replication_job, jobs)
+        for done, (part, frame, rows, fired, used) in enumerate(results, start=1):
+            reduced.append(part)
+            if frame is not None:
+                frames.append(frame)
+            outage_rows += rows
+            for name, items in fired.items():
+                firings[name] += items
+            paths.update(used)
+            if progress is not None:
+                progress(done, replications)
+    finally:
+        if pool is not None:
+            pool.shutdown()
     records = pl.concat(frames) if frames else empty_records()
     outage_frame = pl.DataFrame(outage_rows, schema={"replication": pl.Int32,
                                                      "provider": pl.String, "state": pl.String,
                                                      "start_s": pl.Float64, "end_s": pl.Float64},
                                 orient="row")
-    summaries = summarize(scenario, records, days, firings)
+    summaries = summarize_reduced(scenario, Reduced.concat(reduced), days, firings)
     return SimulationResult(scenario.name, scenario.baseline, seed, replications, days, paths,
                             records, outage_frame, firings, summaries)

@@ -4,6 +4,7 @@ intervals, following the CLI contract keys. Cost per month = run cost x days_per
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -68,38 +69,75 @@ def hosting_usd(scenario: Scenario, records: pl.DataFrame) -> dict[tuple[str, in
     return out
 
 
-def _latency_quantiles(records: pl.DataFrame) -> dict[str, dict[str, float | None]]:
-    lat = (records.filter(pl.col("final") & pl.col("task_success"))
-           .group_by("policy").agg(
-               p50=pl.col("task_latency_s").quantile(0.50, "linear"),
-               p95=pl.col("task_latency_s").quantile(0.95, "linear"),
-               p99=pl.col("task_latency_s").quantile(0.99, "linear")))
+@dataclass
+class Reduced:
+    """What summaries need of a records frame, small enough to keep for many replications:
+    counts per (policy, replication), spend per breakdown key, latencies of delivered tasks."""
+
+    counts: pl.DataFrame
+    spend: pl.DataFrame
+    latencies: pl.DataFrame
+    hosting: dict[tuple[str, int], dict]
+
+    @staticmethod
+    def concat(parts: list["Reduced"]) -> "Reduced":
+        """Merge reductions of different replications."""
+        hosting: dict = {}
+        for part in parts:
+            hosting.update(part.hosting)
+        return Reduced(pl.concat([p.counts for p in parts]), pl.concat([p.spend for p in parts]),
+                       pl.concat([p.latencies for p in parts]), hosting)
+
+
+def reduce_records(scenario: Scenario, records: pl.DataFrame) -> Reduced:
+    """Reduce a records frame to what `summarize_reduced` needs."""
+    usd = (pl.col("cost_usd") + pl.col("judge_cost_usd")).sum().alias("usd")
+    spend = pl.concat([
+        records.group_by("policy", "replication", dim).agg(usd)
+        .select(pl.col("policy").cast(pl.String), "replication", pl.lit(dim).alias("dimension"),
+                pl.col(dim).cast(pl.String).alias("key"), "usd")
+        for dim in DIMENSIONS])
+    latencies = (records.filter(pl.col("final") & pl.col("task_success"))
+                 .select(pl.col("policy").cast(pl.String), pl.col("task_latency_s")))
+    counts = per_replication(records).with_columns(pl.col("policy").cast(pl.String))
+    return Reduced(counts, spend, latencies, hosting_usd(scenario, records))
+
+
+def _latency_quantiles(latencies: pl.DataFrame) -> dict[str, dict[str, float | None]]:
+    lat = latencies.group_by("policy").agg(
+        p50=pl.col("task_latency_s").quantile(0.50, "linear"),
+        p95=pl.col("task_latency_s").quantile(0.95, "linear"),
+        p99=pl.col("task_latency_s").quantile(0.99, "linear"))
     return {str(r["policy"]): r for r in lat.iter_rows(named=True)}
 
 
-def _breakdowns(records: pl.DataFrame, scale: float, reps: int) -> dict[str, dict[str, dict]]:
+def _breakdowns(spend: pl.DataFrame, scale: float, reps: int) -> dict[str, dict[str, dict]]:
     out: dict[str, dict[str, dict]] = {}
-    spend = (pl.col("cost_usd") + pl.col("judge_cost_usd")).sum() * scale / reps
-    for dim in DIMENSIONS:
-        frame = records.group_by("policy", dim).agg(usd=spend)
-        for policy, key, usd in frame.iter_rows():
-            out.setdefault(str(policy), {d: {} for d in DIMENSIONS})[dim][str(key)] = usd
+    totals = spend.group_by("policy", "dimension", "key").agg(pl.col("usd").sum())
+    for policy, dim, key, usd in totals.iter_rows():
+        out.setdefault(policy, {d: {} for d in DIMENSIONS})[dim][key] = usd * scale / reps
     return out
 
 
 def summarize(scenario: Scenario, records: pl.DataFrame, days: float,
               firings: dict[str, list[dict]] | None = None) -> dict[str, dict]:
     """Summary per policy (in scenario order) from simulated records of ``days`` days."""
+    return summarize_reduced(scenario, reduce_records(scenario, records), days, firings)
+
+
+def summarize_reduced(scenario: Scenario, reduced: Reduced, days: float,
+                      firings: dict[str, list[dict]] | None = None) -> dict[str, dict]:
+    """Summary per policy (in scenario order) from reduced records of ``days`` days."""
     scale = scenario.days_per_month / days
-    reps_frame = per_replication(records)
-    hosting = hosting_usd(scenario, records)
-    latency = _latency_quantiles(records)
+    reps_frame = reduced.counts.sort("policy", "replication")
+    hosting = reduced.hosting
+    latency = _latency_quantiles(reduced.latencies)
     n_reps = reps_frame["replication"].n_unique() if reps_frame.height else 1
-    breakdowns = _breakdowns(records, scale, n_reps)
+    breakdowns = _breakdowns(reduced.spend, scale, n_reps)
     finance = scenario.finance
     out: dict[str, dict] = {}
-    for policy in [p for p in scenario.policy_names
-                   if p in set(reps_frame["policy"].cast(pl.String))]:
+    present = set(reps_frame["policy"])
+    for policy in [p for p in scenario.policy_names if p in present]:
         rows = reps_frame.filter(pl.col("policy") == policy).to_dicts()
         host = [sum(hosting.get((policy, r["replication"]), {}).values()) for r in rows]
         monthly = [(r["model_usd"] + r["judge_usd"]) * scale + h for r, h in zip(rows, host)]

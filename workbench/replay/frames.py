@@ -103,19 +103,17 @@ def score_matrix(frame: pl.DataFrame, path: Path, columns: list[str],
                  low: float = 0.0, high: float = 1.0) -> np.ndarray:
     """prompts x columns of numeric scores in [low, high] (bools count as 0/1); nulls stay
     NaN."""
-    out = np.empty((frame.height, len(columns)))
-    for j, col in enumerate(columns):
+    for col in columns:
         series = frame[col]
-        if series.dtype == pl.Boolean or series.dtype.is_integer() or series.dtype.is_float():
-            values = series.cast(pl.Float64).to_numpy()
-        else:
+        if not (series.dtype == pl.Boolean or series.dtype.is_numeric()):
             raise ReplayError(f"{path}: column {col!r} holds {series.dtype} values, expected "
                               f"numeric scores in [{low:g}, {high:g}] "
                               f"(first value {series[0]!r})")
-        outside = ~np.isnan(values) & ((values < low) | (values > high))
-        if outside.any():
-            row = int(np.argmax(outside))
-            raise ReplayError(f"{path}: column {col!r}, row {row + 1}: score outside "
-                              f"[{low:g}, {high:g}] (got {values[row]!r})")
-        out[:, j] = values
+    out = frame.select(pl.col(c).cast(pl.Float64) for c in columns).to_numpy(order="fortran")
+    out = np.asfortranarray(out, dtype=np.float64)
+    if not ((out >= low) & (out <= high) | np.isnan(out)).all():
+        outside = ~np.isnan(out) & ((out < low) | (out > high))
+        row, j = np.argwhere(outside)[0]
+        raise ReplayError(f"{path}: column {columns[j]!r}, row {row + 1}: score outside "
+                          f"[{low:g}, {high:g}] (got {out[row, j]!r})")
     return out

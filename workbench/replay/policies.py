@@ -55,13 +55,20 @@ def single(table: EvalTable, model: str) -> Outcome:
 
 def oracle(table: EvalTable) -> Outcome:
     """Per prompt, the cheapest of the models with the best score."""
-    scores = np.nan_to_num(table.scores, nan=-1.0)
-    best = scores.max(axis=1, keepdims=True)
+    n = table.n_prompts
     cost = _cost(table)
-    key = np.where(np.isnan(cost), _UNPRICED, cost)
-    key = np.where(scores == best, key, np.inf)
-    delivered = key.argmin(axis=1)
-    rows = np.arange(table.n_prompts)
+    best = np.full(n, -1.0)
+    for j in range(len(table.models)):
+        best = np.fmax(best, table.scores[:, j])
+    best_key = np.full(n, np.inf)
+    delivered = np.zeros(n, dtype=np.int64)
+    for j in range(len(table.models)):
+        key = np.where(np.isnan(cost[:, j]), _UNPRICED, cost[:, j])
+        key = np.where(table.scores[:, j] == best, key, np.inf)
+        better = key < best_key
+        best_key = np.where(better, key, best_key)
+        delivered[better] = j
+    rows = np.arange(n)
     calls = np.bincount(delivered, minlength=len(table.models))
     return Outcome("oracle", "oracle", delivered, cost[rows, delivered], calls)
 
@@ -147,7 +154,7 @@ def cascade(table: EvalTable, ladder: list[str], rng: np.random.Generator, *,
             break
         judged += int(active.sum())
         paid += np.where(active, judge_cost_usd, 0.0)
-        passes = np.nan_to_num(table.scores[:, j], nan=-1.0) >= pass_bar
+        passes = table.scores[:, j] >= pass_bar  # a missing score (NaN) fails
         draw = rng.random(n)
         accept = np.where(passes, draw >= false_reject, draw < false_accept)
         if rung == len(cols) - 1:

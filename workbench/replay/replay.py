@@ -83,10 +83,12 @@ class _Summary:
         self.table = table
         self.strong_index = table.index(strong)
         self.rows = np.arange(table.n_prompts)
+        self.flat_scores = table.scores.ravel(order="F")  # a view: scores are column-major
 
     def of(self, outcome: policies.Outcome) -> dict:
         t = self.table
-        quality = float(np.mean(t.scores[self.rows, outcome.delivered]))
+        flat = outcome.delivered * t.n_prompts + self.rows
+        quality = float(np.mean(self.flat_scores[flat]))
         total = _sum_or_nan(outcome.cost_usd)
         n = t.n_prompts
         return {

@@ -52,6 +52,11 @@ class EvalTable:
     notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        # column-major: policies read one model's column at a time
+        object.__setattr__(self, "scores", np.asfortranarray(self.scores, dtype=np.float64))
+        if self.cost_usd is not None:
+            object.__setattr__(self, "cost_usd",
+                               np.asfortranarray(self.cost_usd, dtype=np.float64))
         scores = self.scores
         if scores.ndim != 2 or scores.shape[1] != len(self.models):
             raise ReplayError(f"{self.source}: score matrix of shape {scores.shape} does not fit "

@@ -15,20 +15,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from workbench.replay import policies
+from workbench.replay.formats import load_table
+from workbench.replay.replay import ReplayOptions, replay
+from workbench.replay.synthetic import synthetic_routerbench
 
-from workbench.replay import policies  # noqa: E402
-from workbench.replay.formats import load_table  # noqa: E402
-from workbench.replay.replay import ReplayOptions, replay  # noqa: E402
-from workbench.replay.synthetic import synthetic_routerbench  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _extra_cascades(models: list[str], strong: str, errors: tuple[float, ...]) -> list:
@@ -64,7 +62,7 @@ def synthetic_case(n_prompts: int, n_models: int, seed: int) -> dict:
                     for m, p in zip(expected["oracle_model_to_route_to"],
                                     expected["proportion"]))
     s, w = table.column(doc["strong"]), table.column(doc["weak"])
-    perfect = [p for p in doc["policies"] if p["name"] == "cascade (judge error 0)"][0]
+    perfect = next(p for p in doc["policies"] if p["name"] == "cascade (judge error 0)")
     return {
         "name": f"synthetic_routerbench_{n_prompts}x{n_models}", "prompts": n_prompts,
         "models": n_models, "policies": n_policies,

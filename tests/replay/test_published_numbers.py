@@ -6,9 +6,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-from .conftest import ALPACA, ROUTELLM, STRONG, WEAK
 from workbench.replay.formats import load_table
 from workbench.replay.replay import ReplayOptions, replay
+
+from .conftest import ALPACA, ROUTELLM, STRONG, WEAK
 
 
 @pytest.fixture(scope="module")

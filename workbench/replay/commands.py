@@ -49,7 +49,8 @@ def register(app: typer.Typer) -> None:
         from workbench.domain.errors import ReplayError
         from workbench.replay.cost import parse_price_options
         from workbench.replay.formats import load_table
-        from workbench.replay.replay import ReplayOptions, replay as run_replay
+        from workbench.replay.replay import ReplayOptions
+        from workbench.replay.replay import replay as run_replay
 
         if not 0.0 < share_step <= 1.0:
             raise ReplayError(f"--share-step must be in (0, 1] (got {share_step})")

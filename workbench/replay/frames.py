@@ -54,7 +54,7 @@ def _read_pickle(path: Path) -> pl.DataFrame:
                           "(pip install pandas)") from None
     try:
         obj = pd.read_pickle(path)
-    except Exception as exc:  # unpickling raises anything the pickle's code raises
+    except Exception as exc:  # noqa: BLE001 - unpickling raises whatever the pickle's code raises
         raise ReplayError(f"{path}: cannot be unpickled ({type(exc).__name__}: {exc})") from None
     if not isinstance(obj, pd.DataFrame):
         raise ReplayError(f"{path}: the pickle holds a {type(obj).__name__}, not a DataFrame")

@@ -178,10 +178,10 @@ def _load_gsm8k(path: Path, overrides: dict[str, str]) -> EvalTable:
 
 
 _CONVERSATION = re.compile(r"<\|The Start of Assistant A's Conversation with User\|>(.*?)"
-                           r"<\|The End of Assistant A's Conversation with User\|>", re.S)
-_QUESTION = re.compile(r"\[Question\]\n(.*?)\n\n\[The (?:Start|End) of", re.S)
+                           r"<\|The End of Assistant A's Conversation with User\|>", re.DOTALL)
+_QUESTION = re.compile(r"\[Question\]\n(.*?)\n\n\[The (?:Start|End) of", re.DOTALL)
 _ANSWER = re.compile(r"\[The Start of Assistant's Answer\]\n(.*?)\n\[The End of Assistant's "
-                     r"Answer\]", re.S)
+                     r"Answer\]", re.DOTALL)
 
 
 def mt_bench_chars(user_prompt: str) -> tuple[float, float] | None:

@@ -52,7 +52,7 @@ class EmpiricalQuality:
 
     @classmethod
     def from_table(cls, table: EvalTable, aliases: dict[str, str] | None = None
-                   ) -> "EmpiricalQuality":
+                   ) -> EmpiricalQuality:
         """Build from an EvalTable, keeping the prompts every model has a score for."""
         complete = table.complete_rows()
         if not complete.any():

@@ -112,7 +112,7 @@ class EvalTable:
         names = ranked.unique().sort().to_numpy()
         return names, codes
 
-    def subset(self, rows: np.ndarray) -> "EvalTable":
+    def subset(self, rows: np.ndarray) -> EvalTable:
         """The same table restricted to ``rows`` (a bool mask or integer indices)."""
         def pick(a):
             return None if a is None else a[rows]

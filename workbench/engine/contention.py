@@ -18,7 +18,7 @@ from workbench.engine.batch import FAST_FAIL_S, Outcomes, RunContext
 from workbench.engine.tasks import DAY_S
 from workbench.engine.world import DEGRADED, DOWN, UP
 from workbench.estimator.ladder import judge_cost_usd
-from workbench.policies.budget import budget_state, thresholds_usd
+from workbench.policies.budget import NO_RULES, budget_state, thresholds_usd
 from workbench.policies.failover import BreakerBoard, ErrorWindow, attempt_plan
 from workbench.policies.routing import route
 
@@ -97,6 +97,34 @@ class ContentionResolver:
         self.month, self.spent, self.fired = 0, 0.0, 0
         self.judge_usd = judge_cost_usd(scenario, ctx.policy.escalation) \
             if ctx.policy.escalation else 0.0
+        tasks = ctx.tasks
+        self.stream_of = tasks.stream.tolist()
+        self.input_tokens = tasks.input_tokens.tolist()
+        self.cached_tokens = tasks.cached_tokens.tolist()
+        self.output_tokens = tasks.output_tokens.tolist()
+        self.routes = [route(ctx.policy, st.task) for st in tasks.streams]
+        self._plans: dict = {}
+        self._scores: dict = {}
+        self._calls: dict = {}
+
+    def _plan(self, primary: str, state) -> list:
+        """The failover plan of ``primary`` with budget downgrades applied (cached)."""
+        key = (primary, tuple(sorted(state.downgrade.items())))
+        if key not in self._plans:
+            self._plans[key] = [type(a)(state.substitute(a.model), a.reason, a.backoff_s)
+                                for a in attempt_plan(self.ctx.policy.failover, primary)]
+        return self._plans[key]
+
+    def _call_spec(self, model: str) -> tuple:
+        """Per-model constants of the hot path (cached)."""
+        if model not in self._calls:
+            spec = self.ctx.specs[model]
+            p, prof = spec.provider, spec.model.latency
+            self._calls[model] = (spec, p.domain, self.caps.get(p.name), self.limits.get(p.name),
+                                  spec.fail_by_state.tolist(), prof.ttft_median_s,
+                                  prof.ttft_sigma, prof.tokens_per_s, prof.tps_sigma,
+                                  p.degraded_latency_factor, p.down_failure == "timeout")
+        return self._calls[model]
 
     # ---------------------------------------------------------------- driver
     def run(self) -> tuple[Outcomes, list[dict]]:
@@ -132,7 +160,7 @@ class ContentionResolver:
     def _task(self, i: int, upstream: list):
         ctx, env = self.ctx, self.env
         tasks = ctx.tasks
-        stream = tasks.streams[int(tasks.stream[i])]
+        stream = tasks.streams[self.stream_of[i]]
         if upstream:
             yield env.all_of(upstream)
         penalty, blocked = 0.0, False
@@ -145,7 +173,7 @@ class ContentionResolver:
         if env.now < ready:
             yield env.timeout(ready - env.now)
         state = self._budget()
-        target = route(ctx.policy, stream.task)
+        target = self.routes[self.stream_of[i]]
         ladder = ctx.policy.escalation.ladder if target.escalates else None
         first = state.substitute(ladder[0].model if ladder else target.model)
         if blocked or (state.block_noncritical and not stream.task.is_critical):
@@ -201,19 +229,23 @@ class ContentionResolver:
             passed = self.draw.uniform() < given * (1.0 - penalty)
             row[PASSED] = int(passed)
             return passed
-        profile = self.ctx.scenario.model(self.log.models[row[MODEL]]).quality.for_category(
-            task.category_name)
-        score = min(1.0, max(0.0, profile.mean + profile.sd * self.draw.normal() - penalty))
-        passed = score >= self.ctx.scenario.bar(task)
+        key = (row[MODEL], task.name)
+        if key not in self._scores:
+            profile = self.ctx.scenario.model(self.log.models[row[MODEL]]).quality
+            chosen = profile.for_category(task.category_name)
+            self._scores[key] = (chosen.mean, chosen.sd, self.ctx.scenario.bar(task))
+        mean, sd, bar = self._scores[key]
+        score = min(1.0, max(0.0, mean + sd * self.draw.normal() - penalty))
+        passed = score >= bar
         row[SCORE], row[PASSED] = score, int(passed)
         return passed
 
     # ---------------------------------------------------------------- failover
     def _call(self, i: int, primary: str, reason: str, state):
-        """One call through the failover plan: (ok, serving row or None)."""
+        """One call through the failover plan: (ok, serving row or None). A 429 is retried on
+        the same model after its Retry-After, up to ``rate_limit_retries`` times."""
         failover = self.ctx.policy.failover
-        plan = [a for a in attempt_plan(failover, primary)]
-        plan = [type(a)(state.substitute(a.model), a.reason, a.backoff_s) for a in plan]
+        plan = self._plan(primary, state)
         k = 0
         if failover.mode == "hedged" and len(plan) > 1:
             k = 2
@@ -227,26 +259,30 @@ class ContentionResolver:
             result = yield other
             if result[0]:
                 return result
+        row = None
         while k < len(plan):
             step = plan[k]
             k += 1
-            now = self.env.now
-            if self.breakers and not self.breakers.allows(step.model, now):
+            if self.breakers and not self.breakers.allows(step.model, self.env.now):
                 continue
             if self.window and self.window.avoid(step.model) and k < len(plan):
                 continue
             if step.backoff_s:
                 yield self.env.timeout(step.backoff_s)
-            ok, row = yield from self._attempt(i, step.model,
-                                               reason if step.reason == "route" else step.reason)
-            if ok:
-                return ok, row
-        return False, None
+            why = reason if step.reason == "route" else step.reason
+            for _ in range(failover.rate_limit_retries + 1):
+                outcome, row = yield from self._send(i, step.model, why)
+                if outcome != "rate_limited":
+                    break
+                why = "retry"
+                yield self.env.timeout(row[-1])
+            if outcome == "ok":
+                return True, row
+        return False, row
 
     def _attempt(self, i: int, model: str, reason: str):
-        """One attempt with 429 handling; returns (ok, row)."""
-        failover = self.ctx.policy.failover
-        for _ in range(failover.rate_limit_retries + 1):
+        """One attempt as its own process (hedging), with 429 handling: (ok, row)."""
+        for _ in range(self.ctx.policy.failover.rate_limit_retries + 1):
             outcome, row = yield from self._send(i, model, reason)
             if outcome != "rate_limited":
                 return outcome == "ok", row
@@ -255,37 +291,34 @@ class ContentionResolver:
         return False, row
 
     def _send(self, i: int, model: str, reason: str):
-        ctx, env = self.ctx, self.env
-        spec = ctx.specs[model]
-        provider = spec.provider
-        tasks = ctx.tasks
+        env = self.env
+        (spec, domain, cap, limiter, fail_by_state, ttft_median, ttft_sigma, tps_median,
+         tps_sigma, factor, hangs) = self._call_spec(model)
         asked = env.now
-        cap = self.caps.get(provider.name)
         request = cap.request() if cap is not None else None
         if request is not None:
             yield request
         queue = env.now - asked
+        out_tokens = self.output_tokens[i]
         try:
-            limiter = self.limits.get(provider.name)
             if limiter is not None:
-                wait = limiter.admit(env.now, int(tasks.input_tokens[i] + tasks.output_tokens[i]))
+                wait = limiter.admit(env.now, self.input_tokens[i] + out_tokens)
                 if wait is not None:
                     row = self._record(i, model, reason, env.now, queue, math.nan, 0.0, 0.0,
                                        "rate_limited")
                     return "rate_limited", row + [wait]
-            state = self._state(provider.domain, env.now)
-            failed = self.draw.uniform() < spec.fail_by_state[state]
-            prof = spec.model.latency
-            ttft = prof.ttft_median_s * math.exp(prof.ttft_sigma * self.draw.normal())
-            tps = prof.tokens_per_s * math.exp(prof.tps_sigma * self.draw.normal()) \
-                if prof.tps_sigma else prof.tokens_per_s
-            lat = ttft + float(tasks.output_tokens[i]) / tps
+            state = self._state(domain, env.now)
+            failed = self.draw.uniform() < fail_by_state[state]
+            ttft = ttft_median * math.exp(ttft_sigma * self.draw.normal())
+            tps = tps_median * math.exp(tps_sigma * self.draw.normal()) if tps_sigma \
+                else tps_median
+            lat = ttft + out_tokens / tps
             if state == DEGRADED:
-                ttft *= provider.degraded_latency_factor
-                lat *= provider.degraded_latency_factor
-            timeout_s = ctx.policy.failover.timeout_s
-            hang = failed and state == DOWN and provider.down_failure == "timeout"
+                ttft *= factor
+                lat *= factor
+            timeout_s = self.ctx.policy.failover.timeout_s
             if failed:
+                hang = hangs and state == DOWN
                 outcome, latency = ("timeout", timeout_s) if hang else \
                     ("error_5xx", max(ttft, FAST_FAIL_S))
             elif lat > timeout_s:
@@ -298,10 +331,11 @@ class ContentionResolver:
             if request is not None:
                 cap.release(request)
         ok = outcome == "ok"
-        cost = spec.cost_one_usd(int(tasks.input_tokens[i]), int(tasks.cached_tokens[i]),
-                                 int(tasks.output_tokens[i])) if ok else 0.0
-        self.out.cost_usd[i] += cost
-        self._spend(cost)
+        cost = spec.cost_one_usd(self.input_tokens[i], self.cached_tokens[i], out_tokens) \
+            if ok else 0.0
+        if cost:
+            self.out.cost_usd[i] += cost
+            self._spend(cost)
         if self.breakers:
             self.breakers.observe(model, ok, env.now)
         if self.window:
@@ -325,9 +359,11 @@ class ContentionResolver:
         return row
 
     def _budget(self):
-        self._roll_month()
         budget = self.ctx.policy.budget
-        return budget_state(budget, self.spent) if budget else budget_state(None, 0.0)
+        if budget is None:
+            return NO_RULES
+        self._roll_month()
+        return budget_state(budget, self.spent)
 
     def _roll_month(self) -> None:
         month = int(self.env.now // self.month_s)

@@ -1,0 +1,169 @@
+"""Simulator performance. Prints {"cases": [...]} as JSON.
+
+1. batch: 30 days x 100,000 tasks/day with outages, a failover chain and an escalation ladder,
+   10 replications (30 million task outcomes). Goal: under 60 s and 4 GiB on 2 cores.
+2. contention: 1 million requests through rate limits and a concurrency cap on the SimPy path,
+   beside a bare SimPy loop doing the same events (arrival, resource request, service timeout)
+   in the same run. Goal: at least half the bare loop's throughput.
+
+    python benchmarks/simulate.py --json            # full size
+    python benchmarks/simulate.py --json --small    # CI: correctness of the script only
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+
+import numpy as np
+import simpy
+
+from workbench.domain.loader import validate_as
+from workbench.domain.references import check_references
+from workbench.domain.scenario import Scenario
+from workbench.engine.simulation import simulate
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process and its finished children, in MiB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, kids) / 1024.0
+
+
+def batch_scenario(per_day: float) -> Scenario:
+    """Two providers with outages, a three-rung ladder with a judge, sequential failover."""
+    tokens = {"input_tokens": {"median": 1200, "p95": 4000},
+              "output_tokens": {"median": 300, "p95": 900}}
+    data = {
+        "name": "bench_batch", "seed": 1, "baseline": "tiered", "horizon": {"days": 30},
+        "providers": [
+            {"name": "openai", "mtbf_days": 5.64, "mttr_hours": 2.56, "partial_share": 0.6,
+             "degraded_error_rate": 0.3},
+            {"name": "anthropic", "mtbf_days": 5.22, "mttr_hours": 2.81, "partial_share": 0.6,
+             "degraded_error_rate": 0.3}],
+        "models": [
+            {"name": "small", "provider": "openai", "price": {"ref": "openai:gpt-4o-mini"},
+             "quality": {"mean": 0.82, "sd": 0.1}},
+            {"name": "mid", "provider": "anthropic",
+             "price": {"ref": "anthropic:claude-3-5-haiku-latest"},
+             "quality": {"mean": 0.88, "sd": 0.07}},
+            {"name": "big", "provider": "openai", "price": {"ref": "openai:gpt-4o"},
+             "quality": {"mean": 0.93, "sd": 0.04}},
+            {"name": "backup", "provider": "anthropic",
+             "price": {"ref": "anthropic:claude-3-5-sonnet-latest"},
+             "quality": {"mean": 0.92, "sd": 0.05}}],
+        "workload": {"total_per_day": per_day, "task_types": [
+            {"name": "classify", "share": 0.4, "tier": "basic", **tokens},
+            {"name": "answer", "share": 0.35, "tier": "standard", **tokens},
+            {"name": "draft", "share": 0.2, "tier": "standard", **tokens},
+            {"name": "review", "share": 0.05, "tier": "premium", **tokens}]},
+        "policies": [{
+            "name": "tiered",
+            "escalation": {"ladder": [{"model": "small"}, {"model": "mid"}, {"model": "big"}],
+                           "judge": {"cost_usd": 0.0002, "false_accept": 0.05,
+                                     "false_reject": 0.05, "latency_s": 0.3}},
+            "failover": {"mode": "sequential", "chain": ["backup"], "retries": 1,
+                         "backoff_s": 1.0, "timeout_s": 60}}],
+    }
+    scenario = validate_as(Scenario, data, "bench")
+    check_references(scenario)
+    return scenario
+
+
+def contention_scenario(per_day: float) -> Scenario:
+    """One provider with RPM/TPM limits and a concurrency cap."""
+    data = {
+        "name": "bench_contention", "seed": 1, "baseline": "p", "horizon": {"days": 1},
+        "providers": [{"name": "prov", "rpm": int(per_day / 1440 * 1.05), "tpm": 10 ** 9,
+                       "concurrency": 64, "retry_after_s": 1.0}],
+        "models": [{"name": "m", "provider": "prov", "price": {"per_request_usd": 0.001},
+                    "latency": {"ttft_median_s": 0.3, "ttft_p95_s": 0.8, "tokens_per_s": 80}}],
+        "workload": {"task_types": [{"name": "t", "per_day": per_day,
+                                     "output_tokens": {"median": 100, "p95": 300}}]},
+        "policies": [{"name": "p", "routing": {"default": "m"}}],
+    }
+    scenario = validate_as(Scenario, data, "bench")
+    check_references(scenario)
+    return scenario
+
+
+def bare_simpy_s(n: int, rate_per_s: float, cap: int, seed: int = 1) -> float:
+    """Seconds for plain SimPy to run n arrivals, each a process taking a Resource slot for an
+    exponential service time: the same events as the contention path, without any policy."""
+    rng = np.random.default_rng(seed)
+    gaps = rng.exponential(1.0 / rate_per_s, n).tolist()
+    service = rng.exponential(1.6, n).tolist()
+    env = simpy.Environment()
+    slots = simpy.Resource(env, cap)
+
+    def request(k):
+        with slots.request() as req:
+            yield req
+            yield env.timeout(service[k])
+
+    def arrivals():
+        for k in range(n):
+            yield env.timeout(gaps[k])
+            env.process(request(k))
+
+    started = time.perf_counter()
+    env.process(arrivals())
+    env.run()
+    return time.perf_counter() - started
+
+
+def case_batch(per_day: float, replications: int, days: float) -> dict:
+    scenario = batch_scenario(per_day)
+    started = time.perf_counter()
+    result = simulate(scenario, replications=replications, days=days, keep_records=False,
+                      workers=2)
+    seconds = time.perf_counter() - started
+    tasks = per_day * days * replications
+    summary = result.summaries["tiered"]
+    return {"name": "batch_outages_failover_ladder", "tasks": int(tasks), "seconds": seconds,
+            "tasks_per_s": tasks / seconds, "peak_rss_mb": peak_rss_mb(),
+            "replications": replications, "workers": 2, "path": result.paths["tiered"],
+            "monthly_cost_usd": summary["monthly_cost_usd"],
+            "availability": summary["availability"], "goal": "< 60 s and < 4096 MiB"}
+
+
+def case_contention(requests: int) -> dict:
+    scenario = contention_scenario(float(requests))
+    started = time.perf_counter()
+    result = simulate(scenario, replications=1, days=1.0, keep_records=False, path="contention")
+    seconds = time.perf_counter() - started
+    summary = result.summaries["p"]
+    attempts = int(round(summary["attempts_per_task"] * requests))  # 429s are retried: same events
+    bare = bare_simpy_s(attempts, attempts / 86400.0, 64)
+    return {"name": "contention_rate_limits", "tasks": requests, "seconds": seconds,
+            "tasks_per_s": requests / seconds, "peak_rss_mb": peak_rss_mb(),
+            "attempts": attempts, "bare_simpy_seconds": bare, "bare_simpy_tasks_per_s": requests / bare,
+            "ratio_to_bare": bare / seconds, "rate_limited_per_month": summary["rate_limited"],
+            "path": result.paths["p"], "goal": "ratio_to_bare >= 0.5"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print JSON (the only output)")
+    parser.add_argument("--small", action="store_true", help="tiny sizes for CI")
+    args = parser.parse_args()
+    if args.small:
+        cases = [case_batch(2_000, 2, 3), case_contention(5_000)]
+    else:
+        cases = [case_batch(100_000, 10, 30), case_contention(1_000_000)]
+    doc = {"cases": cases}
+    if args.json:
+        json.dump(doc, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for case in cases:
+            print(f"{case['name']}: {case['tasks']:,} tasks in {case['seconds']:.1f} s "
+                  f"({case['tasks_per_s']:,.0f}/s), peak {case['peak_rss_mb']:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -36,7 +36,7 @@ def burn_down_figure(spend: pl.DataFrame, policy: str, monthly_usd: float | None
                                  text=[f"rule {f['rule']}: {f.get('action', '')}" for f in firings],
                                  hovertemplate="%{text} on day %{x:.1f}<extra></extra>"))
     fig.update_xaxes(title="day")
-    fig.update_yaxes(title="USD spent this month", tickprefix="$", separatethousands=True)
+    fig.update_yaxes(title="USD spent this month", tickformat="$,.0f")
     return styled(fig, f"Month-to-date spend - {policy}")
 
 

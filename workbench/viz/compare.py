@@ -43,6 +43,6 @@ def policy_frontier_figure(summaries: dict[str, dict], baseline: str | None = No
             marker={"size": 14, "color": colours[name],
                     "symbol": "diamond" if name == baseline else "circle"},
             hovertemplate=label + ": $%{x:,.0f}/month, pass rate %{y:.1%}<extra></extra>"))
-    fig.update_xaxes(title="USD per month", tickprefix="$", separatethousands=True)
-    fig.update_yaxes(title="quality pass rate", tickformat=".0%")
+    fig.update_xaxes(title="USD per month", tickformat="$,.0f")
+    fig.update_yaxes(title="quality pass rate", tickformat=".1%")
     return styled(fig, "Quality-cost frontier of the policies")

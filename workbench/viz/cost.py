@@ -23,7 +23,7 @@ def breakdown_figure(summaries: dict[str, dict], dimension: str = "model") -> go
             name=key, marker_color=colours[key],
             hovertemplate="%{x} - " + key + ": $%{y:,.0f}/month<extra></extra>"))
     fig.update_layout(barmode="stack")
-    fig.update_yaxes(title="USD per month", tickprefix="$", separatethousands=True)
+    fig.update_yaxes(title="USD per month", tickformat="$,.0f")
     return styled(fig, f"Monthly cost by {dimension.replace('_', ' ')}")
 
 
@@ -51,5 +51,5 @@ def cost_over_time_figure(costs: pl.DataFrame, policy: str | None = None) -> go.
                                      line={"color": colours[str(name)]}))
         title = f"Daily cost by {key} - {policy}"
     fig.update_xaxes(title="day of simulation")
-    fig.update_yaxes(title="USD per day", tickprefix="$", separatethousands=True)
+    fig.update_yaxes(title="USD per day", tickformat="$,.0f")
     return styled(fig, title)

@@ -17,6 +17,12 @@ def payback_series(roi: dict, months: int = 24) -> tuple[list[float], list[float
     return xs, ys
 
 
+def _signed(value: float, measure: str) -> str:
+    if measure == "absolute":
+        return f"${value:,.0f}"
+    return f"{'+' if value > 0 else '-' if value < 0 else ''}${abs(value):,.0f}"
+
+
 def waterfall_figure(baseline_cost_usd: float, roi: dict | None, policy: str) -> go.Figure:
     """Baseline monthly cost, minus token savings, rework saved and downtime avoided, plus
     orchestration overhead, gives the policy's net monthly cost."""
@@ -32,11 +38,11 @@ def waterfall_figure(baseline_cost_usd: float, roi: dict | None, policy: str) ->
     fig = go.Figure(go.Waterfall(
         x=[s[0] for s in steps], y=[s[1] if s[1] is not None else 0.0 for s in steps],
         measure=[s[2] for s in steps],
-        text=[f"${abs(s[1]):,.0f}" if s[1] is not None else f"${net:,.0f}" for s in steps],
+        text=[_signed(s[1], s[2]) if s[1] is not None else f"${net:,.0f}" for s in steps],
         textposition="outside",
         decreasing={"marker": {"color": "#16a34a"}}, increasing={"marker": {"color": "#dc2626"}},
         totals={"marker": {"color": "#2563eb"}}, connector={"line": {"color": "#9ca3af"}}))
-    fig.update_yaxes(title="USD per month", tickprefix="$", separatethousands=True)
+    fig.update_yaxes(title="USD per month", tickformat="$,.0f")
     return styled(fig, f"From the baseline's monthly cost to {policy}'s net", height=420)
 
 
@@ -57,5 +63,5 @@ def payback_figure(roi: dict | None, policy: str, months: int = 24) -> go.Figure
         fig.add_vline(x=payback, line_dash="dash", line_color="#16a34a",
                       annotation_text=f"payback {payback:.1f} months")
     fig.update_xaxes(title="months from the decision")
-    fig.update_yaxes(title="cumulative net USD", tickprefix="$", separatethousands=True)
+    fig.update_yaxes(title="cumulative net USD", tickformat="$,.0f")
     return styled(fig, f"Payback curve - {policy}")

@@ -1,0 +1,1 @@
+"""Leadership report: a self-contained HTML file (and a PDF where Chromium is present)."""

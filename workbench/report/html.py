@@ -1,0 +1,85 @@
+"""The leadership report: one self-contained HTML file (plotly.js inlined once, no external
+request) with the headline numbers, the charts, every assumption, the scenario's name and seed.
+
+Every number that comes from a summary is written as
+``<span class="figure" data-policy=".." data-key=".." data-value="..">`` so that a reader (and a
+test) can check it against ``workbench estimate --json`` / ``workbench simulate --json``.
+
+    >>> html = build_report(scenario, estimate(scenario).to_json())  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from workbench.domain.scenario import Scenario
+from workbench.report.markup import esc
+from workbench.report.sections import (
+    assumption_sections,
+    chart_sections,
+    headline_figures,
+    policy_table_rows,
+)
+
+STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#111827;
+background:#f9fafb}
+main{max-width:1180px;margin:0 auto;padding:28px 32px 60px}
+h1{font-size:28px;margin:0 0 4px}h2{font-size:20px;margin:36px 0 10px;border-bottom:1px solid
+#e5e7eb;padding-bottom:6px}h3{font-size:16px;margin:22px 0 8px}
+.meta{color:#4b5563;font-size:14px}
+.cards{display:grid;grid-template-columns:repeat(3,1fr);gap:12px;margin-top:18px}
+.card{background:#fff;border:1px solid #e5e7eb;border-radius:10px;padding:14px 16px}
+.card .label{font-size:13px;color:#4b5563}.card .value{font-size:26px;font-weight:600;margin-top:4px}
+.card .delta{font-size:13px;color:#4b5563;margin-top:2px}
+table{border-collapse:collapse;width:100%;background:#fff;font-size:13px}
+th,td{border:1px solid #e5e7eb;padding:6px 8px;text-align:left}
+th.n,td.n{text-align:right}th{background:#f3f4f6}.table{overflow-x:auto}
+pre{background:#fff;border:1px solid #e5e7eb;padding:10px;font-size:12px;overflow-x:auto}
+.chart{background:#fff;border:1px solid #e5e7eb;border-radius:10px;margin:12px 0;padding:6px}
+.note{font-size:13px;color:#4b5563}
+@media print{.chart{break-inside:avoid}body{background:#fff}}
+"""
+
+
+def _plotly_js() -> str:
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
+def build_report(scenario: Scenario, estimate_doc: dict, chosen: str | None = None,
+                 simulation: dict | None = None, records: pl.DataFrame | None = None,
+                 outages: pl.DataFrame | None = None) -> str:
+    """The report as one HTML string. Headline numbers come from ``simulation`` (a
+    ``simulate --json`` document) when given, else from ``estimate_doc``."""
+    doc = simulation or estimate_doc
+    baseline = doc["baseline"]
+    others = [p for p in doc["policies"] if p != baseline]
+    chosen = chosen if chosen in doc["policies"] else (others or [baseline])[0]
+    if simulation:
+        method = (f"Monte Carlo simulation: {simulation['replications']} replications of "
+                  f"{simulation.get('days', scenario.horizon.days):g} days, seed "
+                  f"{simulation['seed']}")
+    else:
+        method = "closed-form expected values (workbench estimate)"
+    generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    parts = [
+        f"<h1>{esc(scenario.name)}: what the routing change is worth</h1>",
+        f'<p class="meta">{esc(scenario.description)}</p>',
+        (f'<p class="meta">Scenario <b id="scenario-name">{esc(scenario.name)}</b>, seed '
+        f'<b id="scenario-seed">{scenario.seed}</b>; numbers: <span id="method">{esc(method)}'
+        f"</span>; baseline policy <b>{esc(baseline)}</b>, chosen policy <b id=\"chosen\">"
+        f"{esc(chosen)}</b>; generated {generated}.</p>"),
+        "<h2>Headline</h2>", headline_figures(doc, chosen),
+        "<h2>All policies</h2>", policy_table_rows(doc),
+    ]
+    parts += chart_sections(scenario, doc, chosen, records, outages)
+    parts += assumption_sections(scenario, doc, simulation)
+    body = "\n".join(parts)
+    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{esc(scenario.name)} - workbench report</title>"
+            f"<style>{STYLE}</style><script>{_plotly_js()}</script></head>"
+            f"<body><main>\n{body}\n</main></body></html>\n")

@@ -133,3 +133,29 @@ def test_frontier_figure_from_document():
     names = {t.name for t in fig.data}
     assert {"oracle", "random", "frontier (hull)"} <= names
     assert isinstance(frontier_figure(points), go.Figure)
+
+
+def test_benchmark_script_small_run():
+    import importlib.util
+
+    from .conftest import ROOT
+    spec = importlib.util.spec_from_file_location("bench_replay", ROOT / "benchmarks" /
+                                                  "replay.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    case = module.synthetic_case(3000, 5, seed=1)
+    assert case["policies"] == 5 + 1 + 3 + 5 + 4 * 3
+    assert case["checks"]["oracle_matches_table_oracle"]
+    assert case["checks"]["perfect_cascade_equals_best_of_pair"]
+    assert case["checks"]["random_apgr"] == pytest.approx(0.5, abs=0.06)
+
+
+def test_exclude_model_and_figure_file(run_cli, tmp_path):
+    from .conftest import ALPACA
+    html = tmp_path / "frontier.html"
+    code, out, err = run_cli("replay", ALPACA, "-f", "alpacaeval", "--exclude-model",
+                             "NullModel", "--weak", "vicuna-13b", "--price",
+                             "vicuna-13b=0.1/0.2", "--figure", html)
+    assert code == 0, err
+    assert "NullModel" not in out.split("cost:")[0].replace("--exclude-model NullModel", "")
+    assert html.stat().st_size > 10_000

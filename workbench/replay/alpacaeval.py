@@ -75,6 +75,9 @@ def load_alpacaeval(path: Path, *, price_overrides: dict[str, str] | None = None
     if missing:
         notes.append(f"{missing} (prompt, model) pairs have no preference; a model's win rate "
                      "is over the prompts it has")
+    if "NullModel" in models:
+        notes.append("NullModel is an adversarial entry (a constant output that games the "
+                     "judge), not a real model: leave it out with --exclude-model NullModel")
     if "model_output_chars" not in frame.columns:
         notes.append("no model_output_chars column: output tokens counted as 0")
     return EvalTable(

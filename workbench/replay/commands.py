@@ -40,6 +40,8 @@ def register(app: typer.Typer) -> None:
                                              "replay on the table."),
         map_: list[str] = typer.Option([], "--map", help="SCENARIO_MODEL=TABLE_MODEL; "
                                        "repeatable."),
+        exclude_model: list[str] = typer.Option([], help="Leave a model out (e.g. AlpacaEval's "
+                                                "adversarial NullModel); repeatable."),
         figure: Path | None = typer.Option(None, help="Write the frontier figure (HTML)."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
     ) -> None:
@@ -62,6 +64,8 @@ def register(app: typer.Typer) -> None:
         table = load_table(path, fmt, benchmark=benchmark,
                            price_overrides=parse_price_options(price),
                            output_tokens=output_tokens)
+        if exclude_model:
+            table = table.without_models(exclude_model)
         extra = []
         skipped: list[dict] = []
         if scenario is not None:

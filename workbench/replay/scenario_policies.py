@@ -7,6 +7,7 @@ Scenario models are matched to table models by ``--map SCENARIO_MODEL=TABLE_MODE
 names). The ladder is replayed as a cascade with the policy judge's false-accept / false-reject
 rates and ``cost_usd`` per judge call, a pass meaning a score >= the pass bar.
 
+Costs are the table's (or estimated from it), not the scenario's prices.
 Not replayed (a table has no time, providers or budget): failover, budgets, a judge priced as a
 model call, rung ``pass_probability``. A policy whose rules test an attribute other than
 ``task_type``/``category``, or that names a model with no column, is skipped with the reason.

@@ -112,6 +112,20 @@ class EvalTable:
         names = ranked.unique().sort().to_numpy()
         return names, codes
 
+    def without_models(self, drop: list[str]) -> EvalTable:
+        """The same table without the columns of ``drop``."""
+        for model in drop:
+            self.index(model)
+        keep = [j for j, m in enumerate(self.models) if m not in drop]
+        if not keep:
+            raise ReplayError(f"{self.source}: every model excluded")
+        return replace(self, models=[self.models[j] for j in keep],
+                       scores=self.scores[:, keep],
+                       cost_usd=None if self.cost_usd is None else self.cost_usd[:, keep],
+                       price_sources={m: s for m, s in self.price_sources.items()
+                                      if m not in drop},
+                       notes=[*self.notes, f"excluded models: {', '.join(drop)}"])
+
     def subset(self, rows: np.ndarray) -> EvalTable:
         """The same table restricted to ``rows`` (a bool mask or integer indices)."""
         def pick(a):

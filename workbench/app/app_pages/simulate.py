@@ -48,6 +48,9 @@ with left:
 with right:
     pick = st.selectbox("Cost over time of", ["(all policies)"] + policies, key="sim_cost_policy")
     costs = series.cost_over_time(records, by="model")
+    shown = costs if pick == "(all policies)" else costs.filter(costs["policy"] == pick)
+    st.metric(f"Simulated spend over {run['days']:g} days (mean per run)",
+              f"${shown['cost_usd'].sum():,.2f}", border=True)
     widgets.chart(cost_over_time_figure(costs, None if pick == "(all policies)" else pick),
                   key="sim_cost")
 

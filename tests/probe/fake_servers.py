@@ -217,13 +217,22 @@ async def _paced(events, b: Behaviour, fault: str | None):
         yield data
 
 
+def listening_socket(port: int = 0) -> socket.socket:
+    """A TCP socket bound to 127.0.0.1. ``IPPROTO_TCP`` is explicit: asyncio sets TCP_NODELAY
+    only on sockets whose proto says TCP, and without it Nagle + delayed ACK add ~40 ms to
+    every response written in two parts."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind(("127.0.0.1", port))
+    return sock
+
+
 class ServerThread:
     """Run an app with uvicorn on 127.0.0.1 (free port) in a daemon thread."""
 
     def __init__(self, app, port: int = 0) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", port))
+        self.sock = listening_socket(port)
         self.port = self.sock.getsockname()[1]
         config = uvicorn.Config(app, log_level="critical", lifespan="off", access_log=False,
                                 timeout_keep_alive=30)
@@ -256,9 +265,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--key", default=None)
     args = parser.parse_args()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", args.port))
+    sock = listening_socket(args.port)
     print(sock.getsockname()[1], flush=True)
     config = uvicorn.Config(FakeLLM(args.key).app, log_level="critical", lifespan="off",
                             access_log=False, timeout_keep_alive=30)

@@ -74,6 +74,15 @@ def test_random_router_apgr_is_half(mmlu):
     assert np.mean(values) == pytest.approx(0.5, abs=0.03)
 
 
+def test_optimal_router_reaches_the_oracle_at_its_strong_share(mmlu):
+    optimal = mmlu["curves"]["optimal"]
+    assert optimal["apgr"] > mmlu["curves"]["threshold:group_gain"]["apgr"]
+    # all of the oracle's quality at 17.78% strong calls, then flat
+    assert optimal["cpt_50"] < 0.1 and optimal["share_for_95pct_strong"] < 0.1
+    top = max(p["quality"] for p in optimal["points"])
+    assert top == pytest.approx(mmlu["oracle"]["quality"], abs=1e-12)
+
+
 def test_perfect_judge_cascade_reaches_oracle(mmlu):
     perfect = [p for p in mmlu["policies"] if p["kind"] == "cascade"
                and p["false_accept"] == 0 and p["false_reject"] == 0]

@@ -144,7 +144,7 @@ def test_benchmark_script_small_run():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     case = module.synthetic_case(3000, 5, seed=1)
-    assert case["policies"] == 5 + 1 + 3 + 5 + 4 * 3
+    assert case["policies"] == 5 + 1 + 4 + 5 + 4 * 3
     assert case["checks"]["oracle_matches_table_oracle"]
     assert case["checks"]["perfect_cascade_equals_best_of_pair"]
     assert case["checks"]["random_apgr"] == pytest.approx(0.5, abs=0.06)

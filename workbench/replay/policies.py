@@ -82,7 +82,8 @@ def threshold_order(score: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A threshold router's order: highest score first (ties in random order), so sending the
     first ``k`` prompts strong is thresholding ``score`` at its k-th largest value."""
     score = np.nan_to_num(np.asarray(score, dtype=np.float64), nan=-np.inf)
-    return np.lexsort((rng.random(score.shape[0]), -score))
+    shuffled = rng.permutation(score.shape[0])
+    return shuffled[np.argsort(-score[shuffled], kind="stable")]
 
 
 @dataclass(frozen=True)

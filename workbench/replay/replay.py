@@ -1,6 +1,8 @@
 """Replay an EvalTable through every policy family and summarise: single models, the oracle,
-a random router and threshold routers at every strong-call share, cascades at several judge
-error rates, and (optionally) a scenario's rule policies. The result is one JSON-ready dict.
+a random router and threshold routers at every strong-call share, the optimal strong/weak
+router at every share (RouteLLM's "Optimal": the prompts the strong model gains most on go
+first), cascades at several judge error rates, and (optionally) a scenario's rule policies.
+The result is one JSON-ready dict.
 
 Example::
 
@@ -159,6 +161,9 @@ def replay(table: EvalTable, options: ReplayOptions = ReplayOptions()) -> dict:
     curves = {"random": _curve(routed_table, strong, weak,
                                policies.random_order(rng, routed_table.n_prompts), "random",
                                options.share_step, raw)}
+    gain = routed_table.column(strong) - routed_table.column(weak)
+    curves["optimal"] = _curve(routed_table, strong, weak, policies.threshold_order(gain, rng),
+                               "optimal", options.share_step, raw)
     for name, score in router_scores(routed_table, strong, weak, rng, options.routers).items():
         curves[f"threshold:{name}"] = _curve(
             routed_table, strong, weak, policies.threshold_order(score, rng), "threshold",

@@ -107,10 +107,10 @@ class EvalTable:
             return None
         import polars as pl
 
-        ranked = pl.Series("g", self.groups).cast(pl.String).fill_null("")
-        codes = (ranked.rank("dense") - 1).cast(pl.Int64).to_numpy()
-        names = ranked.unique().sort().to_numpy()
-        return names, codes
+        series = pl.Series("g", self.groups).cast(pl.String).fill_null("")
+        names = series.unique().sort()
+        codes = series.cast(pl.Enum(names.to_list())).to_physical().cast(pl.Int64).to_numpy()
+        return names.to_numpy(), codes
 
     def without_models(self, drop: list[str]) -> EvalTable:
         """The same table without the columns of ``drop``."""

@@ -65,7 +65,7 @@ def frontier_figure(data: dict | pl.DataFrame, title: str | None = None,
     fig = go.Figure()
     for (family,), group in priced.group_by("family", maintain_order=True):
         kind = group["kind"][0]
-        line = kind in ("random", "threshold", "cascade")
+        line = kind in ("random", "threshold", "optimal", "cascade")
         fig.add_trace(go.Scatter(
             x=group["cost_usd"].to_list(), y=group["quality"].to_list(), name=str(family),
             mode="lines+markers" if line else "markers",

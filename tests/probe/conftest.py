@@ -15,11 +15,18 @@ KEY = "sk-test-DO-NOT-LEAK-7f3a9c2e51"
 
 
 @pytest.fixture(scope="module")
-def fake():
-    """A FakeLLM (key ``KEY``) served on a free port; yields (app, base_url)."""
+def fake_server():
+    """A FakeLLM (key ``KEY``) served on a free port for a module: (app, base_url)."""
     llm = FakeLLM(key=KEY)
     with ServerThread(llm.app) as server:
         yield llm, server.base_url
+
+
+@pytest.fixture
+def fake(fake_server):
+    """The module's fake server with its per-prompt fault counters reset."""
+    fake_server[0].attempts.clear()
+    return fake_server
 
 
 @pytest.fixture

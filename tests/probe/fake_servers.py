@@ -235,7 +235,7 @@ class ServerThread:
         self.sock = listening_socket(port)
         self.port = self.sock.getsockname()[1]
         config = uvicorn.Config(app, log_level="critical", lifespan="off", access_log=False,
-                                timeout_keep_alive=30)
+                                timeout_keep_alive=30, timeout_graceful_shutdown=1)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
                                        daemon=True)
@@ -256,6 +256,7 @@ class ServerThread:
 
     def __exit__(self, *exc) -> None:
         self.server.should_exit = True
+        self.server.force_exit = True  # do not wait for injected hangs
         self.thread.join(timeout=5)
         self.sock.close()
 

@@ -32,7 +32,7 @@ def read_frame(path: Path) -> pl.DataFrame:
             frame = _read_pickle(path)
         elif suffix in (".csv", ".tsv"):
             frame = pl.read_csv(path, separator="\t" if suffix == ".tsv" else ",",
-                                infer_schema_length=10_000)
+                                infer_schema_length=None)
         else:
             raise ReplayError(f"{path}: unknown file type {suffix!r} (expected .csv, .parquet "
                               "or .pkl)")
@@ -59,6 +59,13 @@ def _read_pickle(path: Path) -> pl.DataFrame:
     if not isinstance(obj, pd.DataFrame):
         raise ReplayError(f"{path}: the pickle holds a {type(obj).__name__}, not a DataFrame")
     return pl.from_pandas(obj.reset_index(drop=True))
+
+
+def text_chars(series: pl.Series) -> np.ndarray:
+    """Characters of each text value (a list of texts counts joined; null counts 0)."""
+    if isinstance(series.dtype, pl.List):
+        series = series.cast(pl.List(pl.String)).list.join("\n")
+    return series.cast(pl.String).str.len_chars().fill_null(0).to_numpy().astype(np.float64)
 
 
 def require_columns(frame: pl.DataFrame, path: Path, columns: list[str]) -> None:

@@ -98,7 +98,7 @@ class _Summary:
             t.raw_name: quality * t.raw_scale, "cost_usd": _num(total),
             "cost_per_prompt_usd": _num(total / n),
             "strong_share": float(outcome.calls[self.strong_index] / n),
-            "calls": {m: float(c / n) for m, c in zip(t.models, outcome.calls) if c},
+            "calls": {m: float(c / n) for m, c in zip(t.models, outcome.calls)},
             **{k: v for k, v in outcome.params.items() if k != "strong_share"},
         }
 

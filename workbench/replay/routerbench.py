@@ -5,7 +5,8 @@ csv, parquet or a pickled pandas DataFrame.
 
 Models are the columns that have a ``|total_cost`` companion (or, when no column has one, every
 numeric column that is not reserved). Other numeric columns are kept as router scores that
-threshold routers can use.
+threshold routers can use. Passing --price for any model replaces the cost columns by estimates
+from text lengths (prompt and `|model_response` characters / 4).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import polars as pl
 
 from workbench.domain.errors import ReplayError
 from workbench.replay import cost as costs
-from workbench.replay.frames import read_frame, require_columns, score_matrix
+from workbench.replay.frames import read_frame, require_columns, score_matrix, text_chars
 from workbench.replay.table import EvalTable
 
 RESERVED = {"sample_id", "prompt", "eval_name", "oracle_model_to_route_to"}
@@ -51,8 +52,7 @@ def load_routerbench(path: Path, *, price_overrides: dict[str, str] | None = Non
              if c not in models and frame[c].dtype.is_numeric()}
     prompt_chars = None
     if "prompt" in frame.columns:
-        prompt_chars = (frame["prompt"].cast(pl.String).str.len_chars().fill_null(0)
-                        .to_numpy().astype(np.float64))
+        prompt_chars = text_chars(frame["prompt"])
     cost, method, sources = _costs(frame, path, models, prompt_chars, price_overrides or {})
     groups = frame["eval_name"].cast(pl.String).to_numpy() if "eval_name" in frame.columns \
         else None
@@ -75,7 +75,7 @@ def _costs(frame: pl.DataFrame, path: Path, models: list[str], prompt_chars: np.
     for j, model in enumerate(models):
         col = model + RESPONSE_SUFFIX
         if col in frame.columns:
-            out[:, j] = frame[col].cast(pl.String).str.len_chars().fill_null(0).to_numpy()
+            out[:, j] = text_chars(frame[col])
     method = costs.describe_estimate("prompt characters" if prompt_chars is not None else "0",
                                      "<model>|model_response characters / 4", prices)
     return (costs.estimated_cost_usd(models, costs.tokens_from_chars(inp),

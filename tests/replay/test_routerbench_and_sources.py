@@ -159,3 +159,12 @@ def test_exclude_model_and_figure_file(run_cli, tmp_path):
     assert code == 0, err
     assert "NullModel" not in out.split("cost:")[0].replace("--exclude-model NullModel", "")
     assert html.stat().st_size > 10_000
+
+
+def test_frontier_figure_without_prices_says_why():
+    table = load_table(ROUTELLM, "routellm", benchmark="gsm8k")
+    from dataclasses import replace
+    doc = replay(replace(table, cost_usd=None), ReplayOptions(judge_errors=(0.0,)))
+    assert doc["models"][STRONG]["cost_usd"] is None and doc["oracle"]["cost_usd"] is None
+    fig = frontier_figure(doc)
+    assert "no priced policy" in fig.layout.annotations[0].text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -14,36 +15,48 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def replay(
-        path: Path = typer.Argument(..., help="Evaluation table: a file or a directory."),
-        fmt: str = typer.Option(..., "--format", "-f",
-                                help="routellm | routerbench | alpacaeval"),
-        benchmark: str | None = typer.Option(None, help="routellm: mmlu | gsm8k | mt_bench"),
-        strong: str | None = typer.Option(None, help="Strong model (default: best quality)."),
-        weak: str | None = typer.Option(None, help="Weak model (default: cheapest other one)."),
-        seed: int = typer.Option(0, help="Seed of the random router and the judge's errors."),
-        price: list[str] = typer.Option([], help="MODEL=provider:ref or MODEL=IN/OUT (USD per "
-                                        "million tokens); repeatable."),
-        output_tokens: float = typer.Option(1.0, help="Assumed output tokens per call when the "
-                                            "table has no response text (MMLU)."),
-        judge_error: list[float] = typer.Option(
-            DEFAULT_JUDGE_ERRORS, help="Cascade judge error rate (false accept = false reject);"
-            " repeatable."),
-        judge_cost_usd: float = typer.Option(0.0, help="USD per judge call in a cascade."),
-        pass_bar: float = typer.Option(0.5, help="Quality (0-1) a cascade's judge counts as a "
-                                       "pass."),
-        router: list[str] = typer.Option([], help="Threshold router score (prompt_chars, "
-                                         "group_gain or a table column); default: all."),
-        ladder: list[str] = typer.Option([], help="Cascade models, cheapest first; default: "
-                                         "weak then strong."),
-        share_step: float = typer.Option(0.05, help="Spacing of reported curve points."),
-        scenario: Path | None = typer.Option(None, help="Scenario YAML whose policies to "
-                                             "replay on the table."),
-        map_: list[str] = typer.Option([], "--map", help="SCENARIO_MODEL=TABLE_MODEL; "
-                                       "repeatable."),
-        exclude_model: list[str] = typer.Option([], help="Leave a model out (e.g. AlpacaEval's "
-                                                "adversarial NullModel); repeatable."),
-        figure: Path | None = typer.Option(None, help="Write the frontier figure (HTML)."),
-        as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+        path: Annotated[Path, typer.Argument(help="Evaluation table: a file or a directory.")],
+        fmt: Annotated[str, typer.Option("--format", "-f",
+                                         help="routellm | routerbench | alpacaeval")],
+        benchmark: Annotated[str | None, typer.Option(
+            help="routellm: mmlu | gsm8k | mt_bench")] = None,
+        strong: Annotated[str | None, typer.Option(
+            help="Strong model (default: best quality).")] = None,
+        weak: Annotated[str | None, typer.Option(
+            help="Weak model (default: cheapest other one).")] = None,
+        seed: Annotated[int, typer.Option(
+            help="Seed of the random router and the judge's errors.")] = 0,
+        price: Annotated[list[str] | None, typer.Option(
+            help="MODEL=provider:ref or MODEL=IN/OUT (USD per million tokens); "
+                 "repeatable.")] = None,
+        output_tokens: Annotated[float, typer.Option(
+            help="Assumed output tokens per call when the table has no response text "
+                 "(MMLU).")] = 1.0,
+        judge_error: Annotated[list[float] | None, typer.Option(
+            help="Cascade judge error rate (false accept = false reject); repeatable "
+                 "[default: 0, 0.05, 0.1, 0.2, 0.3].")] = None,
+        judge_cost_usd: Annotated[float, typer.Option(
+            help="USD per judge call in a cascade.")] = 0.0,
+        pass_bar: Annotated[float, typer.Option(
+            help="Quality (0-1) a cascade's judge counts as a pass.")] = 0.5,
+        router: Annotated[list[str] | None, typer.Option(
+            help="Threshold router score (prompt_chars, group_gain or a table column); "
+                 "default: all.")] = None,
+        ladder: Annotated[list[str] | None, typer.Option(
+            help="Cascade models, cheapest first; default: weak then strong.")] = None,
+        share_step: Annotated[float, typer.Option(
+            help="Spacing of reported curve points.")] = 0.05,
+        scenario: Annotated[Path | None, typer.Option(
+            help="Scenario YAML whose policies to replay on the table.")] = None,
+        map_: Annotated[list[str] | None, typer.Option(
+            "--map", help="SCENARIO_MODEL=TABLE_MODEL; repeatable.")] = None,
+        exclude_model: Annotated[list[str] | None, typer.Option(
+            help="Leave a model out (e.g. AlpacaEval's adversarial NullModel); "
+                 "repeatable.")] = None,
+        figure: Annotated[Path | None, typer.Option(
+            help="Write the frontier figure (HTML).")] = None,
+        as_json: Annotated[bool, typer.Option(
+            "--json", help="Print one JSON document on stdout.")] = False,
     ) -> None:
         """Replay real per-prompt evaluation results: every model, the oracle, random and
         threshold routers at every strong-call share, cascades and a scenario's policies, as
@@ -53,6 +66,10 @@ def register(app: typer.Typer) -> None:
         from workbench.replay.formats import load_table
         from workbench.replay.replay import ReplayOptions
         from workbench.replay.replay import replay as run_replay
+
+        judge_error = DEFAULT_JUDGE_ERRORS if judge_error is None else judge_error
+        price, router, ladder = price or [], router or [], ladder or []
+        map_, exclude_model = map_ or [], exclude_model or []
 
         if not 0.0 < share_step <= 1.0:
             raise ReplayError(f"--share-step must be in (0, 1] (got {share_step})")

@@ -6,7 +6,7 @@ import typer
 
 STREAMLIT_FLAGS = ("--server.address", "127.0.0.1", "--server.headless", "true",
                    "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
-                   "--server.fileWatcherType", "none")
+                   "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal")
 
 
 def streamlit_command(port: int, headless: bool = True) -> list[str]:

@@ -41,7 +41,7 @@ with st.sidebar:
                         key="sim_days", help="Fewer days run faster; costs stay per month.")
         st.number_input("Replications", min_value=1, max_value=20,
                         value=state.QUICK_REPLICATIONS, step=1, key="sim_replications")
-    st.download_button("Download report", data=state.report_html,
+    st.download_button("Download report", data=state.report_builder(),
                        file_name=f"{scenario.name}-report.html", mime="text/html",
                        icon=":material/download:", key="report_download",
                        help="Self-contained HTML for leadership: opens offline.",

@@ -175,16 +175,19 @@ def headline_doc() -> tuple[dict, str]:
     return estimate_doc(), "closed-form estimate (run Simulate & compare for Monte Carlo)"
 
 
-def report_html() -> str:
-    """The leadership report of the current state (built on download)."""
+def report_builder():
+    """A zero-argument callable building the leadership report of the current state; values
+    are bound now because the download runs it outside this script run."""
+    from functools import partial
+
     from workbench.report.html import build_report
 
     run = last_simulation()
     s = scenario()
-    return build_report(s, estimate_doc(s), chosen=chosen_policy(),
-                        simulation=run["doc"] if run else None,
-                        records=run["records"] if run else None,
-                        outages=run["outages"] if run else None)
+    return partial(build_report, s, estimate_doc(s), chosen=chosen_policy(),
+                   simulation=run["doc"] if run else None,
+                   records=run["records"] if run else None,
+                   outages=run["outages"] if run else None)
 
 
 def apply(change, *args) -> bool:

@@ -15,7 +15,7 @@ def headline_cards(summaries: dict[str, dict], baseline: str, chosen: str) -> No
     roi = pick.get("roi") or {}
     cols = st.columns(6)
     cols[0].metric("Monthly cost now", usd(base["monthly_cost_usd"]), border=True,
-                   help=f"baseline policy: {baseline}")
+                   delta=f"baseline: {baseline}", delta_color="off", delta_arrow="off")
     cols[1].metric(f"With {chosen}", usd(pick["monthly_cost_usd"]),
                    delta=usd(pick["monthly_cost_usd"] - base["monthly_cost_usd"]),
                    delta_color="inverse", border=True)
@@ -23,7 +23,7 @@ def headline_cards(summaries: dict[str, dict], baseline: str, chosen: str) -> No
                    delta=f"{usd(base['monthly_cost_usd'] - pick['monthly_cost_usd'])}/month",
                    border=True)
     cols[3].metric("Payback", months(roi.get("payback_months")) if roi else "-",
-                   delta=(f"net {usd(roi['net_monthly_usd'])}/month" if roi else None),
+                   delta=(f"{usd(roi['net_monthly_usd'])}/month net" if roi else None),
                    border=True)
     cols[4].metric("Availability", pct(pick["availability"], 2),
                    delta=f"{100 * (pick['availability'] - base['availability']):+.2f} pts",
@@ -36,21 +36,21 @@ def headline_cards(summaries: dict[str, dict], baseline: str, chosen: str) -> No
 
 
 def policy_cards(summaries: dict[str, dict], baseline: str) -> None:
-    """One column of KPI cards per policy."""
-    cols = st.columns(len(summaries))
-    for col, (name, s) in zip(cols, summaries.items()):
-        with col:
-            st.markdown(f"**{name}**" + (" (baseline)" if name == baseline else ""))
-            ci = s.get("monthly_cost_usd_ci95")
-            st.metric("Cost / month", usd(s["monthly_cost_usd"]), border=True,
-                      delta=(f"-{pct(s['savings_vs_baseline'])}" if name != baseline
-                             and s.get("savings_vs_baseline") else None),
-                      delta_color="inverse" if (s.get("savings_vs_baseline") or 0) < 0 else "normal",
-                      help=f"95% interval {usd(ci[0])} - {usd(ci[1])}" if ci else None)
-            st.metric("Pass rate", pct(s.get("quality_pass_rate")), border=True)
-            st.metric("Availability", pct(s["availability"], 2), border=True)
-            p95 = s.get("latency_p95_s")
-            st.metric("Latency p95", "-" if p95 is None else f"{p95:.1f} s", border=True)
+    """One row of KPI cards per policy: cost (95% interval in the help), pass rate,
+    availability, latency p95."""
+    for name, s in summaries.items():
+        cols = st.columns([1.1, 1.3, 1, 1, 1])
+        cols[0].markdown(f"**{name}**" + ("  \n(baseline)" if name == baseline else ""))
+        ci = s.get("monthly_cost_usd_ci95")
+        savings = s.get("savings_vs_baseline")
+        cols[1].metric("Cost / month", usd(s["monthly_cost_usd"]), border=True,
+                       delta=(f"{-savings:+.1%}" if name != baseline and savings else None),
+                       delta_color="inverse",
+                       help=f"95% interval {usd(ci[0])} - {usd(ci[1])}" if ci else None)
+        cols[2].metric("Pass rate", pct(s.get("quality_pass_rate")), border=True)
+        cols[3].metric("Availability", pct(s["availability"], 2), border=True)
+        p95 = s.get("latency_p95_s")
+        cols[4].metric("Latency p95", "-" if p95 is None else f"{p95:.1f} s", border=True)
 
 
 def kpi_table(frame: pl.DataFrame) -> None:

@@ -39,10 +39,16 @@ def policy_frontier_figure(summaries: dict[str, dict], baseline: str | None = No
         label = name + (" (baseline)" if name == baseline else "")
         fig.add_trace(go.Scatter(
             x=[s["monthly_cost_usd"]], y=[s["quality_pass_rate"]], mode="markers+text",
-            text=[label], textposition="top center", name=label, error_x=error,
+            text=[name], textposition="bottom center", name=label, error_x=error,
             marker={"size": 14, "color": colours[name],
                     "symbol": "diamond" if name == baseline else "circle"},
             hovertemplate=label + ": $%{x:,.0f}/month, pass rate %{y:.1%}<extra></extra>"))
-    fig.update_xaxes(title="USD per month", tickformat="$,.0f")
+    costs = [s["monthly_cost_usd"] for s in summaries.values()]
+    rates = [s["quality_pass_rate"] or 0.0 for s in summaries.values()]
+    pad_x = max(0.15 * (max(costs) - min(costs)), 0.05 * max(costs), 1.0)
+    pad_y = max(0.15 * (max(rates) - min(rates)), 0.005)
+    fig.update_xaxes(title="USD per month", tickformat="$,.0f",
+                     range=[min(costs) - pad_x, max(costs) + pad_x])
+    fig.update_yaxes(range=[min(rates) - pad_y, max(rates) + pad_y])
     fig.update_yaxes(title="quality pass rate", tickformat=".1%")
     return styled(fig, "Quality-cost frontier of the policies")

@@ -29,7 +29,8 @@ def flow_sankey_figure(flows: pl.DataFrame, policy: str) -> go.Figure:
                              "%{value:,.0f} attempts<extra></extra>"}
     fig = go.Figure(go.Sankey(node={"label": labels, "pad": 14, "thickness": 16,
                                     "color": ["#2563eb"] * len(tasks) + ["#4b5563"] * len(models)},
-                              link=link, arrangement="snap"))
+                              link=link, arrangement="snap",
+                              textfont={"size": 13, "color": "#111827"}))
     reasons = sorted(frame["reason"].unique().to_list())
     legend = "  ".join(f"<span style='color:{REASON_COLOURS.get(r, '#4b5563')}'>&#9632;</span> {r}"
                        for r in reasons)

@@ -18,6 +18,8 @@ scenario = state.scenario()
 st.dataframe(providers_frame(scenario), hide_index=True, width="stretch")
 
 st.subheader("What if providers failed more often?")
+if all(p.mtbf_days is None and p.incidents is None for p in scenario.providers):
+    st.info(f"{scenario.name} models no provider outages; move an MTBF slider to add some.")
 st.caption("MTBF 0 means the provider never fails. Figures below are for these settings.")
 whatif = scenario
 for provider in scenario.providers:

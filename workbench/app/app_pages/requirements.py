@@ -19,7 +19,7 @@ heuristic = threshold_policy(scenario)
 with_heuristic = edits.with_policy(scenario, heuristic)
 estimate = state.estimate_doc(with_heuristic)["policies"][HEURISTIC_POLICY]
 cols[2].metric("Threshold heuristic: cost / month", usd(estimate["monthly_cost_usd"]),
-               delta=f"pass rate {pct(estimate['quality_pass_rate'])}", delta_color="off",
+               delta=f"pass rate {pct(estimate['quality_pass_rate'])}", delta_color="off", delta_arrow="off",
                border=True)
 
 task_names = [t.name for t in scenario.workload.task_types]
@@ -33,7 +33,7 @@ else:
     best = fit.row(0, named=True)
     st.metric(f"Cheapest model that clears the bar for {task}", best["model"],
               delta=f"{usd(best['cost_per_task_usd'], 4)} per task, pass rate "
-                    f"{pct(best['pass_rate'])}", delta_color="off", border=True)
+                    f"{pct(best['pass_rate'])}", delta_color="off", delta_arrow="off", border=True)
 st.dataframe(rows.drop("task_type"), hide_index=True, width="stretch",
              column_config={"pass_rate": st.column_config.ProgressColumn(
                                 "expected pass rate", format="percent", min_value=0.0,

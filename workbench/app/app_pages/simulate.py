@@ -29,7 +29,7 @@ else:
             bar.progress(min(1.0, done / max(total, 1)), text=f"simulating {done}/{total}")
 
         state.run_simulation(progress=progress)
-        bar.progress(1.0, text="done")
+        st.rerun()  # so the sidebar's report holds this run
     run = state.last_simulation()
 
 if run is None:

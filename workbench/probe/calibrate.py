@@ -111,8 +111,10 @@ def _quality(scenario: Scenario, model: str, finals: list[dict[str, Any]]) -> di
         clipped = min(max(measured, 0.5 / n), 1.0 - 0.5 / n)
         sd = profile.for_category(category).sd or DEFAULT_SD
         bars = [scenario.quality_bars[r["tier"]] for r in rows]
-        out[category] = {"mean": _r(fit_mean(clipped, bars, sd)), "sd": _r(sd),
-                         "measured_pass_rate": measured, "n": n}
+        mean = _r(fit_mean(clipped, bars, sd))
+        fitted = sum(ScoreProfile(mean=mean, sd=sd).pass_probability(b) for b in bars) / n
+        out[category] = {"mean": mean, "sd": _r(sd), "measured_pass_rate": measured, "n": n,
+                         "fitted_rate": fitted}
     return out
 
 
@@ -179,6 +181,11 @@ def _calibrate_model(cal: Calibration, scenario: Scenario, name: str,
         after = LatencyProfile(**{**before.model_dump(), **fitted})
         entry["simulated_after"] = simulated(after, ok, scenario.seed)
     quality = _quality(scenario, name, [r for r in group if r["final"]])
+    for category, q in quality.items():
+        if abs(q["fitted_rate"] - q["measured_pass_rate"]) > max(1.0 / q["n"], 0.01):
+            cal.notes.append(f"{name}/{category}: measured pass rate {q['measured_pass_rate']:.1%}"
+                             f" is out of reach with sd {q['sd']}; the profile gives "
+                             f"{q['fitted_rate']:.1%}")
     if quality:
         patch["quality"] = {"by_category": {c: {"mean": q["mean"], "sd": q["sd"]}
                                             for c, q in quality.items()}}

@@ -1,0 +1,74 @@
+"""Blind A/B: the same tasks to both models, the judge sees outputs in a seeded shuffled
+order, verdicts resume, and reference checks decide when there is no judge."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from workbench.domain.errors import ProbeError
+from workbench.probe.ab import first_shown
+from workbench.probe.config import load_probe
+from workbench.probe.runner import run_probe
+from workbench.probe.store import RunStore
+
+from .conftest import endpoint, write_config
+
+
+def ab_config(tmp_path, base_url, judge: bool):
+    prompts = tmp_path / "prompts.yaml"
+    prompts.write_text(yaml.safe_dump({"task_types": {
+        "math": {"prompt": "What is 12*7? ($task_id)", "check": {"kind": "numeric",
+                                                                "value": 84}}}}))
+    models = {"big": "cur?ttft=0.01&text=It is 84.", "small": "cand?ttft=0.01&text=Maybe 85.",
+              "referee": "judge?text=1"}  # this judge always prefers what it sees first
+    extra = {"judge": {"endpoint": "local", "model": "referee"}} if judge else {}
+    return write_config(tmp_path, [endpoint(base_url, models)], prompts=str(prompts),
+                        sample={"per_task_type": 10, "seed": 3}, **extra)
+
+
+def test_judge_sees_a_shuffled_order_and_verdicts_resume(tmp_path, fake, keyed):
+    llm, base_url = fake
+    setup = load_probe(ab_config(tmp_path, base_url, judge=True))
+    result = run_probe(setup, tmp_path / "run", ab=("big", "small"))
+    store = RunStore(tmp_path / "run")
+    rows = store.load("records")
+    judgments = store.load("judgments")
+    assert {r["policy"] for r in rows} == {"A", "B"} and len(rows) == 40
+    assert sorted(j["sample"] for j in judgments) == list(range(20))
+    firsts = [j["first"] for j in judgments]
+    assert firsts == [first_shown(3, j["sample"]) for j in judgments]
+    assert 0 < firsts.count("B") < 20  # both orders were shown
+    ab = result.ab
+    assert ab["candidate_wins"] == firsts.count("B") and ab["first_shown_win_share"] == 1.0
+    assert ab["verdicts"] == 20 and ab["ties"] == 0
+    assert ab["candidate_win_rate"] == pytest.approx(firsts.count("B") / 20)
+    low, high = ab["candidate_win_rate_ci95"]
+    assert low < ab["candidate_win_rate"] < high
+    assert ab["judge_cost_usd"] > 0
+    assert result.spent_usd == pytest.approx(sum(r["cost_usd"] for r in rows)
+                                             + ab["judge_cost_usd"])
+    assert ab["current"]["quality_pass_rate"] == 1.0
+    assert ab["candidate"]["quality_pass_rate"] == 0.0  # only math tasks have a check
+    assert ab["cost_per_task_delta_usd"] < 0  # small is cheaper than big
+    before = llm.requests
+    again = run_probe(setup, tmp_path / "run", ab=("big", "small"))
+    assert llm.requests == before and again.ab == ab
+
+
+def test_without_a_judge_reference_checks_decide(tmp_path, fake, keyed):
+    _, base_url = fake
+    setup = load_probe(ab_config(tmp_path, base_url, judge=False))
+    result = run_probe(setup, tmp_path / "run", ab=("big", "small"))
+    ab = result.ab
+    # math: current passes (84), candidate fails (85); faq: no check, both delivered: tie
+    assert (ab["current_wins"], ab["candidate_wins"], ab["ties"]) == (10, 0, 10)
+    assert ab["candidate_win_rate"] == pytest.approx(0.25)
+    assert ab["judge_cost_usd"] == 0
+
+
+def test_ab_models_must_be_served(tmp_path, fake, keyed):
+    _, base_url = fake
+    setup = load_probe(ab_config(tmp_path, base_url, judge=False))
+    with pytest.raises(ProbeError, match="candidate=nosuch"):
+        run_probe(setup, tmp_path / "run", ab=("big", "nosuch"))

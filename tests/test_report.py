@@ -72,7 +72,7 @@ def test_report_numbers_are_the_estimate_numbers(estimate_report):
 
 def test_report_is_self_contained(estimate_report):
     text = estimate_report.read_text(encoding="utf-8")
-    markup = re.sub(r"<script[^>]*>.*?</script>", "", text, flags=re.S)
+    markup = re.sub(r"<script[^>]*>.*?</script>", "", text, flags=re.DOTALL)
     assert not re.search(r'(src|href)\s*=\s*["\']?(https?:)?//', markup)
     assert "<script src" not in text and "<link" not in markup
     assert text.count("plotly.js v") >= 1  # the library is inlined once

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from browser import CHROMIUM, PAGES, goto_page, launch, screenshot, streamlit_server, wait_idle  # noqa: E402,I001
+from browser import CHROMIUM, PAGES, goto_page, launch, screenshot, streamlit_server, wait_idle
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(),

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("streamlit")
-from streamlit.testing.v1 import AppTest  # noqa: E402
+from streamlit.testing.v1 import AppTest
 
-import workbench.app  # noqa: E402
+import workbench.app
 
 MAIN = str(Path(workbench.app.__file__).with_name("main.py"))
 

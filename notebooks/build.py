@@ -1,0 +1,259 @@
+"""Write the job notebooks (without outputs) from the cells below: ``python notebooks/build.py``.
+
+One notebook per user job; each runs top to bottom on bundled data with no network and small
+simulation sizes (the tests execute them). Edit the cells here, not the .ipynb files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).resolve().parent
+
+SETUP = """\
+from pathlib import Path
+
+import polars as pl
+
+from workbench.domain import load_scenario
+from workbench.estimator import estimate
+
+ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()
+SCENARIOS = ROOT / "scenarios"
+pl.Config.set_tbl_cols(12)"""
+
+NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
+    "01_compare_policies.ipynb": [
+        ("md", "# Compare routing policies\n\nThe support desk of the seed article: GPT-4 for "
+               "every ticket (`baseline`) against routing by complexity (`routed`). First the "
+               "closed-form estimate, then a small Monte Carlo simulation (2 replications of 3 "
+               "days) of the same scenario: the two should agree within sampling error."),
+        ("code", SETUP),
+        ("code", """\
+from workbench.app.frames import kpi_frame
+
+scenario = load_scenario(SCENARIOS / "support_desk.yaml")
+expected = estimate(scenario).to_json()
+kpi_frame(expected["policies"])"""),
+        ("code", """\
+from workbench.engine.simulation import simulate
+
+result = simulate(scenario, replications=2, days=3)
+simulated = result.to_json()
+kpi_frame(simulated["policies"])"""),
+        ("md", "Simulated monthly cost against the estimate (the estimate should sit near the "
+               "simulated 95% interval; with 3 days and 2 runs the interval is wide):"),
+        ("code", """\
+rows = []
+for name, s in simulated["policies"].items():
+    low, high = s["monthly_cost_usd_ci95"]
+    rows.append({"policy": name, "estimate": expected["policies"][name]["monthly_cost_usd"],
+                 "simulated": s["monthly_cost_usd"], "ci95_low": low, "ci95_high": high})
+comparison = pl.DataFrame(rows)
+assert (comparison["simulated"] / comparison["estimate"] - 1).abs().max() < 0.05
+comparison"""),
+        ("code", """\
+from workbench.metrics import series
+from workbench.viz.compare import policy_frontier_figure
+from workbench.viz.cost import breakdown_figure, cost_over_time_figure
+
+policy_frontier_figure(simulated["policies"], simulated["baseline"]).show()
+breakdown_figure(expected["policies"], "model").show()
+cost_over_time_figure(series.cost_over_time(result.records), "routed").show()"""),
+        ("code", """\
+from workbench.viz.latency import latency_cdf_figure
+from workbench.viz.sankey import flow_sankey_figure
+
+flow_sankey_figure(series.task_flows(result.records, "routed"), "routed").show()
+latency_cdf_figure(series.latency_cdf(result.records),
+                   {n: c.deadline_s for n, c in scenario.latency_classes.items()}).show()"""),
+    ],
+    "02_budget_thresholds.ipynb": [
+        ("md", "# Plan budget thresholds\n\nThe content pipeline's `per_step_budget` policy: a "
+               "$120 monthly budget, a downgrade of the draft model at 70% and a block of "
+               "non-critical steps at 90%. When does each rule fire, what does it cost in "
+               "quality, and what would other budgets do?"),
+        ("code", SETUP),
+        ("code", """\
+from workbench.app.whatif import expected_spend, rule_impacts
+
+scenario = load_scenario(SCENARIOS / "content_pipeline.yaml")
+policy = "per_step_budget"
+expected = estimate(scenario).to_json()["policies"][policy]
+print("monthly cost", round(expected["monthly_cost_usd"], 2), "USD; rules fired:",
+      expected["budget_firings"])
+rule_impacts(scenario, policy)"""),
+        ("code", """\
+from workbench.viz.budget import burn_down_figure, rule_impact_figure
+
+spec = scenario.policy(policy)
+rules = [{"at": r.at, "action": r.action} for r in spec.budget.rules]
+burn_down_figure(expected_spend(scenario, policy), policy, spec.budget.monthly_usd, rules,
+                 expected["budget_firings"]).show()
+rule_impact_figure(rule_impacts(scenario, policy)).show()"""),
+        ("md", "The same month simulated once (the batch path; one replication):"),
+        ("code", """\
+from workbench.engine.simulation import simulate
+from workbench.metrics import series
+
+result = simulate(scenario, replications=1, policies=[policy])
+firings = result.summaries[policy]["budget_firings"]
+spend = series.month_to_date_spend(result.records, scenario.days_per_month)
+burn_down_figure(spend, policy, spec.budget.monthly_usd, rules, firings).show()
+pl.DataFrame(firings)"""),
+        ("md", "What other monthly budgets would do (closed form):"),
+        ("code", """\
+from workbench.app import edits
+
+rows = []
+for monthly in (60, 90, 120, 150, 200):
+    data = spec.model_dump(mode="json", exclude_none=True)
+    data["budget"]["monthly_usd"] = monthly
+    trial = edits.with_policy(scenario, data)
+    s = estimate(trial).to_json()["policies"][policy]
+    rows.append({"monthly_budget_usd": monthly, "monthly_cost_usd": s["monthly_cost_usd"],
+                 "quality_pass_rate": s["quality_pass_rate"],
+                 "rules_fired": len(s["budget_firings"])})
+sweep = pl.DataFrame(rows)
+assert (sweep["monthly_cost_usd"] <= sweep["monthly_budget_usd"] + 1e-6).all()
+sweep"""),
+    ],
+    "03_reliability_outages.ipynb": [
+        ("md", "# Reliability under outages\n\nOne provider against a failover chain across "
+               "providers, with outage rates from published incident data "
+               "(`data/outages/SOURCE.md`). A short simulation (2 replications of 2 days) shows "
+               "the outage timeline, availability and failovers; the estimator sweeps MTBF."),
+        ("code", SETUP),
+        ("code", """\
+from workbench.app.frames import providers_frame
+
+scenario = load_scenario(SCENARIOS / "multi_provider_failover.yaml")
+providers_frame(scenario)"""),
+        ("code", """\
+from workbench.engine.simulation import simulate
+
+result = simulate(scenario, replications=2, days=2, policies=["single", "failover"])
+doc = result.to_json()
+pl.DataFrame([{"policy": n, "availability": s["availability"], "failovers": s["failovers"],
+               "monthly_cost_usd": s["monthly_cost_usd"]} for n, s in doc["policies"].items()])"""),
+        ("code", """\
+from workbench.metrics import series
+from workbench.viz.reliability import (availability_figure, event_counts_figure,
+                                       outage_timeline_figure)
+
+outage_timeline_figure(series.outage_spans(result.outages),
+                       [p.name for p in scenario.providers], result.days).show()
+availability_figure(doc["policies"]).show()
+event_counts_figure(doc["policies"]).show()"""),
+        ("md", "What if the primary provider failed more or less often? (closed form; MTTR "
+               "kept)"),
+        ("code", """\
+from workbench.app import edits
+
+primary = scenario.provider_of(scenario.policy("single").routing.default)
+rows = []
+for mtbf_days in (2, 5, 10, 30, 90):
+    trial = edits.with_outages(scenario, primary.name, mtbf_days, primary.mttr_hours)
+    policies = estimate(trial).to_json()["policies"]
+    rows.append({"mtbf_days": mtbf_days, **{f"availability_{n}": policies[n]["availability"]
+                                            for n in ("single", "failover")}})
+sweep = pl.DataFrame(rows)
+assert (sweep["availability_failover"] >= sweep["availability_single"] - 1e-9).all()
+sweep"""),
+    ],
+    "04_roi_for_leadership.ipynb": [
+        ("md", "# ROI for leadership\n\nThe support desk's routing change: what it saves, what "
+               "it costs in rework, when it pays back, and how sensitive that is to the "
+               "assumptions. Ends with the self-contained HTML report a manager can send."),
+        ("code", SETUP),
+        ("code", """\
+from workbench.app.frames import finance_frame
+
+scenario = load_scenario(SCENARIOS / "support_desk.yaml")
+doc = estimate(scenario).to_json()
+roi = doc["policies"]["routed"]["roi"]
+print({k: round(v, 2) if isinstance(v, float) else v for k, v in roi.items()})
+finance_frame(scenario)"""),
+        ("code", """\
+from workbench.viz.roi import payback_figure, waterfall_figure
+
+waterfall_figure(doc["policies"]["baseline"]["monthly_cost_usd"], roi, "routed").show()
+payback_figure(roi, "routed").show()"""),
+        ("md", "Sensitivity: net monthly benefit and payback by rework minutes and hourly "
+               "rate (every other assumption as in the scenario)."),
+        ("code", """\
+from workbench.app import edits
+
+rows = []
+for minutes in (0, 5, 10):
+    for rate in (25, 45, 65):
+        trial = edits.with_finance(scenario, {"rework_minutes": minutes, "hourly_rate_usd": rate})
+        r = estimate(trial).to_json()["policies"]["routed"]["roi"]
+        rows.append({"rework_minutes": minutes, "hourly_rate_usd": rate,
+                     "net_monthly_usd": r["net_monthly_usd"], "payback_months": r["payback_months"]})
+sensitivity = pl.DataFrame(rows)
+# with no rework cost the net is the token savings less tooling
+no_rework = sensitivity.filter(pl.col("rework_minutes") == 0)["net_monthly_usd"]
+assert no_rework.n_unique() == 1
+sensitivity"""),
+        ("code", """\
+import tempfile
+
+from workbench.report.html import build_report
+
+out = Path(tempfile.mkdtemp()) / "support_desk-report.html"
+out.write_text(build_report(scenario, doc, chosen="routed"), encoding="utf-8")
+print(out, out.stat().st_size, "bytes")"""),
+    ],
+    "05_evaluation_replay.ipynb": [
+        ("md", "# Evaluation replay\n\nReal per-prompt results (RouteLLM's GSM8K responses of "
+               "GPT-4 and Mixtral, `data/routellm/SOURCE.md`) replayed through single models, "
+               "the oracle, random and threshold routers and a cascade: the quality-cost "
+               "frontier with measured quality instead of assumed profiles."),
+        ("code", SETUP),
+        ("code", """\
+from workbench.replay.formats import load_table
+from workbench.replay.replay import ReplayOptions, replay
+
+table = load_table(ROOT / "data" / "routellm", "routellm", benchmark="gsm8k")
+doc = replay(table, ReplayOptions(seed=0, judge_errors=(0.0, 0.1)))
+print(doc["prompts_replayed"], "prompts; strong", doc["strong"], "weak", doc["weak"])
+pl.DataFrame([{"name": name, "quality": m["quality"], "cost_usd": m["cost_usd"]}
+              for name, m in doc["models"].items()])"""),
+        ("code", """\
+from workbench.viz.frontier import frontier_figure
+
+frontier_figure(doc).show()"""),
+        ("code", """\
+policies = pl.DataFrame([{k: p.get(k) for k in ("name", "kind", "quality", "cost_usd",
+                                                 "strong_share")} for p in doc["policies"]])
+assert doc["oracle"]["quality"] >= max(m["quality"] for m in doc["models"].values())
+policies"""),
+    ],
+}
+
+
+def build(folder: Path = HERE) -> list[Path]:
+    """Write every notebook (no outputs) into ``folder``."""
+    written = []
+    for name, cells in NOTEBOOKS.items():
+        made = [new_markdown_cell(src) if kind == "md" else new_code_cell(src)
+                for kind, src in cells]
+        for i, cell in enumerate(made):
+            cell["id"] = f"{Path(name).stem[:2]}-{i:02d}"  # stable ids: clean diffs
+        nb = new_notebook(cells=made,
+                          metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                   "language": "python"},
+                                    "language_info": {"name": "python"}})
+        path = folder / name
+        nbformat.write(nb, str(path))
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for path in build():
+        print(path)

@@ -27,10 +27,10 @@ pl.Config.set_tbl_cols(12)"""
 
 NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
     "01_compare_policies.ipynb": [
-        ("md", "# Compare routing policies\n\nThe support desk of the seed article: GPT-4 for "
+        ("md", ("# Compare routing policies\n\nThe support desk of the seed article: GPT-4 for "
                "every ticket (`baseline`) against routing by complexity (`routed`). First the "
                "closed-form estimate, then a small Monte Carlo simulation (2 replications of 3 "
-               "days) of the same scenario: the two should agree within sampling error."),
+               "days) of the same scenario: the two should agree within sampling error.")),
         ("code", SETUP),
         ("code", """\
 from workbench.app.frames import kpi_frame
@@ -44,8 +44,8 @@ from workbench.engine.simulation import simulate
 result = simulate(scenario, replications=2, days=3)
 simulated = result.to_json()
 kpi_frame(simulated["policies"])"""),
-        ("md", "Simulated monthly cost against the estimate (the estimate should sit near the "
-               "simulated 95% interval; with 3 days and 2 runs the interval is wide):"),
+        ("md", ("Simulated monthly cost against the estimate (the estimate should sit near the "
+               "simulated 95% interval; with 3 days and 2 runs the interval is wide):")),
         ("code", """\
 rows = []
 for name, s in simulated["policies"].items():
@@ -72,10 +72,10 @@ latency_cdf_figure(series.latency_cdf(result.records),
                    {n: c.deadline_s for n, c in scenario.latency_classes.items()}).show()"""),
     ],
     "02_budget_thresholds.ipynb": [
-        ("md", "# Plan budget thresholds\n\nThe content pipeline's `per_step_budget` policy: a "
+        ("md", ("# Plan budget thresholds\n\nThe content pipeline's `per_step_budget` policy: a "
                "$120 monthly budget, a downgrade of the draft model at 70% and a block of "
                "non-critical steps at 90%. When does each rule fire, what does it cost in "
-               "quality, and what would other budgets do?"),
+               "quality, and what would other budgets do?")),
         ("code", SETUP),
         ("code", """\
 from workbench.app.whatif import expected_spend, rule_impacts
@@ -122,10 +122,10 @@ assert (sweep["monthly_cost_usd"] <= sweep["monthly_budget_usd"] + 1e-6).all()
 sweep"""),
     ],
     "03_reliability_outages.ipynb": [
-        ("md", "# Reliability under outages\n\nOne provider against a failover chain across "
+        ("md", ("# Reliability under outages\n\nOne provider against a failover chain across "
                "providers, with outage rates from published incident data "
                "(`data/outages/SOURCE.md`). A short simulation (2 replications of 2 days) shows "
-               "the outage timeline, availability and failovers; the estimator sweeps MTBF."),
+               "the outage timeline, availability and failovers; the estimator sweeps MTBF.")),
         ("code", SETUP),
         ("code", """\
 from workbench.app.frames import providers_frame
@@ -148,8 +148,8 @@ outage_timeline_figure(series.outage_spans(result.outages),
                        [p.name for p in scenario.providers], result.days).show()
 availability_figure(doc["policies"]).show()
 event_counts_figure(doc["policies"]).show()"""),
-        ("md", "What if the primary provider failed more or less often? (closed form; MTTR "
-               "kept)"),
+        ("md", ("What if the primary provider failed more or less often? (closed form; MTTR "
+               "kept)")),
         ("code", """\
 from workbench.app import edits
 
@@ -165,9 +165,9 @@ assert (sweep["availability_failover"] >= sweep["availability_single"] - 1e-9).a
 sweep"""),
     ],
     "04_roi_for_leadership.ipynb": [
-        ("md", "# ROI for leadership\n\nThe support desk's routing change: what it saves, what "
+        ("md", ("# ROI for leadership\n\nThe support desk's routing change: what it saves, what "
                "it costs in rework, when it pays back, and how sensitive that is to the "
-               "assumptions. Ends with the self-contained HTML report a manager can send."),
+               "assumptions. Ends with the self-contained HTML report a manager can send.")),
         ("code", SETUP),
         ("code", """\
 from workbench.app.frames import finance_frame
@@ -182,8 +182,8 @@ from workbench.viz.roi import payback_figure, waterfall_figure
 
 waterfall_figure(doc["policies"]["baseline"]["monthly_cost_usd"], roi, "routed").show()
 payback_figure(roi, "routed").show()"""),
-        ("md", "Sensitivity: net monthly benefit and payback by rework minutes and hourly "
-               "rate (every other assumption as in the scenario)."),
+        ("md", ("Sensitivity: net monthly benefit and payback by rework minutes and hourly "
+               "rate (every other assumption as in the scenario).")),
         ("code", """\
 from workbench.app import edits
 
@@ -209,10 +209,10 @@ out.write_text(build_report(scenario, doc, chosen="routed"), encoding="utf-8")
 print(out, out.stat().st_size, "bytes")"""),
     ],
     "05_evaluation_replay.ipynb": [
-        ("md", "# Evaluation replay\n\nReal per-prompt results (RouteLLM's GSM8K responses of "
+        ("md", ("# Evaluation replay\n\nReal per-prompt results (RouteLLM's GSM8K responses of "
                "GPT-4 and Mixtral, `data/routellm/SOURCE.md`) replayed through single models, "
                "the oracle, random and threshold routers and a cascade: the quality-cost "
-               "frontier with measured quality instead of assumed profiles."),
+               "frontier with measured quality instead of assumed profiles.")),
         ("code", SETUP),
         ("code", """\
 from workbench.replay.formats import load_table

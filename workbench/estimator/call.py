@@ -1,7 +1,7 @@
 """Expected outcome of one call through a failover plan, exact over the joint up / degraded /
 down states of the failure domains involved (attempts see the same state; within a state
-calls fail independently). An attempt that would outlast the policy's timeout fails unbilled;
-the cost of one that succeeds is taken at the mean tokens (exact for per-request prices)."""
+calls fail independently). An attempt that would outlast the policy's timeout fails unbilled, so
+the billed cost counts only the outputs short enough to arrive in time."""
 
 from __future__ import annotations
 
@@ -41,14 +41,29 @@ def call_cost_usd(scenario: Scenario, model: str, task: TaskType) -> float:
                                                inp * task.cached_input_share)
 
 
-def in_time_probability(scenario: Scenario, model: str, task: TaskType,
-                        timeout_s: float) -> dict[str, float]:
-    """P(an attempt finishes within ``timeout_s``) per provider state (slower when degraded)."""
+def in_time(scenario: Scenario, model: str, task: TaskType,
+            timeout_s: float) -> dict[str, tuple[float, float]]:
+    """Per provider state: (P(an attempt finishes within ``timeout_s``), expected USD billed for
+    it - zero when it outlasts the timeout, so long outputs weigh less). Degraded providers are
+    slower by their latency factor."""
     spec = scenario.model(model)
     latency = attempt_latency(spec.latency, task.output_tokens, 1.0)
     factor = scenario.provider(spec.provider).degraded_latency_factor
-    up = latency.cdf(timeout_s)
-    return {"up": up, "degraded": latency.cdf(timeout_s / factor), "down": up}
+    inp = task.input_tokens.mean
+    cached = inp * task.cached_input_share
+    out: dict[str, tuple[float, float]] = {}
+    for state, limit in (("up", timeout_s), ("degraded", timeout_s / factor),
+                         ("down", timeout_s)):
+        p = latency.cdf(limit)
+        if spec.price is None:
+            usd = 0.0
+        elif spec.price.per_request_usd is not None:
+            usd = p * spec.price.per_request_usd
+        else:
+            tokens = latency.tokens_within(limit)
+            usd = p * spec.call_cost_usd(inp, 0.0, cached) + spec.call_cost_usd(0.0, tokens)
+        out[state] = (p, usd)
+    return out
 
 
 def _joint_states(scenario: Scenario, models: list[str]):
@@ -70,20 +85,21 @@ def estimate_call(scenario: Scenario, failover: Failover, primary: str, task: Ta
     """Expected outcome of one call whose first choice is ``primary``. Failed attempts are not
     billed; hedged duplicates that succeed are. ``substitute`` applies budget downgrades."""
     plan = [substitute(a.model) for a in attempt_plan(failover, primary)]
-    costs = {m: call_cost_usd(scenario, m, task) for m in set(plan)}
-    in_time = {m: in_time_probability(scenario, m, task, failover.timeout_s) for m in set(plan)}
+    timing = {m: in_time(scenario, m, task, failover.timeout_s) for m in set(plan)}
     out = CallEstimate()
     for weight, states in _joint_states(scenario, plan):
-        fail = []
+        fail, billed = [], []
         for m in plan:
             provider = scenario.provider_of(m)
             state = states[provider.domain]
-            fail.append(1.0 - (1.0 - provider.failure_probability(state)) * in_time[m][state])
+            answered = 1.0 - provider.failure_probability(state)
+            fail.append(1.0 - answered * timing[m][state][0])
+            billed.append(answered * timing[m][state][1])
         hedge = 2 if failover.mode == "hedged" and len(plan) > 1 else 1
         all_failed = 1.0
         for k, model in enumerate(plan[:hedge]):  # sent at once, each billed if it succeeds
             ok = 1.0 - fail[k]
-            out.cost_by_model[model] = out.cost_by_model.get(model, 0.0) + weight * ok * costs[model]
+            out.cost_by_model[model] = out.cost_by_model.get(model, 0.0) + weight * billed[k]
             out.served_by[model] = out.served_by.get(model, 0.0) + weight * all_failed * ok
             out.attempts += weight
             all_failed *= fail[k]
@@ -92,7 +108,7 @@ def estimate_call(scenario: Scenario, failover: Failover, primary: str, task: Ta
             ok = 1.0 - fail[k]
             out.attempts += weight * all_failed
             out.cost_by_model[model] = (out.cost_by_model.get(model, 0.0)
-                                        + weight * all_failed * ok * costs[model])
+                                        + weight * all_failed * billed[k])
             out.served_by[model] = out.served_by.get(model, 0.0) + weight * all_failed * ok
             all_failed *= fail[k]
         out.success += weight * (1.0 - all_failed)

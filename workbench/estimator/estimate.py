@@ -138,11 +138,29 @@ def _round(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def units(scenario: Scenario) -> list[Unit]:
-    """Every task stream of the workload, at the month's mean growth factor."""
+def volume_factor(scenario: Scenario) -> float:
+    """Mean over the first month of weekday weight x monthly growth (the hour-of-day profile
+    averages to 1 over each day): a 30-day month starting on a Monday has two extra Mondays
+    and Tuesdays, and growth compounds continuously."""
     w = scenario.workload
+    weights = w.weekday_profile or [1.0] * 7
+    total = sum(weights)
+    weekday = [7.0 * x / total for x in weights] if total > 0 else [1.0] * 7
+    days = scenario.days_per_month
+    whole = int(days)
+    parts = [(d, 1.0) for d in range(whole)] + ([(whole, days - whole)] if days > whole else [])
     g = w.growth_monthly
-    growth = 1.0 if g == 0 else g / math.log1p(g)
+    acc = 0.0
+    for day, span in parts:
+        mid = (day + span / 2.0) / days
+        acc += span * weekday[(day + scenario.horizon.start_weekday) % 7] * (1.0 + g) ** mid
+    return acc / days
+
+
+def units(scenario: Scenario) -> list[Unit]:
+    """Every task stream of the workload, at the month's mean volume factor."""
+    w = scenario.workload
+    growth = volume_factor(scenario)
     out = [Unit(t, w.standalone_per_day(t) * growth) for t in w.task_types
            if w.standalone_per_day(t) > 0]
     for wf in w.workflows:

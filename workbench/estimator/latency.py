@@ -1,8 +1,8 @@
 """Latency of one attempt: time to first token T ~ lognormal(median, p95) plus output tokens X
-at the median streaming speed v: L = shift + T + X / v. Its CDF is computed exactly in X and
-by quadrature over equiprobable nodes of T:
+at streaming speed V ~ lognormal(median, p05) (fixed without p05): L = shift + T + X / V. Its
+CDF is exact in X and a quadrature over equiprobable nodes of T and V:
 
-    P(L <= t) = mean_k F_X((t - shift - T_k) * v)
+    P(L <= t) = mean_{j,k} F_X((t - shift - T_j) * V_k)
 
 Quantiles of a weighted mixture of such attempts come from bisection on the mixture CDF."""
 
@@ -17,7 +17,8 @@ from statistics import NormalDist
 from workbench.domain.model import LatencyProfile
 from workbench.domain.workload import TokenSize
 
-NODES = 48
+TTFT_NODES = 32
+SPEED_NODES = 12
 
 
 @lru_cache(maxsize=8)
@@ -40,6 +41,21 @@ def tokens_cdf(size: TokenSize, x: float) -> float:
     return 0.5 * math.erfc(-z / math.sqrt(2.0))
 
 
+def tokens_partial_mean(size: TokenSize, x: float) -> float:
+    """E[tokens; tokens <= x] (the mean of the part of the distribution at or below x)."""
+    if x < 0:
+        return 0.0
+    if size.fixed is not None:
+        return float(size.fixed) if x >= size.fixed else 0.0
+    if size.sample is not None:
+        return sum(v for v in size.sample if v <= x) / len(size.sample)
+    if x == 0:
+        return 0.0
+    mu, sigma = math.log(size.median), size.sigma  # type: ignore[arg-type]
+    z = (math.log(x) - mu - sigma ** 2) / sigma
+    return math.exp(mu + sigma ** 2 / 2.0) * 0.5 * math.erfc(-z / math.sqrt(2.0))
+
+
 @dataclass(frozen=True)
 class AttemptLatency:
     """``shift_s`` + T + X / v seconds with mixture ``weight``."""
@@ -48,18 +64,26 @@ class AttemptLatency:
     shift_s: float
     ttft_nodes_s: tuple[float, ...]
     output: TokenSize
-    tokens_per_s: float
+    speed_nodes: tuple[float, ...]
 
     def cdf(self, t: float) -> float:
         """P(latency <= t)."""
         rest = t - self.shift_s
-        return sum(tokens_cdf(self.output, (rest - node) * self.tokens_per_s)
-                   for node in self.ttft_nodes_s) / len(self.ttft_nodes_s)
+        total = sum(tokens_cdf(self.output, (rest - node) * speed)
+                    for node in self.ttft_nodes_s for speed in self.speed_nodes)
+        return total / (len(self.ttft_nodes_s) * len(self.speed_nodes))
+
+    def tokens_within(self, t: float) -> float:
+        """E[output tokens; latency <= t]: what in-time attempts are billed for."""
+        rest = t - self.shift_s
+        total = sum(tokens_partial_mean(self.output, (rest - node) * speed)
+                    for node in self.ttft_nodes_s for speed in self.speed_nodes)
+        return total / (len(self.ttft_nodes_s) * len(self.speed_nodes))
 
     def scaled(self, factor: float) -> "AttemptLatency":
         """The same component with its weight multiplied by ``factor``."""
         return AttemptLatency(self.weight * factor, self.shift_s, self.ttft_nodes_s,
-                              self.output, self.tokens_per_s)
+                              self.output, self.speed_nodes)
 
 
 def attempt_latency(profile: LatencyProfile, output: TokenSize, weight: float,
@@ -67,8 +91,10 @@ def attempt_latency(profile: LatencyProfile, output: TokenSize, weight: float,
     """One attempt of ``profile`` producing ``output`` tokens, after ``extra_s`` of earlier
     hops (escalation rungs, judge calls)."""
     nodes = tuple(profile.ttft_median_s * math.exp(profile.ttft_sigma * z)
-                  for z in _z_nodes(NODES)) if profile.ttft_sigma else (profile.ttft_median_s,)
-    return AttemptLatency(weight, extra_s, nodes, output, profile.tokens_per_s)
+                  for z in _z_nodes(TTFT_NODES)) if profile.ttft_sigma else (profile.ttft_median_s,)
+    speeds = tuple(profile.tokens_per_s * math.exp(profile.tps_sigma * z)
+                   for z in _z_nodes(SPEED_NODES)) if profile.tps_sigma else (profile.tokens_per_s,)
+    return AttemptLatency(weight, extra_s, nodes, output, speeds)
 
 
 def median_attempt_s(profile: LatencyProfile, output_tokens: float) -> float:

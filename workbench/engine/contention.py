@@ -220,6 +220,11 @@ class ContentionResolver:
         return [w.name for w in self.ctx.scenario.workload.workflows].index(name)
 
     def _finish(self, i: int, delivered: bool, passed: bool) -> None:
+        if self.out.attempts[i] == 0:  # every model of the plan was open-circuited: not sent
+            target = self.routes[self.stream_of[i]]
+            model = target.model if not target.escalates else \
+                self.ctx.policy.escalation.ladder[0].model
+            self._record(i, model, "route", self.env.now, 0.0, math.nan, 0.0, 0.0, "blocked")
         self.out.end_s[i] = self.env.now
         self.out.delivered[i] = delivered
         self.out.passed[i] = passed
@@ -263,12 +268,10 @@ class ContentionResolver:
         while k < len(plan):
             step = plan[k]
             k += 1
-            if self.breakers and not self.breakers.allows(step.model, self.env.now):
-                continue
-            if self.window and self.window.avoid(step.model) and k < len(plan):
-                continue
             if step.backoff_s:
                 yield self.env.timeout(step.backoff_s)
+            if self.window and self.window.avoid(step.model) and k < len(plan):
+                continue
             why = reason if step.reason == "route" else step.reason
             for _ in range(failover.rate_limit_retries + 1):
                 outcome, row = yield from self._send(i, step.model, why)
@@ -278,6 +281,8 @@ class ContentionResolver:
                 yield self.env.timeout(row[-1])
             if outcome == "ok":
                 return True, row
+            if outcome == "skipped":
+                row = None
         return False, row
 
     def _attempt(self, i: int, model: str, reason: str):
@@ -300,6 +305,10 @@ class ContentionResolver:
             yield request
         queue = env.now - asked
         out_tokens = self.output_tokens[i]
+        if self.breakers and not self.breakers.allows(model, env.now):  # checked when sending
+            if request is not None:
+                cap.release(request)
+            return "skipped", None
         try:
             if limiter is not None:
                 wait = limiter.admit(env.now, self.input_tokens[i] + out_tokens)

@@ -1,0 +1,151 @@
+"""How fast the app answers: Playwright timings of page interactions on the default scenario,
+in Debian's Chromium against ``workbench app``'s Streamlit on 127.0.0.1.
+
+    python benchmarks/app.py --json            # default simulation size (7 days x 2 runs)
+    python benchmarks/app.py --small --json    # 1 day x 1 run, fewer cases (CI)
+
+Prints ``{"cases": [{"name", "seconds"}], ...}``. The goal is under 2 s per interaction; this
+script measures, it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "app"))
+from browser import PAGES, goto_page, launch, streamlit_server, wait_idle
+
+GOAL_S = 2.0
+
+
+def timed(cases: list[dict], name: str, action) -> None:
+    start = time.perf_counter()
+    action()
+    cases.append({"name": name, "seconds": round(time.perf_counter() - start, 3)})
+
+
+def pick_option(page, label: str, option: str) -> None:
+    """Choose ``option`` in the Streamlit selectbox labelled ``label``."""
+    box = page.get_by_role("combobox", name=label).first
+    box.click()
+    box.fill(option)
+    page.get_by_role("option", name=option, exact=True).first.click()
+
+
+def set_number(page, label: str, value: float) -> None:
+    box = page.locator(f'input[aria-label="{label}"]').first
+    box.fill(str(value))
+    box.press("Enter")
+
+
+def metric_value(page, label: str) -> str:
+    card = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    return card.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def wait_metric_change(page, label: str, before: str, timeout_s: float = 60.0) -> None:
+    """Wait until the metric labelled ``label`` no longer shows ``before``."""
+    deadline = time.perf_counter() + timeout_s
+    while metric_value(page, label) == before:
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"{label} stayed {before}")
+        page.wait_for_timeout(25)
+
+
+def run(small: bool) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    env = {"WORKBENCH_APP_DAYS": "1", "WORKBENCH_APP_REPLICATIONS": "1"} if small else {}
+    cases: list[dict] = []
+    with streamlit_server(env) as url, sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000},
+                                    accept_downloads=True)
+
+            def first_load():
+                page.goto(url)
+                wait_idle(page, "Overview", 60_000)
+                page.get_by_text("Monthly cost now").first.wait_for()
+                page.locator(".js-plotly-plot").first.wait_for()
+            timed(cases, "first load: overview", first_load)
+
+            def choose_baseline():
+                before = metric_value(page, "Savings")
+                pick_option(page, "Chosen policy", "baseline")
+                wait_metric_change(page, "Savings", before)
+            timed(cases, "overview: change chosen policy", choose_baseline)
+            pick_option(page, "Chosen policy", "routed")
+            page.get_by_text("With routed").first.wait_for()
+
+            pages = PAGES if not small else ("Audit", "Requirements", "ROI")
+            for name in pages:
+                if name in ("Overview", "Simulate & compare"):
+                    continue
+                timed(cases, f"open {name}", lambda name=name: goto_page(page, name))
+
+            goto_page(page, "Audit")
+
+            def scale_volume():
+                before = metric_value(page, "Monthly cost (routed)")
+                set_number(page, "Total tasks per day (scales every task type)", 1500)
+                wait_metric_change(page, "Monthly cost (routed)", before)
+            timed(cases, "audit: scale the daily volume", scale_volume)
+
+            timed(cases, "open Simulate & compare",
+                  lambda: goto_page(page, "Simulate & compare"))
+
+            def simulate():
+                page.get_by_role("button", name="Run simulation").click()
+                page.get_by_text("Attempts per run").first.wait_for(timeout=300_000)
+                wait_idle(page, "Simulate & compare", 300_000)
+            timed(cases, "simulate: run (uncached)", simulate)
+
+            def flow_policy():
+                before = metric_value(page, "Simulated spend over")
+                pick_option(page, "Cost over time of", "baseline")
+                wait_metric_change(page, "Simulated spend over", before)
+            timed(cases, "simulate: change the cost chart's policy", flow_policy)
+
+            goto_page(page, "ROI")
+
+            def roi_rate():
+                before = metric_value(page, "Net benefit / month")
+                set_number(page, "Hourly rate of rework USD", 60)
+                wait_metric_change(page, "Net benefit / month", before)
+            timed(cases, "roi: change an assumption", roi_rate)
+
+            def download():
+                with page.expect_download(timeout=120_000) as info:
+                    page.get_by_role("button", name="Download report").click()
+                info.value.path()
+            timed(cases, "download the report", download)
+        finally:
+            browser.close()
+    interactions = [c for c in cases if not c["name"].startswith(("first load", "simulate: run"))]
+    return {"scenario": "support_desk", "small": small, "goal_seconds": GOAL_S, "cases": cases,
+            "interactions_over_goal": [c["name"] for c in interactions
+                                       if c["seconds"] > GOAL_S]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true", help="1 simulated day, fewer cases")
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    args = parser.parse_args()
+    if not Path("/usr/bin/chromium").exists():
+        sys.exit("benchmarks/app.py needs /usr/bin/chromium (apt-get install chromium)")
+    doc = run(args.small)
+    if args.json:
+        print(json.dumps(doc, indent=2))
+    else:
+        for case in doc["cases"]:
+            print(f"{case['seconds']:8.3f} s  {case['name']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -11,6 +11,7 @@ from workbench.domain.base import Frozen
 from workbench.domain.catalog import TokenPrice, resolve_price
 
 Z95 = 1.6448536269514722  # standard normal quantile at 0.95
+MAX_SPREAD = 1000.0  # a p95 / median ratio above this is a typo, not a distribution
 
 
 class Price(Frozen):
@@ -81,8 +82,13 @@ class LatencyProfile(Frozen):
     def _ordered(self) -> "LatencyProfile":
         if self.ttft_p95_s < self.ttft_median_s:
             raise ValueError("ttft_p95_s must be >= ttft_median_s")
+        if self.ttft_p95_s > MAX_SPREAD * self.ttft_median_s:
+            raise ValueError(f"ttft_p95_s must be at most {MAX_SPREAD:g} x ttft_median_s")
         if self.tokens_per_s_p05 is not None and self.tokens_per_s_p05 > self.tokens_per_s:
             raise ValueError("tokens_per_s_p05 must be <= tokens_per_s (the median)")
+        if self.tokens_per_s_p05 is not None and \
+                self.tokens_per_s > MAX_SPREAD * self.tokens_per_s_p05:
+            raise ValueError(f"tokens_per_s must be at most {MAX_SPREAD:g} x tokens_per_s_p05")
         return self
 
     @property

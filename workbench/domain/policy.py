@@ -102,8 +102,8 @@ class Failover(Frozen):
     Retry-After up to ``rate_limit_retries`` times before counting as a failed attempt."""
 
     mode: Literal["none", "sequential", "hedged", "predictive"] = "sequential"
-    chain: list[str] = Field(default_factory=list)
-    retries: NonNegativeInt = 0
+    chain: list[str] = Field(default_factory=list, max_length=8)
+    retries: NonNegativeInt = Field(0, le=10)
     backoff_s: NonNegativeFloat = 1.0
     backoff_multiplier: PositiveFloat = 2.0
     timeout_s: PositiveFloat = 600.0  # the OpenAI and Anthropic SDKs default to 10 minutes

@@ -10,6 +10,7 @@ from pydantic import Field, NonNegativeFloat, PositiveFloat, model_validator
 from workbench.domain.base import Frozen
 
 Z95 = 1.6448536269514722
+MAX_SPREAD = 1000.0  # p95 / median above this is a typo, not a distribution
 Tier = Literal["premium", "standard", "basic"]
 
 
@@ -40,6 +41,8 @@ class TokenSize(Frozen):
                 raise ValueError("a lognormal size needs both median and p95")
             if self.p95 < self.median:
                 raise ValueError("p95 must be >= median")
+            if self.p95 > MAX_SPREAD * self.median:
+                raise ValueError(f"p95 must be at most {MAX_SPREAD:g} x median")
         return self
 
     @property

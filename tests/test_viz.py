@@ -13,6 +13,7 @@ from workbench.app import edits, policy_form, requirements
 from workbench.app.budget_trial import trial_budget
 from workbench.app.whatif import expected_spend, rule_impacts
 from workbench.domain import load_scenario
+from workbench.domain.errors import PolicyError
 from workbench.metrics import series
 from workbench.viz import budget, compare, cost, latency, reliability, roi, sankey, workload
 from workbench.viz.calibration import measured_vs_simulated_figure
@@ -228,13 +229,27 @@ def test_eligibility_reasons(support_desk):
 def test_policy_form_round_trip(support_desk):
     policy = support_desk.policy("routed")
     draft = policy_form.draft_policy(
-        "routed", policy.description, "gpt-4", policy_form.routing_rows(policy),
+        policy, "routed", "gpt-4", policy_form.routing_rows(policy),
         policy_form.ladder_rows(policy), {}, {"mode": "none"}, None, pl.DataFrame())
     rebuilt = edits.with_policy(support_desk, draft).policy("routed")
-    assert rebuilt.routing == policy.routing
-    assert policy_form.parse_value("a, b") == ["a", "b"]
-    assert policy_form.parse_value("true") is True and policy_form.parse_value("2") == 2
+    assert rebuilt == policy
+    assert policy_form.parse_when("tier: [basic, standard]") == {"tier": ["basic", "standard"]}
+    assert policy_form.parse_when("{audience: {gt: 5}}") == {"audience": {"gt": 5}}
+    with pytest.raises(PolicyError):
+        policy_form.parse_when("just text")
     assert policy_form.parse_map("a -> b, c->d") == {"a": "b", "c": "d"}
+
+
+def test_policy_form_keeps_what_it_does_not_show():
+    s = load_scenario(SCENARIOS / "tiered_escalation.yaml")
+    for policy in s.policies:
+        draft = policy_form.draft_policy(
+            policy, policy.name,
+            policy.routing.default if policy.routing and policy.routing.default
+            else policy_form.LADDER,
+            policy_form.routing_rows(policy), policy_form.ladder_rows(policy), {}, {}, None,
+            pl.DataFrame())
+        assert edits.with_policy(s, draft).policy(policy.name) == policy
 
 
 def test_outage_what_if_changes_the_domain(support_desk):

@@ -6,43 +6,38 @@ from __future__ import annotations
 from typing import Any
 
 import polars as pl
+import yaml
 
+from workbench.domain.errors import PolicyError
 from workbench.domain.policy import Policy
 
 LADDER = "(escalation ladder)"
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(_text(v) for v in value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+def when_text(when: dict) -> str:
+    """A rule's conditions as one line of flow-style YAML: ``{task_type: simple}``."""
+    return yaml.safe_dump(when, default_flow_style=True, sort_keys=False).strip()
 
 
-def parse_value(text: str) -> Any:
-    """``true``/``false`` -> bool, a number -> float, ``a, b`` -> list, else the text."""
-    text = str(text).strip()
-    if "," in text:
-        return [parse_value(part) for part in text.split(",") if part.strip()]
-    if text.lower() in ("true", "false"):
-        return text.lower() == "true"
+def parse_when(text: str | None) -> dict:
+    """Conditions from a line of YAML; a bare ``field: value`` works too. Raises
+    ``PolicyError`` naming the text when it is not a mapping."""
+    text = (text or "").strip()
     try:
-        return float(text) if any(c in text for c in ".eE") else int(text)
-    except ValueError:
-        return text
+        value = yaml.safe_load(text if text.startswith("{") else "{" + text + "}")
+    except yaml.YAMLError:
+        value = None
+    if not isinstance(value, dict) or not value or None in value.values():
+        raise PolicyError(f"a rule's 'when' must be conditions like 'task_type: simple' "
+                          f"(got {text!r})")
+    return value
 
 
 def routing_rows(policy: Policy) -> pl.DataFrame:
-    """Routing rules with one equality / membership condition each (field, value, model);
-    richer conditions are kept as their text."""
-    rows = []
-    for rule in policy.routing.rules if policy.routing else []:
-        for key, value in rule.when.items():
-            rows.append({"field": key, "value": _text(value),
-                         "model": LADDER if rule.escalate else rule.model})
-            break
-    return pl.DataFrame(rows, schema={"field": pl.String, "value": pl.String, "model": pl.String})
+    """Routing rules as rows (when as YAML text, model or the escalation ladder)."""
+    rows = [{"when": when_text(rule.when), "model": LADDER if rule.escalate else rule.model}
+            for rule in (policy.routing.rules if policy.routing else [])]
+    return pl.DataFrame(rows, schema={"when": pl.String, "model": pl.String})
 
 
 def ladder_rows(policy: Policy) -> pl.DataFrame:
@@ -71,23 +66,30 @@ def parse_map(text: str | None) -> dict[str, str]:
     return out
 
 
-def draft_policy(name: str, description: str, default: str, rules: pl.DataFrame,
+def draft_policy(base: Policy, name: str, default: str, rules: pl.DataFrame,
                  ladder: pl.DataFrame, judge: dict, failover: dict, monthly_usd: float | None,
                  budget: pl.DataFrame) -> dict:
-    """Policy data from the form's values (validated later by `edits.with_policy`)."""
-    policy: dict[str, Any] = {"name": name, "description": description}
+    """Policy data from the form's values laid over ``base`` (fields the form does not show,
+    such as a judge model or predictive settings, are kept); validated later by
+    `edits.with_policy`."""
+    data = base.model_dump(mode="json", exclude_none=True)
+    policy: dict[str, Any] = {"name": name, "description": data.get("description", "")}
     rule_list = []
-    for row in rules.drop_nulls(["field", "model"]).to_dicts():
-        rule = {"when": {row["field"]: parse_value(row["value"] or "")}}
+    for row in rules.drop_nulls(["when", "model"]).to_dicts():
+        rule = {"when": parse_when(row["when"])}
         rule.update({"escalate": True} if row["model"] == LADDER else {"model": row["model"]})
         rule_list.append(rule)
-    policy["routing"] = ({"default_escalate": True} if default == LADDER
-                         else {"default": default}) | {"rules": rule_list}
+    if default != LADDER or rule_list or "routing" in data:
+        policy["routing"] = ({"default_escalate": True} if default == LADDER
+                             else {"default": default}) | {"rules": rule_list}
     rungs = [{k: v for k, v in r.items() if v is not None}
              for r in ladder.drop_nulls("model").to_dicts()]
     if rungs:
-        policy["escalation"] = {"ladder": rungs, "judge": judge}
-    policy["failover"] = {k: v for k, v in failover.items() if v is not None}
+        escalation = data.get("escalation", {})
+        policy["escalation"] = escalation | {
+            "ladder": rungs, "judge": escalation.get("judge", {}) | judge}
+    policy["failover"] = {k: v for k, v in (data.get("failover", {}) | failover).items()
+                          if v is not None}
     if monthly_usd is not None:
         policy["budget"] = {"monthly_usd": monthly_usd, "rules": [
             {"at": r["at"], "action": r["action"], "map": parse_map(r["map"])}

@@ -34,9 +34,9 @@ with routing_tab:
     rules = _frame(st.data_editor(
         routing_rows(policy), num_rows="dynamic", hide_index=True, width="stretch",
         key=f"pol_rules_{tag}",
-        column_config={"field": st.column_config.TextColumn("when field", required=True),
-                       "value": st.column_config.TextColumn(
-                           "equals (a, b for any of)", required=True),
+        column_config={"when": st.column_config.TextColumn(
+                           "when (e.g. task_type: simple, or tier: [basic, standard])",
+                           required=True, width="large"),
                        "model": st.column_config.SelectboxColumn("model", options=default_options,
                                                                  required=True)}))
 with ladder_tab:
@@ -107,16 +107,15 @@ with budget_tab:
                            "map": st.column_config.TextColumn("downgrade map")}))
 
 save_as = st.text_input("Save as policy name", value=name, key=f"pol_save_as_{tag}")
-draft = draft_policy(
-    save_as, policy.description, default_model, rules, ladder,
-    {"cost_usd": judge_cost, "latency_s": judge_latency, "false_accept": false_accept,
-     "false_reject": false_reject},
-    {"mode": mode, "chain": chain, "retries": int(retries), "timeout_s": timeout,
-     "backoff_s": backoff, "breaker": {"failures": int(failures), "cooldown_s": cooldown}
-     if breaker else None},
-    monthly, budget)
-
 try:
+    draft = draft_policy(
+        policy, save_as, default_model, rules, ladder,
+        {"cost_usd": judge_cost, "latency_s": judge_latency, "false_accept": false_accept,
+         "false_reject": false_reject},
+        {"mode": mode, "chain": chain, "retries": int(retries), "timeout_s": timeout,
+         "backoff_s": backoff, "breaker": {"failures": int(failures), "cooldown_s": cooldown}
+         if breaker else None},
+        monthly, budget)
     trial = edits.with_policy(scenario, draft)
 except WorkbenchError as exc:
     st.error(f"This draft is not valid yet: {exc}")

@@ -93,7 +93,7 @@ async def _judge_one(session, sample: int, jobs: dict[str, Job], outputs: dict[i
     async with semaphore:
         for attempt_no in range(1, config.retry.max_attempts + 1):
             result = await session.call(endpoint, session.setup.judge_model, prompt,
-                                        judge.max_tokens)
+                                        judge.max_tokens, slot=sample)
             if result is None:
                 row.update(winner=None, source="judge", judge_outcome="blocked")
                 return row

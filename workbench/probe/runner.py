@@ -87,7 +87,8 @@ class ProbeSession:
         self.guard = guard
         self.started_unix = started_unix
         self.on_final = on_final
-        self.clients: dict[str, httpx.AsyncClient] = {}
+        self.clients: dict[tuple[str, int], httpx.AsyncClient] = {}
+        self._ssl = None
         self.stopped: dict[str, str] = {}
         self.warnings: list[str] = []
         self.sent = 0
@@ -96,15 +97,20 @@ class ProbeSession:
         """Seconds since the run first started."""
         return time.time() - self.started_unix
 
-    def client(self, endpoint: Endpoint) -> httpx.AsyncClient:
-        """The pooled client of ``endpoint``."""
-        if endpoint.name not in self.clients:
+    def client(self, endpoint: Endpoint, slot: int) -> httpx.AsyncClient:
+        """The client of worker ``slot`` of ``endpoint``: one keep-alive connection each (one
+        pool shared by many connections costs httpcore more per request as concurrency grows;
+        see benchmarks/probe.py). Clients share one SSL context."""
+        key = (endpoint.name, slot % endpoint.max_concurrency)
+        if key not in self.clients:
             t = endpoint.timeout
-            n = endpoint.max_concurrency
-            self.clients[endpoint.name] = httpx.AsyncClient(
+            if self._ssl is None:
+                self._ssl = httpx.create_ssl_context()
+            self.clients[key] = httpx.AsyncClient(
                 timeout=httpx.Timeout(t.read_s, connect=t.connect_s, pool=None),
-                limits=httpx.Limits(max_connections=n, max_keepalive_connections=n))
-        return self.clients[endpoint.name]
+                limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+                verify=self._ssl)
+        return self.clients[key]
 
     async def aclose(self) -> None:
         """Close every client."""
@@ -122,8 +128,8 @@ class ProbeSession:
             wait = max(wait, min(retry_after, retry.max_retry_after_s))
         return wait
 
-    async def call(self, endpoint: Endpoint, model: str, prompt: str,
-                   max_tokens: int) -> tuple[Attempt, float, tuple[int, int, int, bool]] | None:
+    async def call(self, endpoint: Endpoint, model: str, prompt: str, max_tokens: int,
+                   slot: int = 0) -> tuple[Attempt, float, tuple[int, int, int, bool]] | None:
         """One guarded attempt: None when the spend guard refuses, else the attempt, the USD
         charged and (input, cached, output tokens, estimated)."""
         priced = self.setup.scenario.model(model)
@@ -132,7 +138,7 @@ class ProbeSession:
         if reservation is None:
             return None
         try:
-            attempt = await send(self.client(endpoint), endpoint, FAMILIES[endpoint.api],
+            attempt = await send(self.client(endpoint, slot), endpoint, FAMILIES[endpoint.api],
                                  endpoint.served(model), prompt, max_tokens,
                                  self.config.temperature, self.config.stream)
         except BaseException:
@@ -161,7 +167,7 @@ class ProbeSession:
         if message not in self.warnings:
             self.warnings.append(message)
 
-    async def run_job(self, job: Job, prior_attempts: int) -> None:
+    async def run_job(self, job: Job, prior_attempts: int, slot: int = 0) -> None:
         """All attempts of one job, each recorded; the last one final."""
         endpoint = self.config.endpoint_of(job.model)
         attempt_no = prior_attempts + 1
@@ -170,7 +176,8 @@ class ProbeSession:
         while endpoint.name not in self.stopped:
             start = self.now_s()
             first_start = start if first_start is None else first_start
-            result = await self.call(endpoint, job.model, job.prompt, self.config.max_tokens)
+            result = await self.call(endpoint, job.model, job.prompt, self.config.max_tokens,
+                                     slot)
             if result is None:
                 self.record(job, attempt_no, start, queue_s, None, 0.0, (0, 0, 0, False),
                             True, first_start)
@@ -244,13 +251,14 @@ def account(attempt: Attempt, model: Model, prompt_tokens: int,
     return 0.0, (0, 0, 0, False)
 
 
-async def _work(session: ProbeSession, queue: asyncio.Queue, prior: dict[int, int]) -> None:
+async def _work(session: ProbeSession, queue: asyncio.Queue, prior: dict[int, int],
+                slot: int) -> None:
     while True:
         try:
             job = queue.get_nowait()
         except asyncio.QueueEmpty:
             return
-        await session.run_job(job, prior.get(job.task_id, 0))
+        await session.run_job(job, prior.get(job.task_id, 0), slot)
 
 
 async def run_probe_async(setup: ProbeSetup, out: str | Path, *, resume: bool = True,
@@ -302,7 +310,7 @@ async def run_probe_async(setup: ProbeSetup, out: str | Path, *, resume: bool = 
                 if job.model in endpoint.models:
                     queue.put_nowait(job)
             n = min(endpoint.max_concurrency, queue.qsize())
-            workers += [_work(session, queue, prior) for _ in range(n)]
+            workers += [_work(session, queue, prior, slot) for slot in range(n)]
         await asyncio.gather(*workers)
         ab_report = None
         if ab is not None:

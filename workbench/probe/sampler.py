@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import random
 from dataclasses import dataclass
 
 import numpy as np
@@ -83,9 +84,8 @@ def filler(n_chars: int, seed: int) -> str:
     """Deterministic filler text of about ``n_chars`` characters."""
     if n_chars <= 0:
         return ""
-    rng = np.random.default_rng(seed)
-    words = rng.choice(np.asarray(_WORDS), size=n_chars // 6 + 1)
-    return " ".join(words.tolist())[:n_chars]
+    words = random.Random(seed).choices(_WORDS, k=n_chars // 6 + 1)
+    return " ".join(words)[:n_chars]
 
 
 def build_jobs(setup: ProbeSetup, arms: list[tuple[str, str]]) -> list[Job]:

@@ -72,11 +72,14 @@ class RunStore:
         self._dirty = threading.Event()
         self._closed = False
         self._syncer: threading.Thread | None = None
+        self._run_id: str | None = None
 
     @property
     def run_id(self) -> str:
         """The run's name: its folder's name."""
-        return self.out.resolve().name
+        if self._run_id is None:
+            self._run_id = self.out.resolve().name
+        return self._run_id
 
     def meta(self) -> dict[str, Any] | None:
         """run.json, or None for a new run."""

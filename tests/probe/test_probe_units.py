@@ -228,3 +228,13 @@ def test_fit_mean_inverts_the_pass_probability():
     rate = sum(0.5 * math.erfc((b - mean) / 0.1 / math.sqrt(2)) for b in bars) / 2
     assert rate == pytest.approx(0.6, abs=1e-9)
     assert fit_mean(1.0, [0.2], 0.01) == 1.0 and fit_mean(0.0, [0.9], 0.01) == 0.0
+
+
+def test_bundled_example_config_loads():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    setup = load_probe(root / "scenarios" / "probe" / "local.yaml")
+    jobs = build_jobs(setup, [("probe", m) for m in setup.config.models])
+    assert len(jobs) == 4 * 5 * 3 and all(j.check is not None for j in jobs
+                                          if j.task.name != "edge_case")

@@ -154,9 +154,9 @@ def load_scenario(path: str | Path) -> "Scenario":
                                 path=f"overlays[{index}]", value=rel) from None
         data = apply_overlay(data, overlay, str(overlay_path))
     scenario = validate_as(Scenario, data, file)
+    scenario._source = Path(path)
     try:
         check_references(scenario)
     except ScenarioError as exc:
         raise exc.in_file(file) from None
-    scenario._source = Path(path)
     return scenario

@@ -20,6 +20,19 @@ def check_references(s: Scenario) -> None:
     _check_domains(s)
     _check_workload(s)
     _check_policies(s)
+    if s.quality_source is not None:
+        known = {m.name for m in s.models}
+        for model in s.quality_source.models:
+            if model not in known:
+                raise ScenarioError("unknown model", path="quality_source.models", value=model)
+        names = {t.name for t in s.workload.task_types}
+        for i, task in enumerate(s.quality_source.task_types):
+            if task not in names:
+                raise ScenarioError("unknown task type", path=f"quality_source.task_types[{i}]",
+                                    value=task)
+        if not s.resolve_path(s.quality_source.table).exists():
+            raise ScenarioError("no such file or directory", path="quality_source.table",
+                                value=s.quality_source.table)
     for i, claim in enumerate(s.claims):
         if claim.policy not in s.policy_names:
             raise ScenarioError("no policy of that name", path=f"claims[{i}].policy",

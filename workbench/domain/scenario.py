@@ -4,6 +4,7 @@ horizon and seed. Parsed once into frozen, validated data (see `load_scenario`).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, PrivateAttr, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, \
     field_validator
@@ -49,6 +50,23 @@ class Claim(Frozen):
         return not (self.high is not None and computed > self.high)
 
 
+class QualitySource(Frozen):
+    """A per-prompt evaluation table as the quality source: each task draws one prompt, and a
+    model's output on it scores what the model scored on that prompt in the table (hard prompts
+    are hard for every model). ``models`` maps scenario models to table columns; only the task
+    types listed in ``task_types`` use it (all when empty)."""
+
+    table: str
+    format: Literal["routellm", "routerbench", "alpacaeval"]
+    benchmark: str | None = None
+    models: dict[str, str] = Field(min_length=1)
+    task_types: list[str] = Field(default_factory=list)
+
+    def applies(self, task_type: str, model: str) -> bool:
+        """True when the table decides the quality of ``model`` on ``task_type``."""
+        return model in self.models and (not self.task_types or task_type in self.task_types)
+
+
 class Horizon(Frozen):
     """Simulated span in days; cost is reported per month of ``days_per_month`` days."""
 
@@ -78,6 +96,7 @@ class Scenario(Frozen):
     workload: Workload
     policies: list[Policy] = Field(min_length=1)
     finance: Finance = Finance()
+    quality_source: QualitySource | None = None
     claims: list[Claim] = Field(default_factory=list)
     overlays: list[str] = Field(default_factory=list)
     _indexes: dict = PrivateAttr(default_factory=dict)

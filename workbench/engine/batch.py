@@ -17,7 +17,7 @@ from workbench.domain.scenario import Scenario
 from workbench.engine.attempts import OUTCOME, REASON, AttemptLog
 from workbench.engine.callspec import CallSpecs
 from workbench.engine.latency import sample_latency_s
-from workbench.engine.quality import ParametricQuality
+from workbench.engine.quality import QualityModel
 from workbench.engine.tasks import DAY_S, TaskTable
 from workbench.engine.world import DEGRADED, DOWN, ProviderWorld
 from workbench.estimator.ladder import judge_cost_usd
@@ -37,7 +37,7 @@ class RunContext:
     world: ProviderWorld
     tasks: TaskTable
     specs: CallSpecs
-    quality: ParametricQuality
+    quality: QualityModel
     rng: np.random.Generator
 
 
@@ -192,7 +192,7 @@ class BatchResolver:
         for code in np.unique(served[ok]):
             sel = ok & (served == code)
             scores[sel], passed[sel] = self.ctx.quality.draw(
-                log.models[code], task, int(sel.sum()), self.ctx.rng, penalty[sel])
+                log.models[code], task, idx[sel], self.ctx.rng, penalty[sel])
         self.out.passed[idx] = passed
         self._mark_quality(log, pos[ok], scores[ok], passed[ok], accepted=None)
 
@@ -221,7 +221,7 @@ class BatchResolver:
                 for code in np.unique(served[ok]):
                     sel = ok & (served == code)
                     scores[sel], passed[sel] = self.ctx.quality.draw(
-                        log.models[code], task, int(sel.sum()), self.ctx.rng, pen[sel])
+                        log.models[code], task, pending[sel], self.ctx.rng, pen[sel])
             passed &= ok
             judged = r < last or esc.judge_last
             if judged:

@@ -235,12 +235,15 @@ class ContentionResolver:
             row[PASSED] = int(passed)
             return passed
         key = (row[MODEL], task.name)
+        model = self.log.models[row[MODEL]]
         if key not in self._scores:
-            profile = self.ctx.scenario.model(self.log.models[row[MODEL]]).quality
-            chosen = profile.for_category(task.category_name)
-            self._scores[key] = (chosen.mean, chosen.sd, self.ctx.scenario.bar(task))
-        mean, sd, bar = self._scores[key]
-        score = min(1.0, max(0.0, mean + sd * self.draw.normal() - penalty))
+            chosen = self.ctx.scenario.model(model).quality.for_category(task.category_name)
+            self._scores[key] = (chosen.mean, chosen.sd, self.ctx.scenario.bar(task),
+                                 self.ctx.quality.empirical(model, task))
+        mean, sd, bar, empirical = self._scores[key]
+        raw = self.ctx.quality.score_one(model, task, row[TASK], 0.0) if empirical else \
+            mean + sd * self.draw.normal()
+        score = min(1.0, max(0.0, raw - penalty))
         passed = score >= bar
         row[SCORE], row[PASSED] = score, int(passed)
         return passed

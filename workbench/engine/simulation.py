@@ -16,7 +16,7 @@ from workbench.domain.scenario import Scenario
 from workbench.engine.attempts import AttemptLog, empty_records, records_frame
 from workbench.engine.batch import BatchResolver, RunContext
 from workbench.engine.callspec import CallSpecs
-from workbench.engine.quality import ParametricQuality
+from workbench.engine.quality import QualityModel
 from workbench.engine.result import SimulationResult
 from workbench.engine.tasks import DAY_S, build_tasks
 from workbench.engine.world import ProviderWorld
@@ -50,6 +50,10 @@ def run_replication(scenario: Scenario, replication: int, seed: int, days: float
     horizon_s = days * DAY_S
     world = ProviderWorld(scenario, horizon_s, np.random.default_rng(seeds[0]), outages)
     tasks = build_tasks(scenario, days, np.random.default_rng(seeds[1]))
+    quality = QualityModel(scenario)
+    if quality.source is not None:  # one prompt per task, shared by every policy
+        quality.prompts = quality.source.draw_prompts(
+            np.random.default_rng(seeds[1].spawn(1)[0]), len(tasks))
     specs = CallSpecs(scenario)
     models = [m.name for m in scenario.models]
     providers = [m.provider for m in scenario.models]
@@ -59,7 +63,7 @@ def run_replication(scenario: Scenario, replication: int, seed: int, days: float
     for name in policies:
         index = scenario.policy_names.index(name)
         policy = scenario.policies[index]
-        ctx = RunContext(scenario, policy, world, tasks, specs, ParametricQuality(scenario),
+        ctx = RunContext(scenario, policy, world, tasks, specs, quality,
                          np.random.default_rng(seeds[2 + index]))
         log = AttemptLog(models, providers)
         use_events = path == "contention" or (path == "auto"

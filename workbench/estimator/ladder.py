@@ -45,9 +45,28 @@ class TaskEstimate:
 
 
 def pass_probability(scenario: Scenario, model: str, task: TaskType) -> float:
-    """P(an output of ``model`` clears the task's bar) from the model's quality profile."""
+    """P(an output of ``model`` clears the task's bar): the share of the evaluation table's
+    prompts it passes when the scenario's quality source covers it, else its quality profile."""
+    source = _source_for(scenario, task, [model])
+    if source is not None:
+        return float((source.scores(model, _all(source)) >= scenario.bar(task)).mean())
     profile = scenario.model(model).quality.for_category(task.category_name)
     return profile.pass_probability(scenario.bar(task))
+
+
+def _source_for(scenario: Scenario, task: TaskType, models: list[str]):
+    spec = scenario.quality_source
+    if spec is None or not all(spec.applies(task.name, m) for m in models):
+        return None
+    from workbench.replay.source import scenario_source
+
+    return scenario_source(scenario)
+
+
+def _all(source):
+    import numpy as np
+
+    return np.arange(source.n_prompts)
 
 
 def _served_pass(scenario: Scenario, call: CallEstimate, task: TaskType,
@@ -83,7 +102,43 @@ def estimate_single(scenario: Scenario, failover: Failover, model: str, task: Ta
 
 def estimate_ladder(scenario: Scenario, escalation: Escalation, failover: Failover,
                     task: TaskType, substitute=lambda m: m) -> TaskEstimate:
-    """A task sent up the ladder."""
+    """A task sent up the ladder. With an evaluation table as quality source, outcomes are
+    correlated across rungs (a hard prompt is hard for every model): the ladder is solved for
+    each pattern of which models pass a prompt, weighted by the pattern's share of prompts."""
+    models = [substitute(r.model) for r in escalation.ladder]
+    source = _source_for(scenario, task, models)
+    if source is None:
+        return _ladder_given(scenario, escalation, failover, task, substitute,
+                             [r.pass_probability for r in escalation.ladder])
+    from workbench.replay.source import pass_patterns
+
+    parts = [(w, _ladder_given(scenario, escalation, failover, task, substitute,
+                               [r.pass_probability if r.pass_probability is not None
+                                else float(p) for r, p in zip(escalation.ladder, pattern)]))
+             for w, pattern in pass_patterns(source, models, scenario.bar(task))]
+    return _weighted(parts)
+
+
+def _weighted(parts: list[tuple[float, TaskEstimate]]) -> TaskEstimate:
+    out = TaskEstimate(reach=[0.0] * max(len(p.reach) for _, p in parts))
+    for w, part in parts:
+        out.delivered += w * part.delivered
+        out.passed += w * part.passed
+        out.below_bar += w * part.below_bar
+        out.judge_usd += w * part.judge_usd
+        for model, usd in part.cost_by_model.items():
+            out.cost_by_model[model] = out.cost_by_model.get(model, 0.0) + w * usd
+        for model, calls in part.calls_by_model.items():
+            out.calls_by_model[model] = out.calls_by_model.get(model, 0.0) + w * calls
+        for r, reach in enumerate(part.reach):
+            out.reach[r] += w * reach
+        out.judge_latency_s = part.judge_latency_s
+    return out
+
+
+def _ladder_given(scenario: Scenario, escalation: Escalation, failover: Failover,
+                  task: TaskType, substitute, given: list[float | None]) -> TaskEstimate:
+    """The ladder with rung pass probabilities ``given`` (None: from quality profiles)."""
     judge = escalation.judge
     judge_usd = judge_cost_usd(scenario, escalation)
     out = TaskEstimate()
@@ -93,7 +148,7 @@ def estimate_ladder(scenario: Scenario, escalation: Escalation, failover: Failov
         out.reach.append(reach)
         call = estimate_call(scenario, failover, rung.model, task, substitute)
         out.add_call(call, reach)
-        q = _served_pass(scenario, call, task, rung.pass_probability)
+        q = _served_pass(scenario, call, task, given[r])
         judged = r < last or escalation.judge_last
         if judged:
             out.judge_usd += reach * call.success * judge_usd

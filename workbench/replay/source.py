@@ -80,3 +80,32 @@ class EmpiricalQuality:
     def mean_score(self, model: str) -> float:
         """Mean score of ``model`` over all prompts."""
         return float(self.scores(model, np.arange(self.n_prompts)).mean())
+
+
+_LOADED: dict[tuple, "EmpiricalQuality"] = {}
+
+
+def scenario_source(scenario) -> "EmpiricalQuality | None":
+    """The scenario's ``quality_source`` table, loaded once per process (None without one).
+    Scenario model names resolve to table columns through the source's ``models`` map."""
+    spec = scenario.quality_source
+    if spec is None:
+        return None
+    path = scenario.resolve_path(spec.table)
+    key = (str(path.resolve()), spec.format, spec.benchmark, tuple(sorted(spec.models.items())))
+    if key not in _LOADED:
+        from workbench.replay.formats import load_table
+
+        table = load_table(path, spec.format, benchmark=spec.benchmark)
+        _LOADED[key] = EmpiricalQuality.from_table(table, aliases=dict(spec.models))
+    return _LOADED[key]
+
+
+def pass_patterns(source: "EmpiricalQuality", models: list[str], bar: float
+                  ) -> list[tuple[float, tuple[bool, ...]]]:
+    """(share of prompts, which of ``models`` clear ``bar`` on them) for every pattern seen."""
+    passed = np.stack([source.scores(m, np.arange(source.n_prompts)) >= bar for m in models],
+                      axis=1)
+    patterns, counts = np.unique(passed, axis=0, return_counts=True)
+    total = counts.sum()
+    return [(float(c / total), tuple(bool(x) for x in row)) for row, c in zip(patterns, counts)]

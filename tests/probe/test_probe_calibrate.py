@@ -91,3 +91,28 @@ def test_measured_pass_rates_become_quality_profiles(calibrated):
     assert profile.for_category("support").pass_probability(scenario.quality_bars["basic"]) \
         == pytest.approx(0.5 / quality["support"]["n"], abs=1e-6)
     assert profile.for_category("reasoning").sd == 0.1  # kept from the scenario
+
+
+def test_simulate_uses_the_overlay_and_metrics_read_probe_records(calibrated, tmp_path):
+    """The simulator draws time to first token from the calibrated profile; the metrics'
+    per-replication reduction reads a probe records frame."""
+    simulation = pytest.importorskip("workbench.engine.simulation")
+    from workbench.metrics.summary import per_replication
+
+    _, _, rows, overlay = calibrated
+    data = yaml.safe_load(SCENARIO.read_text())
+    data["policies"].append({"name": "all_small", "routing": {"default": "small"}})
+    data["overlays"] = [str(overlay)]
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump(data))
+    result = simulation.simulate(load_scenario(path), replications=1, days=5.0,
+                                 policies=["all_small"])
+    sim = result.records.filter((result.records["policy"] == "all_small")
+                                & (result.records["outcome"] == "ok"))["ttft_s"].to_numpy()
+    measured = np.asarray([r["ttft_s"] for r in rows if r["outcome"] == "ok"])
+    assert sim.size > 300
+    for q in (0.5, 0.9):
+        assert abs(np.quantile(sim, q) / np.quantile(measured, q) - 1) < 0.10, q
+    frame = RunStore(overlay.parent / "run").frame()
+    reduced = per_replication(frame)
+    assert reduced.height == 1 and reduced["policy"][0] == "probe"

@@ -4,6 +4,7 @@ data are re-derived here from the copies in ``data/``."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import subprocess
@@ -122,3 +123,24 @@ def test_latency_profiles_borrowed_from_llmperf():
         assert latency.ttft_median_s == pytest.approx(float(row["ttft_p50_s"]), abs=0.01)
         assert latency.ttft_p95_s == pytest.approx(float(row["ttft_p95_s"]), abs=0.01)
         assert latency.tokens_per_s == pytest.approx(float(row["tokens_per_s_p50"]), abs=0.5)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_estimate_tables_fit_a_100_column_terminal(path):
+    """The human tables of `workbench estimate` never cut a number at 100 columns."""
+    from rich.console import Console
+
+    from workbench.tables import claims_table, policy_table
+
+    document = estimate(load_scenario(path)).to_json()
+    console = Console(width=100, record=True, file=io.StringIO())
+    for table in (policy_table("t", document["policies"], document["baseline"]),
+                  claims_table(document["claims"])):
+        if table is not None:
+            console.print(table)
+    text = console.export_text()
+    assert "…" not in text
+    assert max(len(line) for line in text.splitlines()) <= 100
+    for summary in document["policies"].values():
+        cost = summary["monthly_cost_usd"]
+        assert (f"${cost:,.0f}" if cost >= 1000 else f"${cost:,.2f}") in text

@@ -3,6 +3,7 @@ compare."""
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -19,48 +20,110 @@ def _num(v, unit=""):
     return "-" if v is None else f"{v:,.2f}{unit}"
 
 
+def _usd_short(v):
+    """Whole dollars from $1,000 up (the table stays narrow; --json has every digit)."""
+    if v is None:
+        return "-"
+    return f"${v:,.0f}" if abs(v) >= 1000 else f"${v:,.2f}"
+
+
+def _hours(v):
+    return "-" if v is None else (f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.1f}")
+
+
+def _seconds(v):
+    return "-" if v is None else f"{v:.2f}"
+
+
+def _compact(title: str) -> Table:
+    """A table that fits a 100-column terminal: no outer edge, one space between columns."""
+    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
+                 padding=(0, 0, 0, 1), pad_edge=False)
+
+
+POLICY_COLUMNS = ("policy", "cost/mo", "$/task", "savings", "pass", "rework h", "avail.",
+                  "p50 s", "p95 s", "net/mo", "payback")  # success_rate: in --json
+
+
 def policy_table(title: str, policies: dict[str, dict], baseline: str) -> Table:
-    """One row per policy: cost, savings, quality, rework, reliability, latency, ROI."""
-    table = Table(title=title, title_justify="left")
-    for header in ("policy", "cost / month", "cost / task", "savings", "pass rate",
-                   "rework h", "success", "availability", "p50", "p95", "net / month",
-                   "payback"):
-        table.add_column(header, justify="left" if header == "policy" else "right")
+    """One row per policy: cost, savings, quality, rework, availability, latency, ROI. Fits a
+    100-column terminal: numbers never fold or shrink; a long policy name folds (the baseline
+    is marked with ``*``)."""
+    rows = []
     for name, s in policies.items():
         roi = s.get("roi") or {}
-        cost = _usd(s["monthly_cost_usd"])
+        cost = _usd_short(s["monthly_cost_usd"])
         ci = s.get("monthly_cost_usd_ci95")
         if ci:
-            cost += f"\n[{ci[0]:,.0f}, {ci[1]:,.0f}]"
+            cost += f"\n[{_usd_short(ci[0])}, {_usd_short(ci[1])}]"
         payback = roi.get("payback_months")
-        table.add_row(
-            name + (" (baseline)" if name == baseline else ""), cost,
+        is_base = name == baseline
+        rows.append((
+            name + (" *" if is_base else ""), cost,
             f"${s['cost_per_task_usd']:.4f}", _pct(s["savings_vs_baseline"]),
-            _pct(s["quality_pass_rate"]), _num(s["rework_hours"]), _pct(s["success_rate"], 3),
-            _pct(s["availability"], 3), _num(s["latency_p50_s"], " s"),
-            _num(s["latency_p95_s"], " s"),
-            "-" if name == baseline else _usd(roi.get("net_monthly_usd")),
-            "-" if name == baseline else ("never" if payback is None else f"{payback:.1f} mo"))
+            _pct(s["quality_pass_rate"], 1), _hours(s["rework_hours"]),
+            _pct(s["availability"], 3),
+            _seconds(s["latency_p50_s"]), _seconds(s["latency_p95_s"]),
+            "-" if is_base else _usd_short(roi.get("net_monthly_usd")),
+            "-" if is_base else ("never" if payback is None else f"{payback:.1f} mo")))
+    table = _compact(title + " (* baseline)")
+    for index, header in enumerate(POLICY_COLUMNS):
+        if index == 0:
+            table.add_column(header, justify="left", overflow="fold", ratio=1, min_width=8)
+            continue
+        width = max(len(line) for cell in [header, *(r[index] for r in rows)]
+                    for line in cell.split("\n"))
+        table.add_column(header, justify="right", no_wrap=True, min_width=width)
+    for row in rows:
+        table.add_row(*row)
     return table
 
 
+FRACTION_METRICS = {"savings_vs_baseline", "quality_pass_rate", "success_rate", "availability"}
+
+
+def _claimed(c: dict) -> str:
+    fmt = _metric_format(c["metric"])
+    if c["claimed"] is not None:
+        return fmt(c["claimed"])
+    low, high = c["claimed_range"] or (None, None)
+    if low is not None and high is not None:
+        return f"{fmt(low)} to {fmt(high)}"
+    return f">= {fmt(low)}" if low is not None else f"<= {fmt(high)}"
+
+
+def _metric_format(metric: str):
+    if metric in ("availability", "success_rate"):
+        return lambda v: _pct(v, 3)
+    if metric in FRACTION_METRICS:
+        return lambda v: _pct(v, 2)
+    if metric.endswith("_usd"):
+        return _usd
+    return lambda v: "-" if v is None else f"{v:,.4g}"
+
+
 def claims_table(claims: list[dict]) -> Table | None:
-    """Each article claim beside the computed figure."""
+    """Each article claim beside the computed figure, in the metric's unit."""
     if not claims:
         return None
-    table = Table(title="Claims checked against the numbers", title_justify="left")
-    for header in ("claim", "policy", "metric", "claimed", "computed", "holds"):
-        table.add_column(header)
+    table = _compact("Claims checked against the numbers")
+    table.add_column("claim", overflow="fold", ratio=1)
+    for header in ("policy", "metric"):
+        table.add_column(header, overflow="fold")
+    for header in ("claimed", "computed", "holds"):
+        table.add_column(header, justify="right", no_wrap=True)
     for c in claims:
-        claimed = c["claimed"] if c["claimed"] is not None else c["claimed_range"]
-        table.add_row(c["text"], c["policy"], c["metric"], str(claimed), str(c["computed"]),
+        table.add_row(c["text"], c["policy"], c["metric"], _claimed(c),
+                      _metric_format(c["metric"])(c["computed"]),
                       {True: "yes", False: "NO", None: "-"}[c["holds"]])
     return table
 
 
 def print_tables(tables: list[Table | None]) -> None:
-    """Print tables to stdout, wide enough not to fold numbers."""
-    console = Console(width=max(140, Console().width))
+    """Print tables to stdout at the terminal's width (at least 100 columns when piped)."""
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=max(100, console.width))
     for table in tables:
         if table is not None:
             console.print(table)

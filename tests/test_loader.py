@@ -1,0 +1,193 @@
+"""Bad input never crashes: every broken scenario gives exit 2 and one message naming the
+file, the field path and the bad value; arbitrary YAML gives a ScenarioError or a scenario."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from workbench import cli
+from workbench.domain import ScenarioError, load_scenario
+from workbench.domain.errors import WorkbenchError
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BROKEN = sorted((REPO_ROOT / "tests" / "broken").glob("*.yaml"))
+
+
+def expectations(path: Path) -> dict[str, str]:
+    """The ``# expect-<key>: <text>`` header lines of a corpus file."""
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# expect-"):
+            key, _, text = line[len("# expect-"):].partition(":")
+            out[key] = text.strip()
+    return out
+
+
+def test_corpus_is_large_enough():
+    """At least 25 broken scenarios, each with its expectations stated in its header."""
+    assert len(BROKEN) >= 25
+    for path in BROKEN:
+        assert set(expectations(path)) == {"path", "value", "reason"}, path.name
+
+
+def _run_cli_in_process(args: list[str], capsys, monkeypatch) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["workbench", *args])
+    with pytest.raises(SystemExit) as stop:
+        cli.main()
+    captured = capsys.readouterr()
+    return stop.value.code, captured.out, captured.err
+
+
+@pytest.mark.parametrize("path", BROKEN, ids=lambda p: p.stem)
+def test_broken_scenario_gives_exit_2_and_one_precise_message(path, capsys, monkeypatch):
+    """`workbench validate FILE` (the CLI entry point, in process): exit 2, nothing on stdout,
+    one line on stderr with the file, the field path, the bad value and the reason."""
+    expect = expectations(path)
+    code, out, err = _run_cli_in_process(["validate", str(path)], capsys, monkeypatch)
+    assert code == 2
+    assert out == ""
+    message = err.strip()
+    assert "\n" not in message, message
+    assert "Traceback" not in message
+    assert message.startswith("error: ")
+    assert path.name in message
+    assert expect["path"] in message
+    assert expect["value"] in message
+    assert expect["reason"] in message
+
+
+@pytest.mark.parametrize("name", ["yaml_syntax_error", "top_level_list",
+                                  "unknown_model_in_routing", "workflow_cycle"])
+def test_broken_scenario_through_the_real_command(name):
+    """The same through a real process: exit code 2, no traceback, --json prints nothing."""
+    path = REPO_ROOT / "tests" / "broken" / f"{name}.yaml"
+    out = subprocess.run([sys.executable, "-m", "workbench.cli", "validate", str(path),
+                          "--json"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    assert out.stdout == ""
+    assert "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+    assert expectations(path)["path"] in out.stderr
+
+
+def test_missing_file_is_bad_input(capsys, monkeypatch):
+    """A file that is not there: exit 2 naming it."""
+    code, _, err = _run_cli_in_process(["validate", "no/such/scenario.yaml"], capsys,
+                                       monkeypatch)
+    assert code == 2
+    assert "no/such/scenario.yaml: file not found" in err
+
+
+def test_overlay_merges_into_models(write_scenario):
+    """An overlay patches a model by name (as `workbench calibrate` writes them)."""
+    write_scenario("models:\n  m:\n    latency: {ttft_median_s: 2.0, ttft_p95_s: 4.0}\n",
+                   name="overlay.yaml")
+    path = write_scenario(_tiny() + "overlays: [overlay.yaml]\n")
+    scenario = load_scenario(path)
+    assert scenario.model("m").latency.ttft_median_s == 2.0
+    assert scenario.model("m").price.input_per_mtok_usd == 1.0
+
+
+def test_overlay_naming_an_unknown_model(write_scenario):
+    """An overlay entry that matches nothing is an error naming the overlay file."""
+    write_scenario("models:\n  ghost: {tier: premium}\n", name="overlay.yaml")
+    path = write_scenario(_tiny() + "overlays: [overlay.yaml]\n")
+    with pytest.raises(ScenarioError) as error:
+        load_scenario(path)
+    assert "overlay.yaml" in str(error.value)
+    assert "models.ghost" in str(error.value)
+
+
+def _tiny() -> str:
+    return (REPO_ROOT / "tests" / "broken" / "unknown_model_in_routing.yaml").read_text(
+        encoding="utf-8").replace("gpt-9", "m")
+
+
+# ---------------------------------------------------------------- Hypothesis: never a traceback
+
+_SCRATCH = Path(tempfile.mkdtemp(prefix="workbench-loader-"))
+
+
+def _load_text(text: str) -> None:
+    path = _SCRATCH / "fuzz.yaml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        load_scenario(path)
+    except WorkbenchError as exc:
+        assert str(exc), "an error must say something"
+        assert "\n" not in str(exc)
+
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6),
+                    st.floats(allow_nan=True, allow_infinity=True),
+                    st.text(max_size=12))
+structures = st.recursive(
+    scalars,
+    lambda children: st.one_of(st.lists(children, max_size=4),
+                               st.dictionaries(st.text(max_size=10), children, max_size=4)),
+    max_leaves=20)
+KEYS = ["name", "baseline", "providers", "models", "workload", "policies", "task_types",
+        "per_day", "price", "ref", "routing", "default", "escalation", "ladder", "model",
+        "budget", "rules", "at", "workflows", "steps", "after", "claims", "overlays"]
+keyed = st.recursive(
+    scalars,
+    lambda children: st.one_of(st.lists(children, max_size=3),
+                               st.dictionaries(st.sampled_from(KEYS), children, max_size=4)),
+    max_leaves=25)
+FUZZ = settings(max_examples=200, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.too_slow])
+
+
+@FUZZ
+@given(st.text(alphabet=st.sampled_from(list("abc:-[]{}\"'#&*!|>%@`? \n\t,.0123456789")),
+               max_size=120))
+def test_arbitrary_yaml_text_never_crashes(text):
+    """YAML-ish text: a scenario or a ScenarioError, nothing else."""
+    _load_text(text)
+
+
+@FUZZ
+@given(st.one_of(structures, keyed))
+def test_arbitrary_structures_never_crash(data):
+    """Any nested mapping/list/scalar structure, dumped to YAML."""
+    _load_text(yaml.safe_dump(data, allow_unicode=True))
+
+
+_VALID = yaml.safe_load((REPO_ROOT / "scenarios" / "support_desk.yaml").read_text("utf-8"))
+
+
+def _leaves(node, path=()):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _leaves(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _leaves(value, (*path, index))
+    yield path
+
+
+_PATHS = list(_leaves(_VALID))
+
+
+@FUZZ
+@given(st.sampled_from(_PATHS), scalars | st.lists(scalars, max_size=2))
+def test_one_bad_value_in_a_valid_scenario_never_crashes(where, value):
+    """The bundled scenario with any one node replaced: validated, or one precise error."""
+    data = copy.deepcopy(_VALID)
+    if not where:
+        data = value
+    else:
+        node = data
+        for key in where[:-1]:
+            node = node[key]
+        node[where[-1]] = value
+    _load_text(yaml.safe_dump(data, allow_unicode=True))

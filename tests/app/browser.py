@@ -74,9 +74,8 @@ def wait_idle(page, title: str, timeout_ms: float = 30_000) -> None:
     """Wait for the page title ``title`` and for the app to stop running."""
     page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=timeout_ms)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
-        timeout=timeout_ms)
+        "() => document.querySelector('[data-testid=\"stApp\"]')"
+        "?.getAttribute('data-test-script-state') === 'notRunning'", timeout=timeout_ms)
 
 
 def screenshot(page, folder: Path, name: str) -> Path:

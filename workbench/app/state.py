@@ -103,6 +103,18 @@ def estimate_doc(s: Scenario | None = None) -> dict:
     return _estimate(scenario_key(s), s)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _what_if(key: str, policy: str, _scenario: Scenario) -> tuple:
+    from workbench.app.whatif import expected_spend, rule_impacts
+
+    return expected_spend(_scenario, policy), rule_impacts(_scenario, policy)
+
+
+def budget_what_if(s: Scenario, policy: str) -> tuple:
+    """(expected month-to-date spend, rule impacts) of a policy, cached by scenario."""
+    return _what_if(scenario_key(s), policy, s)
+
+
 def simulator():
     """`workbench.engine.simulate`, or None when this build has no simulator."""
     try:

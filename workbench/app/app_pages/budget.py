@@ -5,7 +5,6 @@ import streamlit as st
 
 from workbench.app import edits, state, widgets
 from workbench.app.budget_trial import trial_budget
-from workbench.app.whatif import expected_spend, rule_impacts
 from workbench.metrics import series
 from workbench.viz.budget import burn_down_figure, rule_impact_figure
 from workbench.viz.theme import pct, usd
@@ -58,7 +57,7 @@ cols[3].metric("Rules fired", f"{len(figures['budget_firings'])} / {len(spec.bud
                border=True)
 
 rules = [{"at": r.at, "action": r.action} for r in spec.budget.rules]
-spend = expected_spend(trial, target)
+spend, impacts = state.budget_what_if(trial, target)
 firings = figures["budget_firings"]
 run = state.last_simulation()
 if run is not None and target in run["doc"]["policies"]:
@@ -70,7 +69,6 @@ else:
                "in the scenario for a simulated path.")
 widgets.chart(burn_down_figure(spend, target, spec.budget.monthly_usd, rules, firings),
               key="bud_burn")
-impacts = rule_impacts(trial, target)
 widgets.chart(rule_impact_figure(impacts), key="bud_impacts")
 st.dataframe(impacts, hide_index=True, width="stretch",
              column_config={"pass_rate_delta": st.column_config.NumberColumn(

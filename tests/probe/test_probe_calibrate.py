@@ -17,7 +17,7 @@ from workbench.probe.store import RunStore
 
 from .conftest import KEY, SCENARIO, endpoint, write_config
 
-SERVED = ("c?ttft=0.12&ttft_sigma=0.35&tps=80&tps_sigma=0.25"
+SERVED = ("c?ttft=0.25&ttft_sigma=0.35&tps=40&tps_sigma=0.25"
           "&text=84 is the number you asked about, dear customer")
 
 
@@ -37,7 +37,7 @@ def _calibrated(tmp_path, base_url):
                                                                 "pattern": "refund"}},
         "math": {"prompt": "What is 12*7? $context", "check": {"kind": "numeric",
                                                               "value": 84}}}}))
-    cfg = write_config(tmp_path, [endpoint(base_url, {"small": SERVED}, concurrency=10,
+    cfg = write_config(tmp_path, [endpoint(base_url, {"small": SERVED}, concurrency=20,
                                            timeout={"connect_s": 2, "read_s": 5,
                                                     "total_s": 5})],
                        sample={"per_task_type": 60, "seed": 4}, prompts=str(prompts))

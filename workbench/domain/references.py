@@ -66,6 +66,9 @@ def _check_models(s: Scenario) -> None:
 def _check_domains(s: Scenario) -> None:
     first: dict[str, tuple[int, tuple]] = {}
     for i, p in enumerate(s.providers):
+        if p.incidents is not None and not s.resolve_path(p.incidents).is_file():
+            raise ScenarioError("no such incidents file", path=f"providers[{i}].incidents",
+                                value=p.incidents)
         if p.domain in first and first[p.domain][1] != p.outage_params():
             raise ScenarioError(
                 "providers sharing a failure_domain share one outage timeline: give them the "

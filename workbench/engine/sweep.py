@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from pathlib import Path
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
@@ -70,6 +71,7 @@ def variant(base: dict, assignment: dict[str, Any], file: str) -> Scenario:
     for path, value in assignment.items():
         set_path(data, path, value)
     scenario = validate_as(Scenario, data, file)
+    scenario._source = Path(file)
     try:
         check_references(scenario)
     except ScenarioError as exc:

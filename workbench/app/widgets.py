@@ -15,7 +15,7 @@ def headline_cards(summaries: dict[str, dict], baseline: str, chosen: str) -> No
     roi = pick.get("roi") or {}
     cols = st.columns(6)
     cols[0].metric("Monthly cost now", usd(base["monthly_cost_usd"]), border=True,
-                   delta=f"baseline: {baseline}", delta_color="off", delta_arrow="off")
+                   delta=baseline, delta_color="off", delta_arrow="off")
     cols[1].metric(f"With {chosen}", usd(pick["monthly_cost_usd"]),
                    delta=usd(pick["monthly_cost_usd"] - base["monthly_cost_usd"]),
                    delta_color="inverse", border=True)

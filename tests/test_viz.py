@@ -257,3 +257,9 @@ def test_outage_what_if_changes_the_domain(support_desk):
     assert s.provider("openai").mtbf_days == 2.0 and s.provider("openai").mttr_hours == 4.0
     assert s.provider("anthropic").mtbf_days is None
     assert edits.with_outages(s, "openai", None, 1.0).provider("openai").mtbf_days is None
+
+
+def test_edits_keep_relative_paths_working():
+    s = load_scenario(SCENARIOS / "incident_replay.yaml")
+    edited = edits.with_finance(s, {"hourly_rate_usd": 1.0})
+    assert edited.source == s.source and edited.finance.hourly_rate_usd == 1.0

@@ -189,3 +189,17 @@ def test_live_reads_a_probe_run(tmp_path, monkeypatch):
     at.text_input(key="live_folder").set_value(str(tmp_path / "runs" / "b")).run()
     assert_ok(at)
     assert metric(at, "Measured attempts") == "20"
+
+
+SCENARIOS = sorted(p.name for p in (Path(MAIN).parents[2] / "scenarios").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_every_bundled_scenario_opens_on_every_page(name):
+    at = open_page("audit")
+    at.selectbox(key="audit_scenario").set_value(name).run()
+    assert_ok(at)
+    for page in ("overview", "requirements", "policies", "budget", "reliability", "roi"):
+        at.switch_page(f"app_pages/{page}.py")
+        at.run()
+        assert_ok(at)

@@ -21,9 +21,9 @@ def scenario_data(scenario: Scenario) -> dict[str, Any]:
 def from_data(data: dict[str, Any], source: Scenario | None = None) -> Scenario:
     """Validate and cross-check plain data; keeps ``source``'s file for relative paths."""
     scenario = validate_as(Scenario, data, file=None)
-    check_references(scenario)
-    if source is not None:
+    if source is not None:  # before the checks: relative paths resolve against the file
         scenario._source = source.source
+    check_references(scenario)
     return scenario
 
 

@@ -36,7 +36,7 @@ with st.sidebar:
                  help="The policy leadership is asked to adopt; compared with the baseline "
                       f"({scenario.baseline}).")
     with st.expander("Simulation size"):
-        st.number_input("Simulated days", min_value=1.0, max_value=float(scenario.horizon.days),
+        st.number_input("Simulated days", min_value=1.0, max_value=365.0,
                         value=min(state.QUICK_DAYS, float(scenario.horizon.days)), step=1.0,
                         key="sim_days", help="Fewer days run faster; costs stay per month.")
         st.number_input("Replications", min_value=1, max_value=20,

@@ -68,10 +68,11 @@ class QualitySource(Frozen):
 
 
 class Horizon(Frozen):
-    """Simulated span in days; cost is reported per month of ``days_per_month`` days."""
+    """Simulated span in days (at most ten years); cost is reported per month of
+    ``days_per_month`` days (1 to 31)."""
 
-    days: PositiveFloat = 30.0
-    days_per_month: PositiveFloat = 30.0
+    days: PositiveFloat = Field(30.0, le=3660.0)
+    days_per_month: float = Field(30.0, ge=1.0, le=31.0)
     start_weekday: NonNegativeInt = Field(0, le=6)
 
 

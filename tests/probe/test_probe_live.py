@@ -123,18 +123,18 @@ def test_spend_cap_holds_at_concurrency_32(tmp_path, fake, keyed):
                        sample={"per_task_type": 40, "seed": 2}, spend_cap_usd=cap)
     setup = load_probe(cfg)
     peaks: list[float] = []
-    reserve = SpendGuard.reserve
+    try_ = SpendGuard._try
 
     def spy(self, worst):  # watch every reservation: committed + in flight never above cap
-        out = reserve(self, worst)
+        out = try_(self, worst)
         peaks.append(self.spent_usd + self.reserved_usd)
         return out
 
-    SpendGuard.reserve = spy
+    SpendGuard._try = spy
     try:
         result = run_probe(setup, tmp_path / "run")
     finally:
-        SpendGuard.reserve = reserve
+        SpendGuard._try = try_
     rows = RunStore(tmp_path / "run").load("records")
     assert_one_final_per_task(rows, 80)
     spent = sum(r["cost_usd"] for r in rows)

@@ -44,11 +44,12 @@ def test_spend_guard_refuses_what_would_cross_the_cap():
 @given(st.lists(st.tuples(st.floats(0.0, 0.3), st.floats(0.0, 1.0)), min_size=1, max_size=60),
        st.floats(0.05, 2.0))
 def test_spend_guard_never_crosses_under_concurrency(requests, cap):
-    """Concurrent reserve -> await -> settle(actual <= reserved): spend and peak stay <= cap."""
+    """Concurrent acquire -> await -> settle(actual <= reserved): spend and peak stay <= cap,
+    and nothing waits forever."""
     guard = SpendGuard(cap)
 
     async def one(worst: float, share: float) -> None:
-        reservation = guard.reserve(worst)
+        reservation = await guard.acquire(worst)
         if reservation is None:
             return
         await asyncio.sleep(0)
@@ -238,3 +239,24 @@ def test_bundled_example_config_loads():
     jobs = build_jobs(setup, [("probe", m) for m in setup.config.models])
     assert len(jobs) == 4 * 5 * 3 and all(j.check is not None for j in jobs
                                           if j.task.name != "edge_case")
+
+
+def test_acquire_waits_for_money_in_flight_and_refuses_what_never_fits():
+    async def run() -> None:
+        guard = SpendGuard(1.0)
+        first = guard.reserve(0.8)
+        waiting = asyncio.ensure_future(guard.acquire(0.5))
+        await asyncio.sleep(0.01)
+        assert not waiting.done()  # 0.8 in flight leaves too little: it waits
+        first.settle(0.3)  # 0.3 spent: 0.5 now fits
+        assert (await waiting).amount_usd == 0.5 and guard.peak_usd == pytest.approx(0.8)
+
+        guard = SpendGuard(1.0, spent_usd=0.8)
+        assert await guard.acquire(0.3) is None  # crosses the cap even with nothing in flight
+        held = guard.reserve(0.15)
+        task = asyncio.ensure_future(guard.acquire(0.1))
+        await asyncio.sleep(0.01)
+        held.settle(0.15)  # 0.95 spent: 0.1 can never fit any more
+        assert await task is None and guard.peak_usd <= 1.0
+
+    asyncio.run(run())

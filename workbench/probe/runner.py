@@ -5,7 +5,8 @@ stopped.
 
 Per task: attempts until one is ``ok``, one fails in a way a retry cannot fix, or
 ``retry.max_attempts`` is reached; the last is the ``final`` record. A request the spend guard
-refuses is not sent and ends the task with outcome ``blocked``. A 401/403 stops its endpoint:
+refuses (it would cross the cap even once everything in flight settled) is not sent and ends
+the task with outcome ``blocked``. A 401/403 stops its endpoint:
 its unsent tasks get no record (a resume after fixing the key sends them).
 
 >>> result = run_probe(load_probe("probe.yaml"), "runs/pilot")  # doctest: +SKIP
@@ -134,7 +135,8 @@ class ProbeSession:
         charged and (input, cached, output tokens, estimated)."""
         priced = self.setup.scenario.model(model)
         prompt_tokens = estimate_tokens(prompt)
-        reservation = self.guard.reserve(worst_case_usd(priced, prompt_tokens, max_tokens))
+        reservation = await self.guard.acquire(worst_case_usd(priced, prompt_tokens,
+                                                              max_tokens))
         if reservation is None:
             return None
         try:

@@ -3,11 +3,15 @@ spent and everything in flight, stays within the cap.
 
     guard = SpendGuard(cap_usd=1.0, spent_usd=0.0)
     reservation = guard.reserve(worst_case_usd)    # None: would cross the cap, do not send
+    reservation = await guard.acquire(worst_case_usd)   # waits while requests in flight
+                                                        # hold the money it needs
     ...send...
     reservation.settle(actual_usd)                 # or reservation.release() if never sent
 
 ``reserve`` and ``settle`` never await, so under asyncio (one thread) a check and its
 reservation happen atomically whatever the concurrency; a lock makes them thread-safe too.
+``acquire`` refuses only a request that would cross the cap even after everything in flight
+settled at no cost; otherwise it waits for in-flight requests to settle, then checks again.
 
 Worst case of a request = prompt tokens x ``PROMPT_MARGIN`` + ``PROMPT_OVERHEAD_TOKENS``
 (the 4-characters-per-token estimate may undercount) + ``max_tokens`` output, at list price.
@@ -17,6 +21,7 @@ is settled at its worst case, so the cap bounds anything that may have been bill
 
 from __future__ import annotations
 
+import asyncio
 import math
 import threading
 from dataclasses import dataclass
@@ -67,6 +72,7 @@ class SpendGuard:
         self.peak_usd = self.spent_usd
         self.refused = 0
         self._lock = threading.Lock()
+        self._settled: asyncio.Event | None = None
 
     def __repr__(self) -> str:
         return (f"SpendGuard(cap_usd={self.cap_usd}, spent_usd={self.spent_usd:.6f}, "
@@ -79,10 +85,31 @@ class SpendGuard:
 
     def reserve(self, worst_case_usd: float) -> Reservation | None:
         """Hold ``worst_case_usd``, or return None when that would cross the cap."""
+        reservation = self._try(worst_case_usd)
+        if reservation is None:
+            self.refused += 1
+        return reservation
+
+    async def acquire(self, worst_case_usd: float) -> Reservation | None:
+        """Like ``reserve``, but when only money held by requests in flight stands in the way,
+        wait for them to settle and try again; None once spent + this request would cross
+        the cap."""
+        while True:
+            reservation = self._try(worst_case_usd)
+            if reservation is not None:
+                return reservation
+            if self.reserved_usd <= 0 or \
+                    self.spent_usd + worst_case_usd > self.cap_usd + _EPS_USD:
+                self.refused += 1
+                return None
+            if self._settled is None:
+                self._settled = asyncio.Event()
+            await self._settled.wait()
+
+    def _try(self, worst_case_usd: float) -> Reservation | None:
         amount = max(float(worst_case_usd), 0.0)
         with self._lock:
             if self.spent_usd + self.reserved_usd + amount > self.cap_usd + _EPS_USD:
-                self.refused += 1
                 return None
             self.reserved_usd += amount
             self.peak_usd = max(self.peak_usd, self.spent_usd + self.reserved_usd)
@@ -102,3 +129,6 @@ class SpendGuard:
             self.reserved_usd = max(self.reserved_usd - reservation.amount_usd, 0.0)
             self.spent_usd += max(float(actual_usd), 0.0)
             self.peak_usd = max(self.peak_usd, self.spent_usd + self.reserved_usd)
+        if self._settled is not None:  # wake requests waiting in acquire()
+            self._settled.set()
+            self._settled = None

@@ -40,7 +40,9 @@ th.n,td.n{text-align:right}th{background:#f3f4f6}.table{overflow-x:auto}
 pre{background:#fff;border:1px solid #e5e7eb;padding:10px;font-size:12px;overflow-x:auto}
 .chart{background:#fff;border:1px solid #e5e7eb;border-radius:10px;margin:12px 0;padding:6px}
 .note{font-size:13px;color:#4b5563}
-@media print{.chart{break-inside:avoid}body{background:#fff}}
+h2,h3{break-after:avoid}
+@media print{.chart{break-inside:avoid}body{background:#fff}main{padding:0}
+.table{overflow:visible}table{font-size:9px}th,td{padding:3px 4px}.cards{gap:6px}}
 """
 
 

@@ -82,7 +82,7 @@ def policy_table_rows(doc: dict) -> str:
 
 def _figure_html(fig) -> str:
     return ('<div class="chart">' + fig.to_html(full_html=False, include_plotlyjs=False,
-                                                config={"displaylogo": False,
+                                                config={"displayModeBar": False,
                                                         "responsive": True}) + "</div>")
 
 

@@ -36,4 +36,6 @@ def flow_sankey_figure(flows: pl.DataFrame, policy: str) -> go.Figure:
                        for r in reasons)
     fig.add_annotation(text=legend, showarrow=False, x=0.0, y=-0.08, xref="paper", yref="paper",
                        xanchor="left")
-    return styled(fig, f"Task types to models - {policy} (attempts per run)", height=420)
+    styled(fig, f"Task types to models - {policy} (attempts per run)", height=440)
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 60, "b": 40})
+    return fig

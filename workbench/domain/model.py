@@ -73,9 +73,9 @@ class LatencyProfile(Frozen):
     """Time to first token ~ lognormal(median, p95) in seconds; output streams at
     ``tokens_per_s`` (lognormal with ``tokens_per_s_p05`` as its 5th percentile, else fixed)."""
 
-    ttft_median_s: PositiveFloat = 0.5
-    ttft_p95_s: PositiveFloat = 1.5
-    tokens_per_s: PositiveFloat = 60.0
+    ttft_median_s: PositiveFloat = 0.5    # defaults: hosted Llama-2-70B endpoints, llmperf
+    ttft_p95_s: PositiveFloat = 0.8       # Dec 2023 (Together, Fireworks, Anyscale ranges)
+    tokens_per_s: PositiveFloat = 65.0
     tokens_per_s_p05: PositiveFloat | None = None
 
     @model_validator(mode="after")

@@ -78,6 +78,7 @@ class Reduced:
     spend: pl.DataFrame
     latencies: pl.DataFrame
     hosting: dict[tuple[str, int], dict]
+    groups: pl.DataFrame
 
     @staticmethod
     def concat(parts: list["Reduced"]) -> "Reduced":
@@ -86,7 +87,8 @@ class Reduced:
         for part in parts:
             hosting.update(part.hosting)
         return Reduced(pl.concat([p.counts for p in parts]), pl.concat([p.spend for p in parts]),
-                       pl.concat([p.latencies for p in parts]), hosting)
+                       pl.concat([p.latencies for p in parts]), hosting,
+                       pl.concat([p.groups for p in parts]))
 
 
 def reduce_records(scenario: Scenario, records: pl.DataFrame) -> Reduced:
@@ -100,7 +102,37 @@ def reduce_records(scenario: Scenario, records: pl.DataFrame) -> Reduced:
     latencies = (records.filter(pl.col("final") & pl.col("task_success"))
                  .select(pl.col("policy").cast(pl.String), pl.col("task_latency_s")))
     counts = per_replication(records).with_columns(pl.col("policy").cast(pl.String))
-    return Reduced(counts, spend, latencies, hosting_usd(scenario, records))
+    return Reduced(counts, spend, latencies, hosting_usd(scenario, records),
+                   group_counts(records))
+
+
+GROUPS = ("task_type", "latency_class", "team")
+
+
+def group_counts(records: pl.DataFrame) -> pl.DataFrame:
+    """Tasks, delivered, passed and on-time tasks per policy and group (task type, latency
+    class, team), from final records."""
+    final = records.filter(pl.col("final"))
+    return pl.concat([
+        final.group_by("policy", dim).agg(
+            tasks=pl.len(), delivered=pl.col("task_success").sum(),
+            passed=pl.col("task_passed").sum(), on_time=pl.col("within_deadline").sum())
+        .select(pl.col("policy").cast(pl.String), pl.lit(dim).alias("dimension"),
+                pl.col(dim).cast(pl.String).alias("key"), "tasks", "delivered", "passed",
+                "on_time")
+        for dim in GROUPS])
+
+
+def _by_group(groups: pl.DataFrame, policy: str) -> dict[str, dict[str, dict]]:
+    """Success rate, availability and pass rate per task type, latency class and team."""
+    out: dict[str, dict[str, dict]] = {dim: {} for dim in GROUPS}
+    totals = (groups.filter(pl.col("policy") == policy).group_by("dimension", "key")
+              .agg(pl.col("tasks", "delivered", "passed", "on_time").sum()))
+    for dim, key, tasks, delivered, passed, on_time in totals.iter_rows():
+        out[dim][key] = {"tasks": tasks, "success_rate": delivered / tasks if tasks else None,
+                         "availability": on_time / tasks if tasks else None,
+                         "quality_pass_rate": passed / delivered if delivered else None}
+    return out
 
 
 def _latency_quantiles(latencies: pl.DataFrame) -> dict[str, dict[str, float | None]]:
@@ -175,6 +207,7 @@ def summarize_reduced(scenario: Scenario, reduced: Reduced, days: float,
                                     "judge": tot["judge_usd"] * scale / len(rows),
                                     "hosting": sum(host) / len(rows)},
             "breakdown_usd": breakdown,
+            "by_group": _by_group(reduced.groups, policy),
             "budget_firings": (firings or {}).get(policy, []),
             "replications": len(rows),
         }

@@ -160,3 +160,13 @@ def test_rerun_resumes_without_repeating(tmp_path, fake, keyed):
     frame = RunStore(tmp_path / "run").frame()
     assert frame.height == 12 and dict(frame.schema)["outcome"].__class__.__name__ == \
         "Categorical"
+
+
+def test_missing_key_variable_fails_before_anything_is_written(tmp_path, monkeypatch):
+    from workbench.domain.errors import ProbeError
+
+    monkeypatch.delenv("PROBE_KEY", raising=False)
+    cfg = write_config(tmp_path, [endpoint("http://127.0.0.1:9/v1", {"small": "s"})])
+    with pytest.raises(ProbeError, match="PROBE_KEY is not set"):
+        run_probe(load_probe(cfg), tmp_path / "run")
+    assert not (tmp_path / "run").exists()

@@ -105,7 +105,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Send sampled tasks to real endpoints; record cost, latency, tokens and failures.
 
-        Example: workbench probe scenarios/probe_local.yaml --out runs/pilot
+        Example: workbench probe scenarios/probe/local.yaml --out runs/pilot
         """
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn

@@ -270,6 +270,11 @@ async def run_probe_async(setup: ProbeSetup, out: str | Path, *, resume: bool = 
     arms = arms_of(setup, ab)
     jobs = build_jobs(setup, arms)
     config = setup.config
+    used = [config.endpoint_of(model).name for _, model in arms]
+    if ab is not None and config.judge is not None:
+        used.append(config.judge.endpoint)
+    for name in dict.fromkeys(used):
+        config.endpoint(name).api_key()  # a missing variable fails before anything is written
     store = RunStore(out)
     meta = {"run_id": store.run_id, "config": str(Path(setup.file).resolve()),
             "scenario": str(Path(setup.scenario.source).resolve()) if setup.scenario.source
@@ -301,8 +306,6 @@ async def run_probe_async(setup: ProbeSetup, out: str | Path, *, resume: bool = 
 
     session = ProbeSession(setup, store, guard, started, tick)
     try:
-        for endpoint in {config.endpoint_of(j.model).name: None for j in pending}:
-            config.endpoint(endpoint).api_key()  # a missing variable fails before any send
         if on_progress is not None:
             on_progress(done[0], len(jobs))
         workers = []

@@ -4,6 +4,7 @@ file, the field path and the bad value; arbitrary YAML gives a ScenarioError or 
 from __future__ import annotations
 
 import copy
+import json
 import subprocess
 import sys
 import tempfile
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from workbench import cli
 from workbench.domain import ScenarioError, load_scenario
 from workbench.domain.errors import WorkbenchError
+from workbench.estimator import estimate
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BROKEN = sorted((REPO_ROOT / "tests" / "broken").glob("*.yaml"))
@@ -117,14 +119,17 @@ def _tiny() -> str:
 _SCRATCH = Path(tempfile.mkdtemp(prefix="workbench-loader-"))
 
 
-def _load_text(text: str) -> None:
+def _load_text(text: str, then_estimate: bool = False) -> None:
     path = _SCRATCH / "fuzz.yaml"
     path.write_text(text, encoding="utf-8")
     try:
-        load_scenario(path)
+        scenario = load_scenario(path)
     except WorkbenchError as exc:
         assert str(exc), "an error must say something"
         assert "\n" not in str(exc)
+        return
+    if then_estimate:  # what validates, estimates: finite JSON, no internal error
+        json.dumps(estimate(scenario).to_json(), allow_nan=False)
 
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6),
@@ -145,6 +150,7 @@ keyed = st.recursive(
     max_leaves=25)
 FUZZ = settings(max_examples=200, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow])
+FUZZ_VALID = settings(FUZZ, max_examples=150)  # each example loads and estimates
 
 
 @FUZZ
@@ -162,7 +168,72 @@ def test_arbitrary_structures_never_crash(data):
     _load_text(yaml.safe_dump(data, allow_unicode=True))
 
 
-_VALID = yaml.safe_load((REPO_ROOT / "scenarios" / "support_desk.yaml").read_text("utf-8"))
+RICH = """
+name: rich
+baseline: base
+seed: 1
+horizon: {days: 30, days_per_month: 30}
+quality_bars: {basic: 0.7, standard: 0.8, premium: 0.9}
+latency_classes: {fast: {deadline_s: 10}}
+providers:
+  - {name: p, mtbf_days: 5, mttr_hours: 2, partial_share: 0.8, degraded_error_rate: 0.3}
+  - {name: q, mtbf_days: 4, mttr_hours: 3, partial_share: 0.5, error_rate: 0.01}
+  - {name: own}
+models:
+  - {name: a, provider: p, price: {input_per_mtok_usd: 1, output_per_mtok_usd: 4},
+     quality: {mean: 0.85, sd: 0.05, by_category: {c: {mean: 0.9, sd: 0.03}}},
+     latency: {ttft_median_s: 0.4, ttft_p95_s: 1.0, tokens_per_s: 60, tokens_per_s_p05: 30}}
+  - {name: b, provider: q, price: {per_request_usd: 0.02}, quality: {mean: 0.95, sd: 0.02}}
+  - {name: h, provider: own, deployment: {kind: self_hosted, hourly_usd: 1.5}}
+workload:
+  growth_monthly: 0.05
+  task_types:
+    - {name: t, category: c, per_day: 100, tier: premium, latency_class: fast,
+       input_tokens: {median: 500, p95: 1500}, output_tokens: 200,
+       attributes: {audience: 60000, budget_per_day: 3}}
+    - {name: u, per_day: 50, tier: basic, latency_class: batch, client_facing: true}
+    - {name: s1, input_tokens: 300, output_tokens: 100}
+  workflows:
+    - name: w
+      per_day: 20
+      cascade_penalty: 0.05
+      steps:
+        - {name: x, task_type: s1}
+        - {name: y, task_type: u, after: [x]}
+policies:
+  - name: base
+    routing: {default: b}
+  - name: smart
+    routing:
+      default: a
+      rules:
+        - {when: {audience: {gt: 50000}, budget_per_day: {lt: 5}}, model: h}
+        - {when: {tier: premium}, escalate: true}
+    escalation:
+      ladder: [{model: a}, {model: b, pass_probability: 0.99}]
+      judge: {model: a, input_tokens: 700, output_tokens: 20, latency_s: 0.5,
+              false_accept: 0.1, false_reject: 0.05}
+    failover: {mode: sequential, chain: [b], retries: 1, timeout_s: 30}
+    budget:
+      monthly_usd: 50
+      rules:
+        - {at: 0.5, action: downgrade, map: {b: a}}
+        - {at: 0.9, action: block_noncritical}
+  - name: hedge
+    routing: {default: a}
+    failover: {mode: hedged, chain: [b]}
+finance: {hourly_rate_usd: 50, rework_minutes: 5, implementation_cost_usd: 1000,
+          implementation_weeks: 2, downtime_cost_per_hour_usd: 10, tooling_monthly_usd: 5}
+claims:
+  - {text: cheaper, policy: smart, metric: savings_vs_baseline, low: 0.1, high: 0.9}
+"""
+_VALID = yaml.safe_load(RICH)
+
+
+def test_rich_example_is_valid_and_estimates():
+    """The fuzzing base below uses every feature and is itself valid."""
+    _load_text(RICH, then_estimate=True)
+    load_scenario(_SCRATCH / "fuzz.yaml")
 
 
 def _leaves(node, path=()):
@@ -178,10 +249,11 @@ def _leaves(node, path=()):
 _PATHS = list(_leaves(_VALID))
 
 
-@FUZZ
+@FUZZ_VALID
 @given(st.sampled_from(_PATHS), scalars | st.lists(scalars, max_size=2))
 def test_one_bad_value_in_a_valid_scenario_never_crashes(where, value):
-    """The bundled scenario with any one node replaced: validated, or one precise error."""
+    """A feature-rich scenario with any one node replaced: validated and estimated, or one
+    precise error."""
     data = copy.deepcopy(_VALID)
     if not where:
         data = value
@@ -190,4 +262,4 @@ def test_one_bad_value_in_a_valid_scenario_never_crashes(where, value):
         for key in where[:-1]:
             node = node[key]
         node[where[-1]] = value
-    _load_text(yaml.safe_dump(data, allow_unicode=True))
+    _load_text(yaml.safe_dump(data, allow_unicode=True), then_estimate=True)

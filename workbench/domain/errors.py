@@ -41,7 +41,7 @@ class ScenarioError(WorkbenchError):
             if len(shown) > 80:
                 shown = shown[:77] + "..."
             text += f" (got {shown})"
-        return text
+        return text.replace("\r", "\\r").replace("\n", "\\n")  # one line, whatever the names
 
     def in_file(self, file: str) -> "ScenarioError":
         """Return the same error attributed to ``file``."""

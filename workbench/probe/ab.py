@@ -27,6 +27,7 @@ DEFAULT_JUDGE_PROMPT = (
     "### Answer 2\n{second}\n\nReply with a single character: 1 or 2 (0 if they are equally "
     "good).")
 _VERDICT = re.compile(r"[012]")
+_SLOT = re.compile(r"\{(task|first|second)\}")
 
 
 def wilson_interval(successes: float, n: int, z: float = Z95) -> tuple[float, float] | None:
@@ -86,8 +87,8 @@ async def _judge_one(session, sample: int, jobs: dict[str, Job], outputs: dict[i
     if first == "B":
         shown.reverse()
     template = judge.prompt or DEFAULT_JUDGE_PROMPT
-    prompt = (template.replace("{task}", a.prompt).replace("{first}", shown[0])
-              .replace("{second}", shown[1]))
+    values = {"task": a.prompt, "first": shown[0], "second": shown[1]}
+    prompt = _SLOT.sub(lambda m: values[m.group(1)], template)  # one pass: outputs stay as is
     endpoint = config.endpoint(judge.endpoint)
     row["first"] = first
     async with semaphore:

@@ -42,11 +42,11 @@ def _compact(title: str) -> Table:
 
 
 POLICY_COLUMNS = ("policy", "cost/mo", "$/task", "savings", "pass", "rework h", "avail.",
-                  "p50 s", "p95 s", "net/mo", "payback")  # success_rate: in --json
+                  "p95 s", "net/mo", "payback")  # success_rate, latency_p50_s: in --json
 
 
 def policy_table(title: str, policies: dict[str, dict], baseline: str) -> Table:
-    """One row per policy: cost, savings, quality, rework, availability, latency, ROI. Fits a
+    """One row per policy: cost, savings, quality, rework, availability, p95 latency, ROI. Fits a
     100-column terminal: numbers never fold or shrink; a long policy name folds (the baseline
     is marked with ``*``)."""
     rows = []
@@ -63,7 +63,7 @@ def policy_table(title: str, policies: dict[str, dict], baseline: str) -> Table:
             f"${s['cost_per_task_usd']:.4f}", _pct(s["savings_vs_baseline"]),
             _pct(s["quality_pass_rate"], 1), _hours(s["rework_hours"]),
             _pct(s["availability"], 3),
-            _seconds(s["latency_p50_s"]), _seconds(s["latency_p95_s"]),
+            _seconds(s["latency_p95_s"]),
             "-" if is_base else _usd_short(roi.get("net_monthly_usd")),
             "-" if is_base else ("never" if payback is None else f"{payback:.1f} mo")))
     table = _compact(title + " (* baseline)")

@@ -55,7 +55,7 @@ def resolve_price(ref: str) -> TokenPrice:
     except LookupError as exc:
         raise ScenarioError(f"genai-prices has no price for it ({exc})",
                             path="price.ref", value=ref) from None
-    except Exception as exc:  # genai-prices raises plain exceptions for unknown models
+    except Exception as exc:  # noqa: BLE001 - genai-prices raises plain exceptions
         raise ScenarioError(f"genai-prices cannot price it ({type(exc).__name__}: {exc})",
                             path="price.ref", value=ref) from None
     scale = MTOK // PROBE_TOKENS

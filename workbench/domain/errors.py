@@ -43,7 +43,7 @@ class ScenarioError(WorkbenchError):
             text += f" (got {shown})"
         return text.replace("\r", "\\r").replace("\n", "\\n")  # one line, whatever the names
 
-    def in_file(self, file: str) -> "ScenarioError":
+    def in_file(self, file: str) -> ScenarioError:
         """Return the same error attributed to ``file``."""
         return ScenarioError(self.reason, file=file, path=self.path, value=self.value)
 

@@ -4,12 +4,15 @@ ScenarioError naming the file, the field path and the bad value."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from workbench.domain.errors import ScenarioError
+
+if TYPE_CHECKING:
+    from workbench.domain.scenario import Scenario
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -47,7 +50,7 @@ def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ScenarioError(f"cannot read file ({type(exc).__name__}: {exc})", file=file) from None
     try:
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, text, file) from None
     except RecursionError:
@@ -131,7 +134,7 @@ def apply_overlay(data: dict[str, Any], overlay: dict[str, Any], file: str) -> d
     return merged
 
 
-def load_scenario(path: str | Path) -> "Scenario":
+def load_scenario(path: str | Path) -> Scenario:
     """Read, merge overlays into, validate and cross-check one scenario file.
 
     >>> s = load_scenario("scenarios/support_desk.yaml")  # doctest: +SKIP

@@ -25,7 +25,7 @@ class Price(Frozen):
     per_request_usd: NonNegativeFloat | None = None
 
     @model_validator(mode="after")
-    def _one_form(self) -> "Price":
+    def _one_form(self) -> Price:
         token = self.input_per_mtok_usd is not None or self.output_per_mtok_usd is not None
         forms = [self.ref is not None, token, self.per_request_usd is not None]
         if sum(forms) != 1:
@@ -79,7 +79,7 @@ class LatencyProfile(Frozen):
     tokens_per_s_p05: PositiveFloat | None = None
 
     @model_validator(mode="after")
-    def _ordered(self) -> "LatencyProfile":
+    def _ordered(self) -> LatencyProfile:
         if self.ttft_p95_s < self.ttft_median_s:
             raise ValueError("ttft_p95_s must be >= ttft_median_s")
         if self.ttft_p95_s > MAX_SPREAD * self.ttft_median_s:
@@ -142,7 +142,7 @@ class Model(Frozen):
     tier: Literal["premium", "standard", "budget"] | None = None
 
     @model_validator(mode="after")
-    def _priced(self) -> "Model":
+    def _priced(self) -> Model:
         if self.price is None and self.deployment.kind != "self_hosted":
             raise ValueError("an API model needs a price (ref, per-token or per-request); "
                              "an unpriced model is an error, never $0")

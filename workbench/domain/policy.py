@@ -5,8 +5,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, \
-    model_validator
+from pydantic import (
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    model_validator,
+)
 
 from workbench.domain.base import Frozen
 from workbench.domain.workload import Attribute
@@ -26,7 +32,7 @@ class RoutingRule(Frozen):
     escalate: bool = False
 
     @model_validator(mode="after")
-    def _one_target(self) -> "RoutingRule":
+    def _one_target(self) -> RoutingRule:
         if (self.model is None) == (not self.escalate):
             raise ValueError("a rule names a model or sets escalate: true (exactly one)")
         return self
@@ -41,7 +47,7 @@ class Routing(Frozen):
     rules: list[RoutingRule] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _has_default(self) -> "Routing":
+    def _has_default(self) -> Routing:
         if (self.default is None) == (not self.default_escalate):
             raise ValueError("routing needs a default model or default_escalate: true")
         return self
@@ -122,7 +128,7 @@ class BudgetRule(Frozen):
     map: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _map_for_downgrade(self) -> "BudgetRule":
+    def _map_for_downgrade(self) -> BudgetRule:
         if self.action == "downgrade" and not self.map:
             raise ValueError("a downgrade rule needs a non-empty map {from_model: to_model}")
         return self
@@ -146,7 +152,7 @@ class Policy(Frozen):
     budget: Budget | None = None
 
     @model_validator(mode="after")
-    def _routable(self) -> "Policy":
+    def _routable(self) -> Policy:
         if self.routing is None and self.escalation is None:
             raise ValueError("a policy needs routing, an escalation ladder, or both")
         uses_ladder = self.routing is None or self.routing.default_escalate or any(

@@ -6,8 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, PrivateAttr, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, \
-    field_validator
+from pydantic import (
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    PrivateAttr,
+    field_validator,
+)
 
 from workbench.domain.base import Frozen
 from workbench.domain.finance import Finance

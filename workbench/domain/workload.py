@@ -31,7 +31,7 @@ class TokenSize(Frozen):
         return data
 
     @model_validator(mode="after")
-    def _one_form(self) -> "TokenSize":
+    def _one_form(self) -> TokenSize:
         forms = [self.fixed is not None, self.median is not None or self.p95 is not None,
                  self.sample is not None]
         if sum(forms) != 1:
@@ -94,7 +94,7 @@ class TaskType(Frozen):
     attributes: dict[str, Attribute] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _one_volume(self) -> "TaskType":
+    def _one_volume(self) -> TaskType:
         if self.per_day is not None and self.share is not None:
             raise ValueError("give per_day or share, not both")
         return self

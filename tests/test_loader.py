@@ -148,9 +148,9 @@ keyed = st.recursive(
     lambda children: st.one_of(st.lists(children, max_size=3),
                                st.dictionaries(st.sampled_from(KEYS), children, max_size=4)),
     max_leaves=25)
-FUZZ = settings(max_examples=200, deadline=None, derandomize=True,
+FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow])
-FUZZ_VALID = settings(FUZZ, max_examples=150)  # each example loads and estimates
+FUZZ_VALID = settings(FUZZ, max_examples=100)  # each example loads and estimates
 
 
 @FUZZ

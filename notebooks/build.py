@@ -25,6 +25,13 @@ ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()
 SCENARIOS = ROOT / "scenarios"
 pl.Config.set_tbl_cols(12)"""
 
+SETUP_REPLAY = """\
+from pathlib import Path
+
+import polars as pl
+
+ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()"""
+
 NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
     "01_compare_policies.ipynb": [
         ("md", ("# Compare routing policies\n\nThe support desk of the seed article: GPT-4 for "
@@ -141,13 +148,12 @@ pl.DataFrame([{"policy": n, "availability": s["availability"], "failovers": s["f
                "monthly_cost_usd": s["monthly_cost_usd"]} for n, s in doc["policies"].items()])"""),
         ("code", """\
 from workbench.metrics import series
-from workbench.viz.reliability import (availability_figure, event_counts_figure,
-                                       outage_timeline_figure)
+from workbench.viz import reliability
 
-outage_timeline_figure(series.outage_spans(result.outages),
-                       [p.name for p in scenario.providers], result.days).show()
-availability_figure(doc["policies"]).show()
-event_counts_figure(doc["policies"]).show()"""),
+reliability.outage_timeline_figure(series.outage_spans(result.outages),
+                                   [p.name for p in scenario.providers], result.days).show()
+reliability.availability_figure(doc["policies"]).show()
+reliability.event_counts_figure(doc["policies"]).show()"""),
         ("md", ("What if the primary provider failed more or less often? (closed form; MTTR "
                "kept)")),
         ("code", """\
@@ -193,7 +199,8 @@ for minutes in (0, 5, 10):
         trial = edits.with_finance(scenario, {"rework_minutes": minutes, "hourly_rate_usd": rate})
         r = estimate(trial).to_json()["policies"]["routed"]["roi"]
         rows.append({"rework_minutes": minutes, "hourly_rate_usd": rate,
-                     "net_monthly_usd": r["net_monthly_usd"], "payback_months": r["payback_months"]})
+                     "net_monthly_usd": r["net_monthly_usd"],
+                     "payback_months": r["payback_months"]})
 sensitivity = pl.DataFrame(rows)
 # with no rework cost the net is the token savings less tooling
 no_rework = sensitivity.filter(pl.col("rework_minutes") == 0)["net_monthly_usd"]
@@ -213,7 +220,7 @@ print(out, out.stat().st_size, "bytes")"""),
                "GPT-4 and Mixtral, `data/routellm/SOURCE.md`) replayed through single models, "
                "the oracle, random and threshold routers and a cascade: the quality-cost "
                "frontier with measured quality instead of assumed profiles.")),
-        ("code", SETUP),
+        ("code", SETUP_REPLAY),
         ("code", """\
 from workbench.replay.formats import load_table
 from workbench.replay.replay import ReplayOptions, replay

@@ -176,7 +176,8 @@ def test_live_reads_a_probe_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     at = open_page("live")
     assert at.info  # no runs yet: says how to make one
-    scenario = load_scenario(Path(workbench.app.__file__).parents[2] / "scenarios/support_desk.yaml")
+    root = Path(workbench.app.__file__).parents[2]
+    scenario = load_scenario(root / "scenarios" / "support_desk.yaml")
     records = simulate(scenario, replications=1, days=0.05, policies=["routed"]).records
     for name, rows in (("a", records.head(10)), ("b", records.head(20))):
         folder = tmp_path / "runs" / name

@@ -19,6 +19,7 @@ import streamlit as st
 from workbench.domain.errors import WorkbenchError
 from workbench.domain.loader import load_scenario
 from workbench.domain.scenario import Scenario
+from workbench.viz.theme import plural
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCENARIO_DIR = REPO_ROOT / "scenarios"
@@ -182,8 +183,8 @@ def headline_doc() -> tuple[dict, str]:
     estimate; and a label saying which."""
     run = last_simulation()
     if run is not None:
-        return run["doc"], (f"simulated: {run['replications']} replications of "
-                            f"{run['days']:g} days, seed {run['doc'].get('seed')}")
+        return run["doc"], (f"simulated: {plural(run['replications'], 'replication')} of "
+                            f"{plural(run['days'], 'day')}, seed {run['doc'].get('seed')}")
     return estimate_doc(), "closed-form estimate (run Simulate & compare for Monte Carlo)"
 
 

@@ -22,6 +22,7 @@ from workbench.report.sections import (
     headline_figures,
     policy_table_rows,
 )
+from workbench.viz.theme import plural
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#111827;
@@ -32,7 +33,8 @@ h1{font-size:28px;margin:0 0 4px}h2{font-size:20px;margin:36px 0 10px;border-bot
 .meta{color:#4b5563;font-size:14px}
 .cards{display:grid;grid-template-columns:repeat(3,1fr);gap:12px;margin-top:18px}
 .card{background:#fff;border:1px solid #e5e7eb;border-radius:10px;padding:14px 16px}
-.card .label{font-size:13px;color:#4b5563}.card .value{font-size:26px;font-weight:600;margin-top:4px}
+.card .label{font-size:13px;color:#4b5563}
+.card .value{font-size:26px;font-weight:600;margin-top:4px}
 .card .delta{font-size:13px;color:#4b5563;margin-top:2px}
 table{border-collapse:collapse;width:100%;background:#fff;font-size:13px}
 th,td{border:1px solid #e5e7eb;padding:6px 8px;text-align:left}
@@ -62,8 +64,8 @@ def build_report(scenario: Scenario, estimate_doc: dict, chosen: str | None = No
     others = [p for p in doc["policies"] if p != baseline]
     chosen = chosen if chosen in doc["policies"] else (others or [baseline])[0]
     if simulation:
-        method = (f"Monte Carlo simulation: {simulation['replications']} replications of "
-                  f"{simulation.get('days', scenario.horizon.days):g} days, seed "
+        method = (f"Monte Carlo simulation: {plural(simulation['replications'], 'replication')}"
+                  f" of {plural(simulation.get('days', scenario.horizon.days), 'day')}, seed "
                   f"{simulation['seed']}")
     else:
         method = "closed-form expected values (workbench estimate)"

@@ -140,8 +140,8 @@ def assumption_sections(scenario: Scenario, doc: dict, simulation: dict | None) 
     if simulation:
         run += [["replications", esc(simulation["replications"])],
                 ["simulated days", esc(f"{simulation.get('days', scenario.horizon.days):g}")]]
-    policies = [p.model_dump(mode="json", exclude_none=True, exclude_defaults=True) | {"name": p.name}
-                for p in scenario.policies]
+    policies = [p.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+                | {"name": p.name} for p in scenario.policies]
     claims = doc.get("claims") or []
     out = ["<h2>Assumptions</h2>",
            ('<p class="note">Every figure above follows from these inputs; change one in the '

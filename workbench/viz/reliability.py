@@ -42,7 +42,8 @@ def availability_figure(summaries: dict[str, dict]) -> go.Figure:
               for p in policies]
     colours = colour_map(policies)
     fig = go.Figure(go.Bar(x=policies, y=avail, marker_color=[colours[p] for p in policies],
-                           text=[f"{a:.3%}<br>{m:,.0f} misses/month" for a, m in zip(avail, misses)],
+                           text=[f"{a:.3%}<br>{m:,.0f} misses/month"
+                                 for a, m in zip(avail, misses, strict=True)],
                            textposition="outside",
                            hovertemplate="%{x}: %{y:.3%}<extra></extra>"))
     low = min(avail) if avail else 1.0

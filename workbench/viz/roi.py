@@ -12,8 +12,8 @@ def payback_series(roi: dict, months: int = 24) -> tuple[list[float], list[float
     """Cumulative net USD at month t = -implementation cost + net x max(0, t - ramp), the
     same formula as `workbench.metrics.roi` (it crosses zero at the payback month)."""
     xs = [m / 4.0 for m in range(4 * months + 1)]
-    ys = [-roi["implementation_cost_usd"] + roi["net_monthly_usd"] * max(0.0, x - roi["ramp_months"])
-          for x in xs]
+    ys = [-roi["implementation_cost_usd"]
+          + roi["net_monthly_usd"] * max(0.0, x - roi["ramp_months"]) for x in xs]
     return xs, ys
 
 

@@ -34,6 +34,11 @@ def months(value: float | None) -> str:
     return "never" if value is None else f"{value:.1f} months"
 
 
+def plural(count: float, noun: str) -> str:
+    """``1 day``, ``2 days``, ``0.5 days``."""
+    return f"{count:g} {noun}{'' if count == 1 else 's'}"
+
+
 def styled(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
     """Apply the common layout: title, white template, compact margins, legend on top."""
     fig.update_layout(title={"text": title, "x": 0.0, "xanchor": "left"}, template="plotly_white",

@@ -28,7 +28,8 @@ def tokens_figure(workload: pl.DataFrame) -> go.Figure:
         per_day = (frame[column] * frame["per_day"]).to_list()
         fig.add_trace(go.Bar(x=per_day, y=frame["task_type"].to_list(), orientation="h",
                              name=name, marker_color=colour,
-                             hovertemplate="%{y}: %{x:,.0f} " + name + " tokens/day<extra></extra>"))
+                             hovertemplate="%{y}: %{x:,.0f} " + name
+                                           + " tokens/day<extra></extra>"))
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title="tokens per day (mean per call x calls)")
     return styled(fig, "Tokens by task type", height=120 + 40 * frame.height)

@@ -60,9 +60,10 @@ def _scale(key: str) -> None:
                                      for r in workload.iter_rows(named=True)})
 
 
+total_key = f"audit_total_{state.scenario_key(scenario)}"
 st.number_input("Total tasks per day (scales every task type)", min_value=1.0, value=total,
-                step=float(max(1, round(total / 10))), key=f"audit_total_{state.scenario_key(scenario)}",
-                on_change=_scale, args=(f"audit_total_{state.scenario_key(scenario)}",))
+                step=float(max(1, round(total / 10))), key=total_key, on_change=_scale,
+                args=(total_key,))
 
 st.subheader("Workload mix")
 with st.form("workload_form"):

@@ -50,8 +50,9 @@ cols[0].metric("Monthly budget", usd(spec.budget.monthly_usd), border=True)
 cols[1].metric("Expected month-end spend", usd(figures["monthly_cost_usd"]),
                delta=usd(figures["monthly_cost_usd"] - base_cost), delta_color="inverse",
                border=True)
+base_rate = state.estimate_doc()["policies"][name]["quality_pass_rate"] or 0.0
 cols[2].metric("Pass rate under the rules", pct(figures["quality_pass_rate"]),
-               delta=f"{100 * ((figures['quality_pass_rate'] or 0) - (state.estimate_doc()['policies'][name]['quality_pass_rate'] or 0)):+.2f} pts",
+               delta=f"{100 * ((figures['quality_pass_rate'] or 0.0) - base_rate):+.2f} pts",
                border=True)
 cols[3].metric("Rules fired", f"{len(figures['budget_firings'])} / {len(spec.budget.rules)}",
                border=True)

@@ -24,5 +24,6 @@ widgets.kpi_table(kpi_frame(doc["policies"]))
 claims = state.estimate_doc().get("claims") or []
 if claims:
     st.subheader("Claims checked against the numbers")
-    st.dataframe([{k: c.get(k) for k in ("text", "policy", "metric", "claimed", "computed", "holds")}
+    keys = ("text", "policy", "metric", "claimed", "computed", "holds")
+    st.dataframe([{k: c.get(k) for k in keys}
                   for c in claims], hide_index=True, width="stretch")

@@ -36,8 +36,9 @@ doc = state.estimate_doc(whatif)
 chosen = state.chosen_policy()
 pick = doc["policies"][chosen]
 cols = st.columns(3)
+as_is = state.estimate_doc()["policies"][chosen]["availability"]
 cols[0].metric(f"Availability ({chosen})", pct(pick["availability"], 3),
-               delta=f"{100 * (pick['availability'] - state.estimate_doc()['policies'][chosen]['availability']):+.3f} pts vs scenario",
+               delta=f"{100 * (pick['availability'] - as_is):+.3f} pts vs scenario",
                border=True)
 cols[1].metric("SLA misses / month", f"{(1 - pick['availability']) * pick['tasks_per_month']:,.0f}",
                border=True)

@@ -26,13 +26,16 @@ cols[0].metric(f"Strong: {doc['strong']}", pct(strong["quality"]),
                delta=f"{usd(strong['cost_usd'], 2)} for {doc['prompts_replayed']:,} prompts",
                delta_color="off", delta_arrow="off", border=True)
 cols[1].metric(f"Weak: {doc['weak']}", pct(weak["quality"]),
-               delta=f"{usd(weak['cost_usd'], 2)}", delta_color="off", delta_arrow="off", border=True)
+               delta=f"{usd(weak['cost_usd'], 2)}", delta_color="off", delta_arrow="off",
+               border=True)
 cols[2].metric("Oracle", pct(doc["oracle"]["quality"]),
-               delta=f"strong share {pct(doc['oracle']['strong_share'])}", delta_color="off", delta_arrow="off",
+               delta=f"strong share {pct(doc['oracle']['strong_share'])}", delta_color="off",
+               delta_arrow="off",
                border=True)
 if cascade is not None:
     cols[3].metric(f"Cascade (judge error {judge_error:g})", pct(cascade["quality"]),
-                   delta=f"{usd(cascade['cost_usd'], 2)}", delta_color="off", delta_arrow="off", border=True)
+                   delta=f"{usd(cascade['cost_usd'], 2)}", delta_color="off",
+                   delta_arrow="off", border=True)
 st.caption(f"{doc['source']} - {doc['cost_method']}")
 widgets.chart(state.replay_figure(doc), key="replay_frontier")
 st.dataframe([{k: p.get(k) for k in ("name", "kind", "quality", "cost_usd", "strong_share")}

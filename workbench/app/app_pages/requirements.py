@@ -19,7 +19,8 @@ heuristic = threshold_policy(scenario)
 with_heuristic = edits.with_policy(scenario, heuristic)
 estimate = state.estimate_doc(with_heuristic)["policies"][HEURISTIC_POLICY]
 cols[2].metric("Threshold heuristic: cost / month", usd(estimate["monthly_cost_usd"]),
-               delta=f"pass rate {pct(estimate['quality_pass_rate'])}", delta_color="off", delta_arrow="off",
+               delta=f"pass rate {pct(estimate['quality_pass_rate'])}", delta_color="off",
+               delta_arrow="off",
                border=True)
 
 task_names = [t.name for t in scenario.workload.task_types]

@@ -22,7 +22,8 @@ cols[0].metric("Net benefit / month", usd(roi["net_monthly_usd"]) if roi else "-
 cols[1].metric("Payback", months(roi["payback_months"]) if roi else "-", border=True)
 cols[2].metric("Net over 12 months", usd(roi["net_12_months_usd"]) if roi else "-", border=True)
 cols[3].metric("Implementation", usd(scenario.finance.implementation_cost_usd),
-               delta=f"{scenario.finance.implementation_weeks:g} weeks ramp", delta_color="off", delta_arrow="off",
+               delta=f"{scenario.finance.implementation_weeks:g} weeks ramp",
+               delta_color="off", delta_arrow="off",
                border=True)
 left, right = st.columns(2)
 with left:

@@ -9,11 +9,13 @@ from workbench.viz.compare import policy_frontier_figure
 from workbench.viz.cost import cost_over_time_figure
 from workbench.viz.latency import latency_cdf_figure
 from workbench.viz.sankey import flow_sankey_figure
+from workbench.viz.theme import plural
 
 st.title("Simulate & compare")
 scenario = state.scenario()
 days, reps = state.sim_size()
-st.caption(f"{reps} replications of {days:g} simulated days, seed {scenario.seed} "
+st.caption(f"{plural(reps, 'replication')} of {plural(days, 'simulated day')}, "
+           f"seed {scenario.seed} "
            "(change the size in the sidebar); monthly figures scale to "
            f"{scenario.days_per_month:g}-day months.")
 

@@ -89,3 +89,27 @@ def test_batch_and_contention_paths_agree(file):
         assert abs(b["monthly_cost_usd"] - e["monthly_cost_usd"]) <= 2 * half + 1e-9
         assert e["quality_pass_rate"] == pytest.approx(b["quality_pass_rate"], abs=0.02)
         assert e["latency_p50_s"] == pytest.approx(b["latency_p50_s"], rel=0.05)
+
+
+@pytest.mark.parametrize("file", ["content_pipeline.yaml", "multi_provider_failover.yaml",
+                                  "agency_fullservice.yaml"])
+def test_log_reduction_equals_records_reduction(file):
+    """Large runs reduce from the attempt log; it must equal reducing the records frame."""
+    from workbench.engine.simulation import run_replication
+    from workbench.metrics.summary import reduce_records
+
+    scenario = load_scenario(f"scenarios/{file}")
+    records, reduced, *_ = run_replication(scenario, 0, scenario.seed, 2.0,
+                                           scenario.policy_names, True, keep_records=True)
+    expected = reduce_records(scenario, records)
+    order = ["policy", "replication"]
+    assert_frame_equal(reduced.counts.sort(order), expected.counts.sort(order),
+                       check_dtypes=False)
+    keys = ["policy", "replication", "dimension", "key"]
+    assert_frame_equal(reduced.spend.sort(keys), expected.spend.sort(keys), check_dtypes=False,
+                       rel_tol=1e-9)
+    assert_frame_equal(reduced.groups.sort(keys[:1] + keys[2:]),
+                       expected.groups.sort(keys[:1] + keys[2:]), check_dtypes=False)
+    assert_frame_equal(reduced.latencies.sort(pl.all()), expected.latencies.sort(pl.all()),
+                       check_dtypes=False)
+    assert reduced.hosting == expected.hosting

@@ -28,11 +28,11 @@ class AttemptLog:
         """Append one chunk; every column of ``COLUMNS`` must be given, same length."""
         self.chunks.append(columns)
 
-    def columns(self) -> dict[str, np.ndarray]:
-        """All chunks concatenated (empty arrays when nothing was logged)."""
+    def columns(self, names: tuple[str, ...] = COLUMNS) -> dict[str, np.ndarray]:
+        """The named columns over all chunks (empty arrays when nothing was logged)."""
         if not self.chunks:
-            return {c: np.empty(0) for c in COLUMNS}
-        return {c: np.concatenate([ch[c] for ch in self.chunks]) for c in COLUMNS}
+            return {c: np.empty(0) for c in names}
+        return {c: np.concatenate([ch[c] for ch in self.chunks]) for c in names}
 
     def keep(self, keep_task: np.ndarray) -> None:
         """Drop attempts of tasks whose ``keep_task[task]`` is False (budget re-resolution)."""

@@ -28,6 +28,13 @@ from workbench.policies.routing import route
 FAST_FAIL_S = 0.25  # a 5xx answers about as fast as a first token; floor in seconds
 
 
+def _present(codes: np.ndarray) -> list[int]:
+    """The distinct non-negative integer codes in ``codes`` (faster than np.unique)."""
+    if codes.size == 0:
+        return []
+    return np.flatnonzero(np.bincount(codes)).tolist()
+
+
 @dataclass
 class RunContext:
     """Everything a resolver reads: scenario, policy, world, tasks, prices, RNG."""
@@ -189,7 +196,7 @@ class BatchResolver:
         self.out.delivered[idx] = ok
         passed = np.zeros(idx.size, dtype=bool)
         scores = np.full(idx.size, np.nan)
-        for code in np.unique(served[ok]):
+        for code in _present(served[ok]):
             sel = ok & (served == code)
             scores[sel], passed[sel] = self.ctx.quality.draw(
                 log.models[code], task, idx[sel], self.ctx.rng, penalty[sel])
@@ -218,7 +225,7 @@ class BatchResolver:
             else:
                 scores = np.full(pending.size, np.nan)
                 passed = np.zeros(pending.size, dtype=bool)
-                for code in np.unique(served[ok]):
+                for code in _present(served[ok]):
                     sel = ok & (served == code)
                     scores[sel], passed[sel] = self.ctx.quality.draw(
                         log.models[code], task, pending[sel], self.ctx.rng, pen[sel])
@@ -330,7 +337,7 @@ class BatchResolver:
 
     @staticmethod
     def _mark_quality(log, pos, scores, passed, accepted) -> None:
-        for chunk in np.unique(pos[:, 0]):
+        for chunk in _present(pos[:, 0]):
             sel = pos[:, 0] == chunk
             rows = pos[sel, 1]
             ch = log.chunks[chunk]
@@ -341,6 +348,6 @@ class BatchResolver:
 
     @staticmethod
     def _charge_judge(log, pos, usd: float) -> None:
-        for chunk in np.unique(pos[:, 0]):
+        for chunk in _present(pos[:, 0]):
             rows = pos[pos[:, 0] == chunk, 1]
             log.chunks[chunk]["judge_cost_usd"][rows] = usd

@@ -20,7 +20,8 @@ from workbench.engine.quality import QualityModel
 from workbench.engine.result import SimulationResult
 from workbench.engine.tasks import DAY_S, build_tasks
 from workbench.engine.world import ProviderWorld
-from workbench.metrics.summary import Reduced, reduce_records, summarize_reduced
+from workbench.engine.reduction import reduce_log
+from workbench.metrics.summary import Reduced, summarize_reduced
 
 Progress = Callable[[int, int], None]
 
@@ -43,7 +44,8 @@ def _seeds(seed: int, replication: int, n_policies: int) -> list[np.random.SeedS
 def run_replication(scenario: Scenario, replication: int, seed: int, days: float,
                     policies: list[str], outages: bool, path: str = "auto",
                     keep_records: bool = True):
-    """One replication of every named policy: (records frame, outage rows, firings, paths)."""
+    """One replication of every named policy: (records frame or None, its reduction, outage
+    rows, budget firings, paths taken)."""
     from workbench.engine import contention
 
     seeds = _seeds(seed, replication, len(scenario.policies))
@@ -59,7 +61,7 @@ def run_replication(scenario: Scenario, replication: int, seed: int, days: float
     providers = [m.provider for m in scenario.models]
     deadlines = np.array([scenario.latency_classes[s.task.latency_class].deadline_s
                           for s in tasks.streams] or [0.0])
-    frames, firings, paths = [], {}, {}
+    frames, reduced, firings, paths = [], [], {}, {}
     for name in policies:
         index = scenario.policy_names.index(name)
         policy = scenario.policies[index]
@@ -73,18 +75,23 @@ def run_replication(scenario: Scenario, replication: int, seed: int, days: float
         paths[name] = "contention" if use_events else "batch"
         firings[name] = [{**f, "replication": replication,
                           "day": f["time_s"] / DAY_S} for f in fired]
-        frame = records_frame(log, tasks, outcome.as_dict(), run_id=f"{scenario.name}-s{seed}",
-                              policy=name, replication=replication, deadlines_s=deadlines)
-        frames.append(frame)
+        reduced.append(reduce_log(scenario, log, tasks, outcome.as_dict(), policy=name,
+                                  replication=replication, deadlines_s=deadlines))
+        if keep_records:
+            frames.append(records_frame(log, tasks, outcome.as_dict(),
+                                        run_id=f"{scenario.name}-s{seed}", policy=name,
+                                        replication=replication, deadlines_s=deadlines))
     outage_rows = [(replication, p, st, s, e) for p, st, s, e in world.intervals()]
-    return pl.concat(frames) if frames else empty_records(), outage_rows, firings, paths
+    records = pl.concat(frames) if frames else None
+    return records, Reduced.concat(reduced), outage_rows, firings, paths
 
 
 def _replication_job(args: tuple) -> tuple:
     """One replication, reduced (runs in a worker process when ``workers`` > 1)."""
     scenario, rep, seed, days, names, outages, path, keep_records = args
-    frame, rows, fired, used = run_replication(scenario, rep, seed, days, names, outages, path)
-    return reduce_records(scenario, frame), frame if keep_records else None, rows, fired, used
+    frame, part, rows, fired, used = run_replication(scenario, rep, seed, days, names, outages,
+                                                     path, keep_records)
+    return part, frame, rows, fired, used
 
 
 def simulate(scenario: Scenario, replications: int = 5, seed: int | None = None,

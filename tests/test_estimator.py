@@ -35,9 +35,26 @@ def test_tiered_escalation_counts_the_failed_attempts(scenarios_dir):
     assert est.policies["tiered"].monthly_cost_usd == pytest.approx(2_006.25, rel=1e-8)
     assert round(est.policies["tiered"].savings_vs_baseline, 4) == 0.8217
     judged = est.policies["tiered_judged"]
-    assert judged.judge_usd > 0
     assert judged.savings_vs_baseline < est.policies["tiered"].savings_vs_baseline
     assert judged.quality_pass_rate < 1.0  # false accepts deliver below-bar outputs
+
+
+def test_tiered_judged_by_hand(scenarios_dir):
+    """Judge: a tier-2 call of 2,550 tokens = $0.00765, false accept 0.10, false reject 0.05.
+    Accept at tier 1: 0.65 x 0.95 + 0.35 x 0.10 = 0.6525 -> reach tier 2: 0.3475.
+    Accept at tier 2: q2 x 0.95 + (1 - q2) x 0.10 with q2 = 0.7857142857 -> reach tier 3:
+    0.3475 x (1 - accept2). Judge calls per task: 1 + 0.3475 (tier 3 is not judged).
+    Below-bar deliveries: 0.35 x 0.10 + 0.3475 x (1 - q2) x 0.10."""
+    q2 = 0.7857142857
+    reach3 = 0.3475 * (1.0 - (q2 * 0.95 + (1.0 - q2) * 0.10))
+    per_task_models = 0.00125 + 0.3475 * 0.0075 + reach3 * 0.0375
+    per_task_judge = (1.0 + 0.3475) * 0.00765
+    judged = _estimate(scenarios_dir / "tiered_escalation.yaml").policies["tiered_judged"]
+    assert judged.model_usd == pytest.approx(per_task_models * 300_000, rel=1e-9)
+    assert judged.judge_usd == pytest.approx(per_task_judge * 300_000, rel=1e-9)
+    below = 0.35 * 0.10 + 0.3475 * (1.0 - q2) * 0.10
+    assert judged.quality_pass_rate == pytest.approx(1.0 - below, rel=1e-9)
+    assert judged.rework_hours == pytest.approx(below * 300_000 * 5 / 60, rel=1e-9)
 
 
 def test_math_shift_saves_exactly_27_percent(scenarios_dir):

@@ -204,3 +204,24 @@ def test_every_bundled_scenario_opens_on_every_page(name):
         at.switch_page(f"app_pages/{page}.py")
         at.run()
         assert_ok(at)
+
+
+def test_app_command_is_local_and_quiet():
+    from workbench.app.commands import streamlit_command
+
+    cmd = streamlit_command(8599)
+    flag = lambda name: cmd[cmd.index(name) + 1]  # noqa: E731
+    assert flag("--server.address") == "127.0.0.1" and flag("--server.port") == "8599"
+    assert flag("--browser.gatherUsageStats") == "false"
+    assert flag("--server.headless") == "true"
+    assert cmd[cmd.index("run") + 1].endswith("main.py")
+
+
+def test_upload_errors_name_the_uploaded_file():
+    from workbench.app import state
+    from workbench.domain.errors import ScenarioError
+
+    text = (Path(MAIN).parents[2] / "scenarios" / "support_desk.yaml").read_bytes()
+    assert state.load_upload("mine.yaml", text).name == "support_desk"
+    with pytest.raises(ScenarioError, match="mine.yaml"):
+        state.load_upload("mine.yaml", b"name: [unclosed")

@@ -210,7 +210,7 @@ def test_app_command_is_local_and_quiet():
     from workbench.app.commands import streamlit_command
 
     cmd = streamlit_command(8599)
-    flag = lambda name: cmd[cmd.index(name) + 1]  # noqa: E731
+    flag = lambda name: cmd[cmd.index(name) + 1]
     assert flag("--server.address") == "127.0.0.1" and flag("--server.port") == "8599"
     assert flag("--browser.gatherUsageStats") == "false"
     assert flag("--server.headless") == "true"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from workbench.domain.policy import Policy
 from workbench.domain.scenario import Scenario
 from workbench.domain.workload import TaskType
-from workbench.estimator.ladder import TaskEstimate, estimate_ladder, estimate_single
+from workbench.estimator.ladder import TaskEstimate, estimate_ladder, estimate_single, weighted
 from workbench.estimator.latency import (AttemptLatency, attempt_latency, median_attempt_s,
                                          mixture_cdf, mixture_quantile)
 from workbench.metrics.roi import MonthlyFigures, Roi, roi
@@ -29,11 +29,15 @@ DIMENSIONS = ("task_type", "model", "provider", "team")
 
 @dataclass
 class Unit:
-    """A stream of tasks of one type: standalone, or a step of a workflow."""
+    """A stream of tasks of one type: standalone, or a step of a workflow (run after the steps
+    in ``after``; loses ``penalty`` of score when one of them delivered below its bar)."""
 
     task: TaskType
     per_day: float
     workflow: str | None = None
+    step: str | None = None
+    after: tuple[str, ...] = ()
+    penalty: float = 0.0
 
 
 @dataclass
@@ -164,21 +168,23 @@ def units(scenario: Scenario) -> list[Unit]:
     out = [Unit(t, w.standalone_per_day(t) * growth) for t in w.task_types
            if w.standalone_per_day(t) > 0]
     for wf in w.workflows:
-        out += [Unit(w.task_type(step.task_type), wf.per_day * growth, wf.name)
-                for step in wf.steps]
+        out += [Unit(w.task_type(step.task_type), wf.per_day * growth, wf.name, step.name,
+                     tuple(step.after), wf.cascade_penalty) for step in wf.order()]
     return out
 
 
-def _task_estimate(scenario: Scenario, policy: Policy, task: TaskType,
-                   state: BudgetState) -> tuple[TaskEstimate, list[tuple[float, str, float]]]:
+def _task_estimate(scenario: Scenario, policy: Policy, task: TaskType, state: BudgetState,
+                   penalty: float = 0.0) -> tuple[TaskEstimate, list[tuple[float, str, float]]]:
     """Expected outcome of one task, and its latency parts (weight, model, earlier hops s)."""
     target = route(policy, task)
     out_tokens = task.output_tokens.typical
     if not target.escalates:
-        est = estimate_single(scenario, policy.failover, target.model, task, state.substitute)
+        est = estimate_single(scenario, policy.failover, target.model, task, state.substitute,
+                              penalty)
         return est, [(1.0, state.substitute(target.model), 0.0)]
     assert policy.escalation is not None
-    est = estimate_ladder(scenario, policy.escalation, policy.failover, task, state.substitute)
+    est = estimate_ladder(scenario, policy.escalation, policy.failover, task, state.substitute,
+                          penalty)
     parts, hops = [], 0.0
     ladder = policy.escalation.ladder
     for r, rung in enumerate(ladder):
@@ -195,13 +201,16 @@ def _task_estimate(scenario: Scenario, policy: Policy, task: TaskType,
 def daily_figures(scenario: Scenario, policy: Policy, state: BudgetState) -> DailyFigures:
     """Expected figures per day with the budget ``state`` in force."""
     day = DailyFigures()
+    steps: dict[tuple[str | None, str | None], TaskEstimate] = {}
     for unit in units(scenario):
         task, n = unit.task, unit.per_day
         day.tasks += n
         if state.block_noncritical and not task.is_critical:
             day.blocked += n
+            steps[(unit.workflow, unit.step)] = TaskEstimate(reach=[0.0])
             continue
-        est, parts = _task_estimate(scenario, policy, task, state)
+        est, parts = _step_estimate(scenario, policy, unit, state, steps)
+        steps[(unit.workflow, unit.step)] = est
         day.delivered += n * est.delivered
         day.passed += n * est.passed
         day.below_bar += n * est.below_bar
@@ -222,6 +231,27 @@ def daily_figures(scenario: Scenario, policy: Policy, state: BudgetState) -> Dai
         on_time = mixture_cdf(latency, deadline) if latency else 0.0
         day.available += n * est.delivered * on_time
     return day
+
+
+def _step_estimate(scenario: Scenario, policy: Policy, unit: Unit, state: BudgetState,
+                   done: dict) -> tuple[TaskEstimate, list[tuple[float, str, float]]]:
+    """A task, or a workflow step: it runs only when every upstream step delivered
+    (independence across steps), and loses the cascade penalty when one of them delivered
+    below its bar."""
+    clean, parts = _task_estimate(scenario, policy, unit.task, state)
+    if not unit.after:
+        return clean, parts
+    ups = [done[(unit.workflow, name)] for name in unit.after]
+    runs = math.prod(u.delivered for u in ups)
+    below = 1.0 - math.prod(1.0 - (u.below_bar / u.delivered if u.delivered else 0.0)
+                            for u in ups)
+    mix = [(runs * (1.0 - below), clean)]
+    if below > 0.0 and unit.penalty > 0.0:
+        mix.append((runs * below, _task_estimate(scenario, policy, unit.task, state,
+                                                 unit.penalty)[0]))
+    else:
+        mix[0] = (runs, clean)
+    return weighted(mix), [(w * runs, m, hops) for w, m, hops in parts]
 
 
 def _book(day: DailyFigures, scenario: Scenario, task: TaskType, model: str, usd: float) -> None:

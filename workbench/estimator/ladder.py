@@ -44,14 +44,17 @@ class TaskEstimate:
             self.calls_by_model[model] = self.calls_by_model.get(model, 0.0) + weight * share
 
 
-def pass_probability(scenario: Scenario, model: str, task: TaskType) -> float:
-    """P(an output of ``model`` clears the task's bar): the share of the evaluation table's
-    prompts it passes when the scenario's quality source covers it, else its quality profile."""
+def pass_probability(scenario: Scenario, model: str, task: TaskType,
+                     penalty: float = 0.0) -> float:
+    """P(an output of ``model`` clears the task's bar after losing ``penalty`` of score): the
+    share of the evaluation table's prompts it passes when the scenario's quality source covers
+    it, else from its quality profile."""
+    bar = scenario.bar(task) + penalty
     source = _source_for(scenario, task, [model])
     if source is not None:
-        return float((source.scores(model, _all(source)) >= scenario.bar(task)).mean())
+        return float((source.scores(model, _all(source)) >= bar).mean())
     profile = scenario.model(model).quality.for_category(task.category_name)
-    return profile.pass_probability(scenario.bar(task))
+    return profile.pass_probability(bar)
 
 
 def _source_for(scenario: Scenario, task: TaskType, models: list[str]):
@@ -70,11 +73,11 @@ def _all(source):
 
 
 def _served_pass(scenario: Scenario, call: CallEstimate, task: TaskType,
-                 given: float | None) -> float:
+                 given: float | None, penalty: float = 0.0) -> float:
     """P(pass | call succeeded), from the rung's stated probability or the serving models."""
     if given is not None or call.success == 0.0:
         return 0.0 if given is None else given
-    return sum(share * pass_probability(scenario, m, task)
+    return sum(share * pass_probability(scenario, m, task, penalty)
                for m, share in call.served_by.items()) / call.success
 
 
@@ -88,12 +91,12 @@ def judge_cost_usd(scenario: Scenario, escalation: Escalation) -> float:
 
 
 def estimate_single(scenario: Scenario, failover: Failover, model: str, task: TaskType,
-                    substitute=lambda m: m) -> TaskEstimate:
-    """A task routed straight to ``model``."""
+                    substitute=lambda m: m, penalty: float = 0.0) -> TaskEstimate:
+    """A task routed straight to ``model`` (its score reduced by ``penalty``)."""
     call = estimate_call(scenario, failover, model, task, substitute)
     out = TaskEstimate(reach=[1.0])
     out.add_call(call, 1.0)
-    q = _served_pass(scenario, call, task, None)
+    q = _served_pass(scenario, call, task, None, penalty)
     out.delivered = call.success
     out.passed = call.success * q
     out.below_bar = call.success * (1.0 - q)
@@ -101,25 +104,26 @@ def estimate_single(scenario: Scenario, failover: Failover, model: str, task: Ta
 
 
 def estimate_ladder(scenario: Scenario, escalation: Escalation, failover: Failover,
-                    task: TaskType, substitute=lambda m: m) -> TaskEstimate:
+                    task: TaskType, substitute=lambda m: m, penalty: float = 0.0) -> TaskEstimate:
     """A task sent up the ladder. With an evaluation table as quality source, outcomes are
     correlated across rungs (a hard prompt is hard for every model): the ladder is solved for
     each pattern of which models pass a prompt, weighted by the pattern's share of prompts."""
     models = [substitute(r.model) for r in escalation.ladder]
+    stated = [None if r.pass_probability is None else r.pass_probability * (1.0 - penalty)
+              for r in escalation.ladder]
     source = _source_for(scenario, task, models)
     if source is None:
-        return _ladder_given(scenario, escalation, failover, task, substitute,
-                             [r.pass_probability for r in escalation.ladder])
+        return _ladder_given(scenario, escalation, failover, task, substitute, stated, penalty)
     from workbench.replay.source import pass_patterns
 
     parts = [(w, _ladder_given(scenario, escalation, failover, task, substitute,
-                               [r.pass_probability if r.pass_probability is not None
-                                else float(p) for r, p in zip(escalation.ladder, pattern)]))
-             for w, pattern in pass_patterns(source, models, scenario.bar(task))]
-    return _weighted(parts)
+                               [float(p) if q is None else q for q, p in zip(stated, pattern)]))
+             for w, pattern in pass_patterns(source, models, scenario.bar(task) + penalty)]
+    return weighted(parts)
 
 
-def _weighted(parts: list[tuple[float, TaskEstimate]]) -> TaskEstimate:
+def weighted(parts: list[tuple[float, TaskEstimate]]) -> TaskEstimate:
+    """Sum of estimates scaled by their weights (a mixture when the weights sum to 1)."""
     out = TaskEstimate(reach=[0.0] * max(len(p.reach) for _, p in parts))
     for w, part in parts:
         out.delivered += w * part.delivered
@@ -137,8 +141,10 @@ def _weighted(parts: list[tuple[float, TaskEstimate]]) -> TaskEstimate:
 
 
 def _ladder_given(scenario: Scenario, escalation: Escalation, failover: Failover,
-                  task: TaskType, substitute, given: list[float | None]) -> TaskEstimate:
-    """The ladder with rung pass probabilities ``given`` (None: from quality profiles)."""
+                  task: TaskType, substitute, given: list[float | None],
+                  penalty: float = 0.0) -> TaskEstimate:
+    """The ladder with rung pass probabilities ``given`` (None: from quality profiles, with
+    scores reduced by ``penalty``)."""
     judge = escalation.judge
     judge_usd = judge_cost_usd(scenario, escalation)
     out = TaskEstimate()
@@ -148,7 +154,7 @@ def _ladder_given(scenario: Scenario, escalation: Escalation, failover: Failover
         out.reach.append(reach)
         call = estimate_call(scenario, failover, rung.model, task, substitute)
         out.add_call(call, reach)
-        q = _served_pass(scenario, call, task, given[r])
+        q = _served_pass(scenario, call, task, given[r], penalty)
         judged = r < last or escalation.judge_last
         if judged:
             out.judge_usd += reach * call.success * judge_usd

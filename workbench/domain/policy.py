@@ -11,6 +11,7 @@ from pydantic import (
     NonNegativeInt,
     PositiveFloat,
     PositiveInt,
+    field_validator,
     model_validator,
 )
 
@@ -30,6 +31,19 @@ class RoutingRule(Frozen):
     when: dict[str, Attribute | list[Attribute] | dict[Comparison, Attribute | list[Attribute]]]
     model: str | None = None
     escalate: bool = False
+
+    @field_validator("when")
+    @classmethod
+    def _comparable(cls, when: dict) -> dict:
+        for key, condition in when.items():
+            for op, target in (condition.items() if isinstance(condition, dict) else ()):
+                if op in ("in", "not_in") and not isinstance(target, list):
+                    raise ValueError(f"{key}: {op!r} needs a list of values")
+                if op in ("gt", "gte", "lt", "lte") and isinstance(target, (list, str, bool)):
+                    raise ValueError(f"{key}: {op!r} needs a number")
+                if op in ("eq", "ne") and isinstance(target, list):
+                    raise ValueError(f"{key}: {op!r} needs one value (in / not_in take a list)")
+        return when
 
     @model_validator(mode="after")
     def _one_target(self) -> RoutingRule:

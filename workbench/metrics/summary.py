@@ -127,7 +127,8 @@ def _by_group(groups: pl.DataFrame, policy: str) -> dict[str, dict[str, dict]]:
     """Success rate, availability and pass rate per task type, latency class and team."""
     out: dict[str, dict[str, dict]] = {dim: {} for dim in GROUPS}
     totals = (groups.filter(pl.col("policy") == policy).group_by("dimension", "key")
-              .agg(pl.col("tasks", "delivered", "passed", "on_time").sum()))
+              .agg(pl.col("tasks", "delivered", "passed", "on_time").sum())
+              .sort("dimension", "key"))
     for dim, key, tasks, delivered, passed, on_time in totals.iter_rows():
         out[dim][key] = {"tasks": tasks, "success_rate": delivered / tasks if tasks else None,
                          "availability": on_time / tasks if tasks else None,
@@ -145,7 +146,8 @@ def _latency_quantiles(latencies: pl.DataFrame) -> dict[str, dict[str, float | N
 
 def _breakdowns(spend: pl.DataFrame, scale: float, reps: int) -> dict[str, dict[str, dict]]:
     out: dict[str, dict[str, dict]] = {}
-    totals = spend.group_by("policy", "dimension", "key").agg(pl.col("usd").sum())
+    totals = (spend.group_by("policy", "dimension", "key").agg(pl.col("usd").sum())
+              .sort("policy", "dimension", "key"))
     for policy, dim, key, usd in totals.iter_rows():
         out.setdefault(policy, {d: {} for d in DIMENSIONS})[dim][key] = usd * scale / reps
     return out

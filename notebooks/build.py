@@ -40,7 +40,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
                "days) of the same scenario: the two should agree within sampling error.")),
         ("code", SETUP),
         ("code", """\
-from workbench.app.frames import kpi_frame
+from workbench.metrics.scenario_frames import kpi_frame
 
 scenario = load_scenario(SCENARIOS / "support_desk.yaml")
 expected = estimate(scenario).to_json()
@@ -113,7 +113,7 @@ burn_down_figure(spend, policy, spec.budget.monthly_usd, rules, firings).show()
 pl.DataFrame(firings)"""),
         ("md", "What other monthly budgets would do (closed form):"),
         ("code", """\
-from workbench.app import edits
+from workbench.domain import edits
 
 rows = []
 for monthly in (60, 90, 120, 150, 200):
@@ -135,7 +135,7 @@ sweep"""),
                "the outage timeline, availability and failovers; the estimator sweeps MTBF.")),
         ("code", SETUP),
         ("code", """\
-from workbench.app.frames import providers_frame
+from workbench.metrics.scenario_frames import providers_frame
 
 scenario = load_scenario(SCENARIOS / "multi_provider_failover.yaml")
 providers_frame(scenario)"""),
@@ -157,7 +157,7 @@ reliability.event_counts_figure(doc["policies"]).show()"""),
         ("md", ("What if the primary provider failed more or less often? (closed form; MTTR "
                "kept)")),
         ("code", """\
-from workbench.app import edits
+from workbench.domain import edits
 
 primary = scenario.provider_of(scenario.policy("single").routing.default)
 rows = []
@@ -176,7 +176,7 @@ sweep"""),
                "assumptions. Ends with the self-contained HTML report a manager can send.")),
         ("code", SETUP),
         ("code", """\
-from workbench.app.frames import finance_frame
+from workbench.metrics.scenario_frames import finance_frame
 
 scenario = load_scenario(SCENARIOS / "support_desk.yaml")
 doc = estimate(scenario).to_json()
@@ -191,7 +191,7 @@ payback_figure(roi, "routed").show()"""),
         ("md", ("Sensitivity: net monthly benefit and payback by rework minutes and hourly "
                "rate (every other assumption as in the scenario).")),
         ("code", """\
-from workbench.app import edits
+from workbench.domain import edits
 
 rows = []
 for minutes in (0, 5, 10):

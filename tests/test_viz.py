@@ -9,10 +9,10 @@ import plotly.graph_objects as go
 import polars as pl
 import pytest
 
-from workbench.app import edits, policy_form, requirements
+from workbench.app import policy_form, requirements
 from workbench.app.budget_trial import trial_budget
 from workbench.app.whatif import expected_spend, rule_impacts
-from workbench.domain import load_scenario
+from workbench.domain import edits, load_scenario
 from workbench.domain.errors import PolicyError
 from workbench.metrics import series
 from workbench.viz import budget, compare, cost, latency, reliability, roi, sankey, workload
@@ -186,7 +186,7 @@ def test_budget_figures(support_desk):
 
 
 def test_workload_figures(support_desk):
-    from workbench.app.frames import workload_frame
+    from workbench.metrics.scenario_frames import workload_frame
 
     frame = workload_frame(support_desk)
     assert frame["per_day"].sum() == 1000.0

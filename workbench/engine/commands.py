@@ -141,7 +141,7 @@ def register(app: typer.Typer) -> None:
         from workbench.cli import emit_json
         from workbench.engine.sweep import parse_grid
         from workbench.engine.sweep import sweep as run_sweep
-        from workbench.tables import sweep_table, print_tables
+        from workbench.tables import print_tables, sweep_table
 
         grid = parse_grid(param)
         seed_list = None

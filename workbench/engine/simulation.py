@@ -17,10 +17,10 @@ from workbench.engine.attempts import AttemptLog, empty_records, records_frame
 from workbench.engine.batch import BatchResolver, RunContext
 from workbench.engine.callspec import CallSpecs
 from workbench.engine.quality import QualityModel
+from workbench.engine.reduction import reduce_log
 from workbench.engine.result import SimulationResult
 from workbench.engine.tasks import DAY_S, build_tasks
 from workbench.engine.world import ProviderWorld
-from workbench.engine.reduction import reduce_log
 from workbench.metrics.summary import Reduced, summarize_reduced
 
 Progress = Callable[[int, int], None]

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from pathlib import Path
 from concurrent.futures import Executor, ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from workbench.domain.errors import ScenarioError

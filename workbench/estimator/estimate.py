@@ -16,8 +16,13 @@ from workbench.domain.policy import Policy
 from workbench.domain.scenario import Scenario
 from workbench.domain.workload import TaskType
 from workbench.estimator.ladder import TaskEstimate, estimate_ladder, estimate_single, weighted
-from workbench.estimator.latency import (AttemptLatency, attempt_latency, median_attempt_s,
-                                         mixture_cdf, mixture_quantile)
+from workbench.estimator.latency import (
+    AttemptLatency,
+    attempt_latency,
+    median_attempt_s,
+    mixture_cdf,
+    mixture_quantile,
+)
 from workbench.metrics.roi import MonthlyFigures, Roi, roi
 from workbench.policies.budget import NO_RULES, BudgetState, budget_state, thresholds_usd
 from workbench.policies.routing import route

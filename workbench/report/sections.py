@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import polars as pl
 
-from workbench.app.edits import to_yaml
-from workbench.app.frames import FINANCE_FIELDS, models_frame, providers_frame, workload_frame
+from workbench.domain.edits import to_yaml
 from workbench.domain.scenario import Scenario
+from workbench.metrics.scenario_frames import (
+    FINANCE_FIELDS,
+    models_frame,
+    providers_frame,
+    workload_frame,
+)
 from workbench.report.markup import esc, figure_span, frame_html, table_html
 from workbench.viz.theme import months, pct, usd
 

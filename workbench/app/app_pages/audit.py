@@ -4,9 +4,10 @@ by task type."""
 import polars as pl
 import streamlit as st
 
-from workbench.app import edits, state, widgets
-from workbench.app.frames import workload_frame
+from workbench.app import state, widgets
+from workbench.domain import edits
 from workbench.domain.errors import WorkbenchError
+from workbench.metrics.scenario_frames import workload_frame
 from workbench.viz.theme import usd
 from workbench.viz.workload import tokens_figure, volume_figure
 

@@ -3,8 +3,9 @@ marked, and what each rule costs in quality."""
 
 import streamlit as st
 
-from workbench.app import edits, state, widgets
+from workbench.app import state, widgets
 from workbench.app.budget_trial import trial_budget
+from workbench.domain import edits
 from workbench.metrics import series
 from workbench.viz.budget import burn_down_figure, rule_impact_figure
 from workbench.viz.theme import pct, usd

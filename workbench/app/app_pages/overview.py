@@ -3,7 +3,7 @@
 import streamlit as st
 
 from workbench.app import state, widgets
-from workbench.app.frames import kpi_frame
+from workbench.metrics.scenario_frames import kpi_frame
 from workbench.viz.compare import policy_frontier_figure
 from workbench.viz.cost import breakdown_figure
 

@@ -4,8 +4,9 @@ YAML preview, the draft's expected numbers, save and download."""
 import polars as pl
 import streamlit as st
 
-from workbench.app import edits, state
+from workbench.app import state
 from workbench.app.policy_form import LADDER, budget_rows, draft_policy, ladder_rows, routing_rows
+from workbench.domain import edits
 from workbench.domain.errors import WorkbenchError
 from workbench.viz.theme import pct, usd
 

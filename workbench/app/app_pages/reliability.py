@@ -3,9 +3,10 @@ policy, failover counts; what-if sliders for MTBF and MTTR."""
 
 import streamlit as st
 
-from workbench.app import edits, state, widgets
-from workbench.app.frames import providers_frame
+from workbench.app import state, widgets
+from workbench.domain import edits
 from workbench.metrics import series
+from workbench.metrics.scenario_frames import providers_frame
 from workbench.viz.reliability import (
     availability_figure,
     event_counts_figure,

@@ -4,8 +4,9 @@ the tier's bar, cost per task; the threshold heuristic as a one-click starting p
 import polars as pl
 import streamlit as st
 
-from workbench.app import edits, state
+from workbench.app import state
 from workbench.app.requirements import HEURISTIC_POLICY, requirements_frame, threshold_policy
+from workbench.domain import edits
 from workbench.viz.theme import pct, usd
 
 st.title("Requirements")

@@ -4,8 +4,9 @@ assumptions as an editable table."""
 import polars as pl
 import streamlit as st
 
-from workbench.app import edits, state, widgets
-from workbench.app.frames import finance_frame, models_frame, providers_frame
+from workbench.app import state, widgets
+from workbench.domain import edits
+from workbench.metrics.scenario_frames import finance_frame, models_frame, providers_frame
 from workbench.viz.roi import payback_figure, waterfall_figure
 from workbench.viz.theme import months, usd
 

@@ -6,16 +6,18 @@
     judgments.jsonl   A/B verdicts, one per sampled task
     records.parquet   on export, with the schema of ``RECORD_SCHEMA``
 
-Each line is written and flushed as soon as it exists (a killed process loses nothing the OS
-received); a background thread fsyncs after each batch of writes (group commit). Reading
+Each line is written and flushed as soon as it exists (a killed process loses nothing: the OS
+holds it); under an event loop the files are fsynced ``FSYNC_INTERVAL_S`` after the first
+unsynced write (group commit, no thread), so a machine crash loses at most that window;
+``close`` syncs everything. Reading
 tolerates a torn last line (the tail is truncated before appending again).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from workbench.domain.errors import ProbeError
 from workbench.domain.records import RECORD_SCHEMA, CallRecord
 
 _NAMES = tuple(RECORD_SCHEMA)
+FSYNC_INTERVAL_S = 0.05
 
 
 def read_jsonl(path: Path) -> tuple[list[dict[str, Any]], int]:
@@ -69,9 +72,7 @@ class RunStore:
         self.outputs_path = self.out / "outputs.jsonl"
         self.judgments_path = self.out / "judgments.jsonl"
         self._files: dict[str, _Appender] = {}
-        self._dirty = threading.Event()
-        self._closed = False
-        self._syncer: threading.Thread | None = None
+        self._sync_handle: asyncio.TimerHandle | None = None
         self._run_id: str | None = None
 
     @property
@@ -117,39 +118,33 @@ class RunStore:
         if name not in self._files:
             path = getattr(self, f"{name}_path")
             self._files[name] = _Appender(path, read_jsonl(path)[1])
-            if self._syncer is None:
-                self._syncer = threading.Thread(target=self._sync_loop, daemon=True,
-                                                name="probe-fsync")
-                self._syncer.start()
         return self._files[name]
 
     def append(self, name: str, row: dict[str, Any]) -> None:
         """Append a row to ``records``, ``outputs`` or ``judgments`` and flush it."""
         self._appender(name).write(row)
-        self._dirty.set()
+        if self._sync_handle is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return  # no event loop: synced on close()
+            self._sync_handle = loop.call_later(FSYNC_INTERVAL_S, self._sync)
 
     def append_record(self, record: CallRecord) -> None:
         """Append one CallRecord."""
         self.append("records", {name: getattr(record, name) for name in _NAMES})
 
-    def _sync_loop(self) -> None:
-        while True:
-            self._dirty.wait()
-            self._dirty.clear()
-            for appender in list(self._files.values()):
-                try:
-                    os.fsync(appender.file.fileno())
-                except (OSError, ValueError):
-                    pass  # closed meanwhile; close() syncs itself
-            if self._closed:
-                return
+    def _sync(self) -> None:
+        """fsync every open file (group commit: one call per interval while writes arrive)."""
+        self._sync_handle = None
+        for appender in self._files.values():
+            os.fsync(appender.file.fileno())
 
     def close(self) -> None:
         """Sync and close every file."""
-        self._closed = True
-        self._dirty.set()
-        if self._syncer is not None:
-            self._syncer.join(timeout=5)
+        if self._sync_handle is not None:
+            self._sync_handle.cancel()
+            self._sync_handle = None
         for appender in self._files.values():
             appender.file.flush()
             os.fsync(appender.file.fileno())

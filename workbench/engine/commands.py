@@ -52,13 +52,15 @@ def _events_table(summaries: dict[str, dict]):
     from rich.table import Table
 
     table = Table(title="Events per month (mean over replications)", title_justify="left")
-    for header in ("policy", "p99", "attempts/task", "escalations", "failovers", "retries",
-                   "hedges", "429s", "blocked", "budget rules fired"):
-        table.add_column(header, justify="left" if header == "policy" else "right")
+    table.add_column("policy", overflow="fold")
+    for header in ("p99 s", "tries/task", "escalated", "failover", "retry", "hedge", "429",
+                   "blocked"):
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("rules fired", overflow="fold")
     for name, s in summaries.items():
         p99 = s.get("latency_p99_s")
         fired = sorted({f"{f['action']}@{f['at']:.0%}" for f in s["budget_firings"]})
-        table.add_row(name, "-" if p99 is None else f"{p99:.2f} s",
+        table.add_row(name, "-" if p99 is None else f"{p99:.2f}",
                       f"{s['attempts_per_task']:.3f}", f"{s['escalations']:,.0f}",
                       f"{s['failovers']:,.0f}", f"{s['retries']:,.0f}", f"{s['hedges']:,.0f}",
                       f"{s['rate_limited']:,.0f}", f"{s['blocked']:,.0f}",

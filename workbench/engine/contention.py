@@ -24,8 +24,8 @@ from workbench.policies.routing import route
 
 WINDOW_S = 60.0
 # row layout of an attempt while it is being built
-TASK, ATTEMPT, MODEL, REASON_, START, QUEUE, TTFT, LATENCY, COST, JUDGE, OUT, SCORE, PASSED, \
-    ACCEPTED = range(14)
+TASK, ATTEMPT, MODEL, REASON_, START, QUEUE, TTFT, LATENCY, COST, OUT = range(10)
+JUDGE, SCORE, PASSED, ACCEPTED = range(10, 14)  # filled later, in ``marks``
 
 
 class RateLimiter:
@@ -79,7 +79,8 @@ class ContentionResolver:
         self.env = simpy.Environment()
         self.out = Outcomes(len(ctx.tasks))
         self.draw = RandomStream(ctx.rng)
-        self.rows: list[list] = []
+        self.rows: list[tuple] = []
+        self.marks: dict[int, list] = {}
         self.firings: list[dict] = []
         scenario, failover = ctx.scenario, ctx.policy.failover
         self.caps = {p.name: simpy.Resource(self.env, p.concurrency)
@@ -109,7 +110,7 @@ class ContentionResolver:
 
     def _plan(self, primary: str, state) -> list:
         """The failover plan of ``primary`` with budget downgrades applied (cached)."""
-        key = (primary, tuple(sorted(state.downgrade.items())))
+        key = primary if state is NO_RULES else (primary, tuple(sorted(state.downgrade.items())))
         if key not in self._plans:
             self._plans[key] = [type(a)(state.substitute(a.model), a.reason, a.backoff_s)
                                 for a in attempt_plan(self.ctx.policy.failover, primary)]
@@ -135,17 +136,24 @@ class ContentionResolver:
         return self.out, self.firings
 
     def _arrivals(self):
+        """Start each job at its arrival time (tasks of one job in topological order)."""
         tasks = self.ctx.tasks
-        order = np.lexsort((tasks.stream, tasks.arrival_s))
-        job_tasks: dict[int, list[int]] = {}
-        for i in order.tolist():
-            job_tasks.setdefault(int(tasks.job[i]), []).append(i)
-        for job in sorted(job_tasks, key=lambda j: tasks.arrival_s[job_tasks[j][0]]):
-            first = job_tasks[job][0]
-            delay = float(tasks.arrival_s[first]) - self.env.now
+        order = np.lexsort((tasks.stream, tasks.job, tasks.arrival_s))
+        jobs = tasks.job[order]
+        cuts = (np.flatnonzero(np.diff(jobs)) + 1).tolist()
+        starts = [0] + cuts
+        ends = cuts + [int(order.size)]
+        order_list = order.tolist()
+        arrival = tasks.arrival_s[order].tolist()
+        process, env = self.env.process, self.env
+        for a, b in zip(starts, ends):
+            delay = arrival[a] - env.now
             if delay > 0:
-                yield self.env.timeout(delay)
-            self._start_job(job_tasks[job])
+                yield env.timeout(delay)
+            if b - a == 1 and not tasks.streams[self.stream_of[order_list[a]]].upstream:
+                process(self._task(order_list[a], ()))
+            else:
+                self._start_job(order_list[a:b])
 
     def _start_job(self, members: list[int]) -> None:
         """Start the tasks of one job; a workflow step waits for its upstream steps."""
@@ -200,8 +208,8 @@ class ContentionResolver:
                 return
             u = self.draw.uniform()
             accepted = (u >= esc.judge.false_reject) if passed else (u < esc.judge.false_accept)
-            row[ACCEPTED] = int(accepted)
-            row[JUDGE] = self.judge_usd
+            self._mark(row, ACCEPTED, int(accepted))
+            self._mark(row, JUDGE, self.judge_usd)
             self._spend(self.judge_usd)
             self.out.cost_usd[i] += self.judge_usd
             if esc.judge.latency_s:
@@ -232,20 +240,23 @@ class ContentionResolver:
     def _quality(self, row: list, task, penalty: float, given: float | None) -> bool:
         if given is not None:
             passed = self.draw.uniform() < given * (1.0 - penalty)
-            row[PASSED] = int(passed)
+            self._mark(row, PASSED, int(passed))
             return passed
-        key = (row[MODEL], task.name)
-        model = self.log.models[row[MODEL]]
+        code = self.rows[row][MODEL]
+        key = (code, task.name)
+        model = self.log.models[code]
         if key not in self._scores:
             chosen = self.ctx.scenario.model(model).quality.for_category(task.category_name)
             self._scores[key] = (chosen.mean, chosen.sd, self.ctx.scenario.bar(task),
                                  self.ctx.quality.empirical(model, task))
         mean, sd, bar, empirical = self._scores[key]
-        raw = self.ctx.quality.score_one(model, task, row[TASK], 0.0) if empirical else \
+        raw = self.ctx.quality.score_one(model, task, self.rows[row][TASK], 0.0) if empirical \
+            else \
             mean + sd * self.draw.normal()
         score = min(1.0, max(0.0, raw - penalty))
         passed = score >= bar
-        row[SCORE], row[PASSED] = score, int(passed)
+        self._mark(row, SCORE, score)
+        self._mark(row, PASSED, int(passed))
         return passed
 
     # ---------------------------------------------------------------- failover
@@ -277,11 +288,11 @@ class ContentionResolver:
                 continue
             why = reason if step.reason == "route" else step.reason
             for _ in range(failover.rate_limit_retries + 1):
-                outcome, row = yield from self._send(i, step.model, why)
+                outcome, row, wait = yield from self._send(i, step.model, why)
                 if outcome != "rate_limited":
                     break
                 why = "retry"
-                yield self.env.timeout(row[-1])
+                yield self.env.timeout(wait)
             if outcome == "ok":
                 return True, row
             if outcome == "skipped":
@@ -291,11 +302,11 @@ class ContentionResolver:
     def _attempt(self, i: int, model: str, reason: str):
         """One attempt as its own process (hedging), with 429 handling: (ok, row)."""
         for _ in range(self.ctx.policy.failover.rate_limit_retries + 1):
-            outcome, row = yield from self._send(i, model, reason)
+            outcome, row, wait = yield from self._send(i, model, reason)
             if outcome != "rate_limited":
                 return outcome == "ok", row
             reason = "retry"
-            yield self.env.timeout(row[-1])
+            yield self.env.timeout(wait)
         return False, row
 
     def _send(self, i: int, model: str, reason: str):
@@ -311,14 +322,14 @@ class ContentionResolver:
         if self.breakers and not self.breakers.allows(model, env.now):  # checked when sending
             if request is not None:
                 cap.release(request)
-            return "skipped", None
+            return "skipped", None, 0.0
         try:
             if limiter is not None:
                 wait = limiter.admit(env.now, self.input_tokens[i] + out_tokens)
                 if wait is not None:
                     row = self._record(i, model, reason, env.now, queue, math.nan, 0.0, 0.0,
                                        "rate_limited")
-                    return "rate_limited", row + [wait]
+                    return "rate_limited", row, wait
             state = self._state(domain, env.now)
             failed = self.draw.uniform() < fail_by_state[state]
             ttft = ttft_median * math.exp(ttft_sigma * self.draw.normal())
@@ -354,7 +365,7 @@ class ContentionResolver:
             self.window.observe(model, ok)
         row = self._record(i, model, reason, start, queue, ttft if ok else math.nan, latency,
                            cost, outcome)
-        return outcome, row
+        return outcome, row, 0.0
 
     def _state(self, domain: str, now: float) -> int:
         starts, ends, states = self.outages[domain]
@@ -362,13 +373,18 @@ class ContentionResolver:
         return states[k] if k >= 0 and now < ends[k] else UP
 
     # ------------------------------------------------------------ bookkeeping
-    def _record(self, i, model, reason, start, queue, ttft, latency, cost, outcome) -> list:
+    def _record(self, i, model, reason, start, queue, ttft, latency, cost, outcome) -> int:
+        """Append an attempt; returns its row number (quality and judge fields are filled
+        later, sparsely, in ``self.marks``)."""
         attempt = int(self.out.attempts[i])
-        self.out.attempts[i] += 1
-        row = [i, attempt, self.log.model_code[model], REASON[reason], start, queue, ttft,
-               latency, cost, 0.0, OUTCOME[outcome], math.nan, -1, -1]
-        self.rows.append(row)
-        return row
+        self.out.attempts[i] = attempt + 1
+        self.rows.append((i, attempt, self.log.model_code[model], REASON[reason], start, queue,
+                          ttft, latency, cost, OUTCOME[outcome]))
+        return len(self.rows) - 1
+
+    def _mark(self, row: int, field: int, value) -> None:
+        """Set a quality or judge field (SCORE, PASSED, ACCEPTED, JUDGE) of an attempt."""
+        self.marks.setdefault(row, [0.0, math.nan, -1, -1])[field - JUDGE] = value
 
     def _budget(self):
         budget = self.ctx.policy.budget
@@ -395,12 +411,19 @@ class ContentionResolver:
             self.fired += 1
 
     def _flush(self) -> None:
+        """Hand the attempts to the log as numpy columns."""
         if not self.rows:
             return
-        cols = list(zip(*(r[:14] for r in self.rows)))
-        dtypes = (np.int64, np.int16, np.int16, np.int8, float, float, float, float, float,
-                  float, np.int8, float, np.int8, np.int8)
         names = ("task", "attempt", "model", "reason", "start_s", "queue_s", "ttft_s",
-                 "latency_s", "cost_usd", "judge_cost_usd", "outcome", "quality_score",
-                 "passed", "accepted")
-        self.log.add(**{n: np.asarray(c, dtype=d) for n, c, d in zip(names, cols, dtypes)})
+                 "latency_s", "cost_usd", "outcome")
+        dtypes = (np.int64, np.int16, np.int16, np.int8, float, float, float, float, float,
+                  np.int8)
+        columns = {n: np.asarray(c, dtype=d) for n, c, d in zip(names, zip(*self.rows), dtypes)}
+        extra = np.tile(np.array([0.0, math.nan, -1.0, -1.0]), (len(self.rows), 1))
+        if self.marks:
+            rows = np.fromiter(self.marks, dtype=np.int64, count=len(self.marks))
+            extra[rows] = np.array(list(self.marks.values()), dtype=float)
+        for k, (name, dtype) in enumerate((("judge_cost_usd", float), ("quality_score", float),
+                                           ("passed", np.int8), ("accepted", np.int8))):
+            columns[name] = extra[:, k].astype(dtype)
+        self.log.add(**columns)

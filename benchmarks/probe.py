@@ -9,7 +9,7 @@ loop. Goal: ratio >= 0.8.
     python benchmarks/probe.py --json            # 2,000 requests per case
     python benchmarks/probe.py --small --json    # 200: a quick correctness run for CI
 
-Prints {"cases": [{"name", "requests", "concurrency", "probe_rps", "bare_rps", "ratio",
+Prints {"cases": [{"name", "requests", "seconds", "concurrency", "probe_rps", "bare_rps", "ratio",
 "bare_shared_client_rps", "bare_client_per_worker_rps", "ratio_vs_shared_client", "goal",
 "ok"}]}; each figure is the best of ``--repeat`` alternating runs. Every time includes making
 the clients (one shared SSL context) and, for the probe, sampling the jobs, the run store and
@@ -122,6 +122,7 @@ def run_case(base_url: str, requests: int, stream: bool, repeat: int) -> dict:
     shared_rps, worker_rps = len(jobs) / min(shared_s), len(jobs) / min(worker_s)
     bare_rps = max(shared_rps, worker_rps)
     return {"name": "stream" if stream else "no_stream", "requests": len(jobs),
+            "seconds": round(min(probe_s), 4),
             "concurrency": CONCURRENCY, "probe_rps": round(probe_rps, 1),
             "bare_rps": round(bare_rps, 1), "ratio": round(probe_rps / bare_rps, 3),
             "bare_shared_client_rps": round(shared_rps, 1),

@@ -8,8 +8,7 @@ from typing import Any
 
 import yaml
 
-from workbench.domain.loader import validate_as
-from workbench.domain.references import check_references
+from workbench.domain.loader import scenario_from_data
 from workbench.domain.scenario import Scenario
 
 
@@ -20,11 +19,7 @@ def scenario_data(scenario: Scenario) -> dict[str, Any]:
 
 def from_data(data: dict[str, Any], source: Scenario | None = None) -> Scenario:
     """Validate and cross-check plain data; keeps ``source``'s file for relative paths."""
-    scenario = validate_as(Scenario, data, file=None)
-    if source is not None:  # before the checks: relative paths resolve against the file
-        scenario._source = source.source
-    check_references(scenario)
-    return scenario
+    return scenario_from_data(data, None, source.source if source is not None else None)
 
 
 def with_changes(scenario: Scenario, mutate: Callable[[dict[str, Any]], None]) -> Scenario:

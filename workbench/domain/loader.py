@@ -139,8 +139,6 @@ def load_scenario(path: str | Path) -> Scenario:
 
     >>> s = load_scenario("scenarios/support_desk.yaml")  # doctest: +SKIP
     """
-    from workbench.domain.references import check_references
-    from workbench.domain.scenario import Scenario
 
     file = str(path)
     data = read_yaml_mapping(path)
@@ -156,10 +154,19 @@ def load_scenario(path: str | Path) -> Scenario:
             raise ScenarioError(f"overlay {overlay_path}: {exc.reason}", file=file,
                                 path=f"overlays[{index}]", value=rel) from None
         data = apply_overlay(data, overlay, str(overlay_path))
+    return scenario_from_data(data, file, Path(path))
+
+
+def scenario_from_data(data: Any, file: str | None, source: Path | None) -> Scenario:
+    """Validate and cross-check scenario data; ``source`` is the file relative paths in it
+    resolve against, ``file`` the name errors carry."""
+    from workbench.domain.references import check_references
+    from workbench.domain.scenario import Scenario
+
     scenario = validate_as(Scenario, data, file)
-    scenario._source = Path(path)
+    scenario._source = source
     try:
         check_references(scenario)
     except ScenarioError as exc:
-        raise exc.in_file(file) from None
+        raise (exc.in_file(file) if file else exc) from None
     return scenario

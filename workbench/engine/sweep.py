@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.domain.errors import ScenarioError
-from workbench.domain.loader import read_yaml_mapping, validate_as
-from workbench.domain.references import check_references
+from workbench.domain.loader import read_yaml_mapping, scenario_from_data
 from workbench.domain.scenario import Scenario
 
 _STEP = re.compile(r"([^.\[\]]+)|\[([^\]]+)\]")
@@ -70,13 +69,7 @@ def variant(base: dict, assignment: dict[str, Any], file: str) -> Scenario:
     data = copy.deepcopy(base)
     for path, value in assignment.items():
         set_path(data, path, value)
-    scenario = validate_as(Scenario, data, file)
-    scenario._source = Path(file)
-    try:
-        check_references(scenario)
-    except ScenarioError as exc:
-        raise exc.in_file(file) from None
-    return scenario
+    return scenario_from_data(data, file, Path(file))
 
 
 def _run_point(args: tuple) -> list[dict]:

@@ -137,7 +137,7 @@ def case_contention(requests: int) -> dict:
     result = simulate(scenario, replications=1, days=1.0, keep_records=False, path="contention")
     seconds = time.perf_counter() - started
     summary = result.summaries["p"]
-    attempts = int(round(summary["attempts_per_task"] * requests))  # 429s are retried: same events
+    attempts = round(summary["attempts_per_task"] * requests)  # 429s are retried: same events
     bare = bare_simpy_s(attempts, attempts / 86400.0, 64)
     return {"name": "contention_rate_limits", "tasks": requests, "seconds": seconds,
             "tasks_per_s": requests / seconds, "peak_rss_mb": peak_rss_mb(),

@@ -95,7 +95,7 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - the one place that turns bugs into exit 1
+    except Exception as exc:
         if os.environ.get("WORKBENCH_DEBUG"):
             raise
         typer.echo(f"internal error: {type(exc).__name__}: {exc} "

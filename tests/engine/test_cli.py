@@ -15,7 +15,8 @@ from workbench.domain.records import RECORD_SCHEMA
 
 def run(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "COLUMNS": "160"}
-    return subprocess.run([sys.executable, "-m", "workbench.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "workbench.cli", *args], check=False,
+                          capture_output=True,
                           text=True, timeout=300, env=env)
 
 

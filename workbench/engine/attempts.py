@@ -45,11 +45,11 @@ class AttemptLog:
                 kept.append({c: v[mask] for c, v in ch.items()})
         self.chunks = kept
 
-    def fork(self) -> "AttemptLog":
+    def fork(self) -> AttemptLog:
         """An empty log over the same models."""
         return AttemptLog(self.models, self.providers)
 
-    def extend(self, other: "AttemptLog") -> None:
+    def extend(self, other: AttemptLog) -> None:
         """Append all chunks of ``other``."""
         self.chunks += other.chunks
 
@@ -76,7 +76,7 @@ def records_frame(log: AttemptLog, tasks, outcome: dict[str, np.ndarray], *, run
     outcomes = np.asarray(OUTCOMES)[col["outcome"].astype(int)] if n else np.empty(0, str)
     status = np.array([HTTP_STATUS.get(o, 504 if o == "timeout" else 0) for o in OUTCOMES])
     status = status[col["outcome"].astype(int)] if n else np.empty(0, int)
-    attr = lambda f: [f(s) for s in streams]  # noqa: E731
+    attr = lambda f: [f(s) for s in streams]
     stream_codes = stream.astype(np.uint32)
     frame = {
         "run_id": pl.Series([run_id], dtype=pl.String).gather(np.zeros(n, dtype=np.uint32)),

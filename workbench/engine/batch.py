@@ -269,7 +269,7 @@ class BatchResolver:
                                       reason, 0.0, log)
                 second = self._attempt(idx[pending], start[pending], plan[1].model,
                                        "hedge", 0.0, log)
-                (ok1, lat1, c1, p1), (ok2, lat2, c2, p2) = first, second
+                (ok1, lat1, _c1, p1), (ok2, lat2, _c2, p2) = first, second
                 win1 = ok1 & (~ok2 | (lat1 <= lat2))
                 win2 = ok2 & ~win1
                 for win, lat, model, p in ((win1, lat1, plan[0].model, p1),

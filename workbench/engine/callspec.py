@@ -27,7 +27,7 @@ class CallSpec:
     output_usd_per_token: float
 
     @classmethod
-    def of(cls, scenario: Scenario, name: str) -> "CallSpec":
+    def of(cls, scenario: Scenario, name: str) -> CallSpec:
         """Build the spec of model ``name``."""
         model = scenario.model(name)
         provider = scenario.provider(model.provider)

@@ -95,7 +95,7 @@ def poisson_arrivals(rates: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def sample_tokens(size: TokenSize, rng: np.random.Generator, n: int) -> np.ndarray:
     """``n`` token counts (integers >= 0)."""
     if size.fixed is not None:
-        return np.full(n, int(round(size.fixed)), dtype=np.int64)
+        return np.full(n, round(size.fixed), dtype=np.int64)
     if size.sample is not None:
         return np.rint(rng.choice(np.asarray(size.sample), n)).astype(np.int64)
     draws = size.median * np.exp(size.sigma * rng.standard_normal(n))  # type: ignore[operator]
@@ -141,7 +141,7 @@ def build_tasks(scenario: Scenario, days: float, rng: np.random.Generator) -> Ta
         inp.append(tokens_in)
         cached.append(np.rint(tokens_in * task.cached_input_share).astype(np.int64))
         out.append(sample_tokens(task.output_tokens, rng, n))
-    cat = lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.empty(0, dtype=dt)  # noqa: E731
+    cat = lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.empty(0, dtype=dt)
     return TaskTable(streams, cat(stream, np.int16), cat(job, np.int64),
                      cat(arrival, np.float64), cat(ready, np.float64), cat(inp, np.int64),
                      cat(cached, np.int64), cat(out, np.int64))

@@ -9,8 +9,9 @@ probability ``partial_share``), or a replay of real incidents. Requests look sta
 from __future__ import annotations
 
 import csv
+import itertools
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import simpy
@@ -72,7 +73,7 @@ def _to_timeline(rows: list[tuple[float, float, int]], horizon_s: float) -> Time
         return EMPTY
     cuts = sorted({t for s, e, _ in rows for t in (s, e)})
     starts, ends, states = [], [], []
-    for a, b in zip(cuts[:-1], cuts[1:]):
+    for a, b in itertools.pairwise(cuts):
         worst = max((st for s, e, st in rows if s <= a and e >= b), default=UP)
         if worst == UP:
             continue
@@ -89,7 +90,7 @@ def _parse_utc(text: str, file: str, line: int) -> datetime:
     except ValueError:
         raise ScenarioError("not an ISO date-time", file=file, path=f"line {line}",
                             value=text) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def read_incidents(scenario: Scenario, p: Provider, horizon_s: float) -> Timeline:

@@ -298,7 +298,7 @@ def budget_segments(scenario: Scenario, policy: Policy) -> tuple[list[tuple[floa
 def estimate_policy(scenario: Scenario, policy: Policy) -> PolicyEstimate:
     """Expected figures of one policy over one month."""
     segments, firings = budget_segments(scenario, policy)
-    tot = lambda attr: sum(d * getattr(f, attr) for d, f in segments)  # noqa: E731
+    tot = lambda attr: sum(d * getattr(f, attr) for d, f in segments)
     breakdown: dict[str, dict[str, float]] = {dim: defaultdict(float) for dim in DIMENSIONS}
     calls: dict[str, float] = defaultdict(float)
     latency: list[AttemptLatency] = []

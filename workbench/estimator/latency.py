@@ -80,7 +80,7 @@ class AttemptLatency:
                     for node in self.ttft_nodes_s for speed in self.speed_nodes)
         return total / (len(self.ttft_nodes_s) * len(self.speed_nodes))
 
-    def scaled(self, factor: float) -> "AttemptLatency":
+    def scaled(self, factor: float) -> AttemptLatency:
         """The same component with its weight multiplied by ``factor``."""
         return AttemptLatency(self.weight * factor, self.shift_s, self.ttft_nodes_s,
                               self.output, self.speed_nodes)

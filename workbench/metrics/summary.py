@@ -81,7 +81,7 @@ class Reduced:
     groups: pl.DataFrame
 
     @staticmethod
-    def concat(parts: list["Reduced"]) -> "Reduced":
+    def concat(parts: list[Reduced]) -> Reduced:
         """Merge reductions of different replications."""
         hosting: dict = {}
         for part in parts:

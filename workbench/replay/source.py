@@ -82,10 +82,10 @@ class EmpiricalQuality:
         return float(self.scores(model, np.arange(self.n_prompts)).mean())
 
 
-_LOADED: dict[tuple, "EmpiricalQuality"] = {}
+_LOADED: dict[tuple, EmpiricalQuality] = {}
 
 
-def scenario_source(scenario) -> "EmpiricalQuality | None":
+def scenario_source(scenario) -> EmpiricalQuality | None:
     """The scenario's ``quality_source`` table, loaded once per process (None without one).
     Scenario model names resolve to table columns through the source's ``models`` map."""
     spec = scenario.quality_source
@@ -101,7 +101,7 @@ def scenario_source(scenario) -> "EmpiricalQuality | None":
     return _LOADED[key]
 
 
-def pass_patterns(source: "EmpiricalQuality", models: list[str], bar: float
+def pass_patterns(source: EmpiricalQuality, models: list[str], bar: float
                   ) -> list[tuple[float, tuple[bool, ...]]]:
     """(share of prompts, which of ``models`` clear ``bar`` on them) for every pattern seen."""
     passed = np.stack([source.scores(m, np.arange(source.n_prompts)) >= bar for m in models],

@@ -25,7 +25,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Replay an LLM workload through candidate routing policies: cost, "
                        "quality, reliability and ROI side by side.")
 
-SUBSYSTEMS = ("engine", "replay", "probe", "report", "io", "app")
+SUBSYSTEMS = ("engine", "replay", "probe", "report", "app")
 
 JsonOption = typer.Option(False, "--json", help="Print one JSON document on stdout.")
 
@@ -76,7 +76,7 @@ def _register_subsystems() -> None:
         try:
             module = importlib.import_module(f"workbench.{name}.commands")
         except ModuleNotFoundError as exc:
-            if exc.name != f"workbench.{name}.commands":
+            if exc.name not in (f"workbench.{name}", f"workbench.{name}.commands"):
                 raise
             continue
         module.register(app)

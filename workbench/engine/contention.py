@@ -261,111 +261,108 @@ class ContentionResolver:
 
     # ---------------------------------------------------------------- failover
     def _call(self, i: int, primary: str, reason: str, state):
-        """One call through the failover plan: (ok, serving row or None). A 429 is retried on
-        the same model after its Retry-After, up to ``rate_limit_retries`` times."""
-        failover = self.ctx.policy.failover
+        """One call through the failover plan of ``primary``: (ok, serving row or None)."""
         plan = self._plan(primary, state)
-        k = 0
-        if failover.mode == "hedged" and len(plan) > 1:
-            k = 2
-            a = self.env.process(self._attempt(i, plan[0].model, reason))
-            b = self.env.process(self._attempt(i, plan[1].model, "hedge"))
-            first = yield a | b
-            winner = next(iter(first.values()))
-            if winner[0]:
-                return winner
-            other = b if a in first else a
-            result = yield other
-            if result[0]:
-                return result
-        row = None
-        while k < len(plan):
-            step = plan[k]
-            k += 1
+        if self.ctx.policy.failover.mode != "hedged" or len(plan) < 2:
+            return (yield from self._run_plan(i, plan, reason))
+        first = self.env.process(self._run_plan(i, plan[:1], reason))
+        second = self.env.process(self._run_plan(
+            i, [type(plan[1])(plan[1].model, "hedge", 0.0)], "hedge"))
+        done = yield first | second
+        winner = next(iter(done.values()))
+        if winner[0]:
+            return winner
+        result = yield (second if first in done else first)
+        if result[0]:
+            return result
+        return (yield from self._run_plan(i, plan[2:], reason))
+
+    def _run_plan(self, i: int, plan: list, reason: str):
+        """Attempts in plan order until one succeeds: (ok, serving row or None). Each attempt
+        waits for a slot under the concurrency cap, passes the rate limiter (a 429 is retried
+        on the same model after its Retry-After, up to ``rate_limit_retries`` times) and is
+        skipped while the policy's breaker is open. Kept in one generator: this is the hot
+        path of the contention simulation."""
+        env, failover = self.env, self.ctx.policy.failover
+        row, outcome = None, "skipped"
+        for k, step in enumerate(plan):
             if step.backoff_s:
-                yield self.env.timeout(step.backoff_s)
-            if self.window and self.window.avoid(step.model) and k < len(plan):
+                yield env.timeout(step.backoff_s)
+            if self.window and self.window.avoid(step.model) and k < len(plan) - 1:
                 continue
             why = reason if step.reason == "route" else step.reason
+            call = self._call_spec(step.model)
+            cap, limiter = call[2], call[3]
             for _ in range(failover.rate_limit_retries + 1):
-                outcome, row, wait = yield from self._send(i, step.model, why)
-                if outcome != "rate_limited":
+                asked = env.now
+                request = cap.request() if cap is not None else None
+                if request is not None:
+                    yield request
+                queue = env.now - asked
+                if self.breakers and not self.breakers.allows(step.model, env.now):
+                    if request is not None:
+                        cap.release(request)
+                    outcome = "skipped"
                     break
-                why = "retry"
-                yield self.env.timeout(wait)
+                wait = limiter.admit(env.now, self.input_tokens[i] + self.output_tokens[i]) \
+                    if limiter is not None else None
+                if wait is not None:
+                    if request is not None:
+                        cap.release(request)
+                    row = self._record(i, step.model, why, env.now, queue, math.nan, 0.0, 0.0,
+                                       "rate_limited")
+                    outcome, why = "rate_limited", "retry"
+                    yield env.timeout(wait)
+                    continue
+                outcome, latency, ttft = self._draw(i, call, env.now)
+                start = env.now
+                try:
+                    yield env.timeout(latency)
+                finally:
+                    if request is not None:
+                        cap.release(request)
+                row = self._settle(i, step.model, why, start, queue, ttft, latency, outcome)
+                break
             if outcome == "ok":
                 return True, row
-            if outcome == "skipped":
-                row = None
-        return False, row
+        return False, None if outcome == "skipped" else row
 
-    def _attempt(self, i: int, model: str, reason: str):
-        """One attempt as its own process (hedging), with 429 handling: (ok, row)."""
-        for _ in range(self.ctx.policy.failover.rate_limit_retries + 1):
-            outcome, row, wait = yield from self._send(i, model, reason)
-            if outcome != "rate_limited":
-                return outcome == "ok", row
-            reason = "retry"
-            yield self.env.timeout(wait)
-        return False, row
+    def _draw(self, i: int, call: tuple, now: float) -> tuple[str, float, float]:
+        """Outcome, latency (s) and time to first token (s) of an attempt sent at ``now``."""
+        (_spec, domain, _cap, _limiter, fail_by_state, ttft_median, ttft_sigma, tps_median,
+         tps_sigma, factor, hangs) = call
+        state = self._state(domain, now)
+        failed = self.draw.uniform() < fail_by_state[state]
+        ttft = ttft_median * math.exp(ttft_sigma * self.draw.normal())
+        tps = tps_median * math.exp(tps_sigma * self.draw.normal()) if tps_sigma else tps_median
+        lat = ttft + self.output_tokens[i] / tps
+        if state == DEGRADED:
+            ttft *= factor
+            lat *= factor
+        timeout_s = self.ctx.policy.failover.timeout_s
+        if failed:
+            if hangs and state == DOWN:
+                return "timeout", timeout_s, ttft
+            return "error_5xx", max(ttft, FAST_FAIL_S), ttft
+        if lat > timeout_s:
+            return "timeout", timeout_s, ttft
+        return "ok", lat, ttft
 
-    def _send(self, i: int, model: str, reason: str):
-        env = self.env
-        (spec, domain, cap, limiter, fail_by_state, ttft_median, ttft_sigma, tps_median,
-         tps_sigma, factor, hangs) = self._call_spec(model)
-        asked = env.now
-        request = cap.request() if cap is not None else None
-        if request is not None:
-            yield request
-        queue = env.now - asked
-        out_tokens = self.output_tokens[i]
-        if self.breakers and not self.breakers.allows(model, env.now):  # checked when sending
-            if request is not None:
-                cap.release(request)
-            return "skipped", None, 0.0
-        try:
-            if limiter is not None:
-                wait = limiter.admit(env.now, self.input_tokens[i] + out_tokens)
-                if wait is not None:
-                    row = self._record(i, model, reason, env.now, queue, math.nan, 0.0, 0.0,
-                                       "rate_limited")
-                    return "rate_limited", row, wait
-            state = self._state(domain, env.now)
-            failed = self.draw.uniform() < fail_by_state[state]
-            ttft = ttft_median * math.exp(ttft_sigma * self.draw.normal())
-            tps = tps_median * math.exp(tps_sigma * self.draw.normal()) if tps_sigma \
-                else tps_median
-            lat = ttft + out_tokens / tps
-            if state == DEGRADED:
-                ttft *= factor
-                lat *= factor
-            timeout_s = self.ctx.policy.failover.timeout_s
-            if failed:
-                hang = hangs and state == DOWN
-                outcome, latency = ("timeout", timeout_s) if hang else \
-                    ("error_5xx", max(ttft, FAST_FAIL_S))
-            elif lat > timeout_s:
-                outcome, latency = "timeout", timeout_s
-            else:
-                outcome, latency = "ok", lat
-            start = env.now
-            yield env.timeout(latency)
-        finally:
-            if request is not None:
-                cap.release(request)
+    def _settle(self, i: int, model: str, reason: str, start: float, queue: float,
+                ttft: float, latency: float, outcome: str) -> int:
+        """Book an answered attempt: cost, budget spend, what breakers observe; its row."""
         ok = outcome == "ok"
-        cost = spec.cost_one_usd(self.input_tokens[i], self.cached_tokens[i], out_tokens) \
-            if ok else 0.0
+        cost = self._call_spec(model)[0].cost_one_usd(
+            self.input_tokens[i], self.cached_tokens[i], self.output_tokens[i]) if ok else 0.0
         if cost:
             self.out.cost_usd[i] += cost
             self._spend(cost)
         if self.breakers:
-            self.breakers.observe(model, ok, env.now)
+            self.breakers.observe(model, ok, self.env.now)
         if self.window:
             self.window.observe(model, ok)
-        row = self._record(i, model, reason, start, queue, ttft if ok else math.nan, latency,
-                           cost, outcome)
-        return outcome, row, 0.0
+        return self._record(i, model, reason, start, queue, ttft if ok else math.nan, latency,
+                            cost, outcome)
 
     def _state(self, domain: str, now: float) -> int:
         starts, ends, states = self.outages[domain]

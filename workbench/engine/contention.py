@@ -100,6 +100,10 @@ class ContentionResolver:
             if ctx.policy.escalation else 0.0
         tasks = ctx.tasks
         self.stream_of = tasks.stream.tolist()
+        self.ready = tasks.ready_s.tolist()
+        n = len(tasks)  # per-task outcomes as lists while running (fast scalar access)
+        self.end, self.cost, self.attempts = [0.0] * n, [0.0] * n, [0] * n
+        self.delivered, self.passed = [False] * n, [False] * n
         self.input_tokens = tasks.input_tokens.tolist()
         self.cached_tokens = tasks.cached_tokens.tolist()
         self.output_tokens = tasks.output_tokens.tolist()
@@ -133,6 +137,11 @@ class ContentionResolver:
         self.env.process(self._arrivals())
         self.env.run()
         self._flush()
+        self.out.end_s[:] = self.end
+        self.out.cost_usd[:] = self.cost
+        self.out.attempts[:] = self.attempts
+        self.out.delivered[:] = self.delivered
+        self.out.passed[:] = self.passed
         return self.out, self.firings
 
     def _arrivals(self):
@@ -174,10 +183,10 @@ class ContentionResolver:
         penalty, blocked = 0.0, False
         for u in stream.upstream:
             j = self._upstream_task(i, u)
-            blocked |= not self.out.delivered[j]
-            if self.out.delivered[j] and not self.out.passed[j]:
+            blocked |= not self.delivered[j]
+            if self.delivered[j] and not self.passed[j]:
                 penalty = ctx.scenario.workload.workflows[self._wf(stream.workflow)].cascade_penalty
-        ready = float(tasks.ready_s[i])
+        ready = self.ready[i]
         if env.now < ready:
             yield env.timeout(ready - env.now)
         state = self._budget()
@@ -211,7 +220,7 @@ class ContentionResolver:
             self._mark(row, ACCEPTED, int(accepted))
             self._mark(row, JUDGE, self.judge_usd)
             self._spend(self.judge_usd)
-            self.out.cost_usd[i] += self.judge_usd
+            self.cost[i] += self.judge_usd
             if esc.judge.latency_s:
                 yield env.timeout(esc.judge.latency_s)
             if accepted or last:
@@ -228,14 +237,14 @@ class ContentionResolver:
         return [w.name for w in self.ctx.scenario.workload.workflows].index(name)
 
     def _finish(self, i: int, delivered: bool, passed: bool) -> None:
-        if self.out.attempts[i] == 0:  # every model of the plan was open-circuited: not sent
+        if self.attempts[i] == 0:  # every model of the plan was open-circuited: not sent
             target = self.routes[self.stream_of[i]]
             model = target.model if not target.escalates else \
                 self.ctx.policy.escalation.ladder[0].model
             self._record(i, model, "route", self.env.now, 0.0, math.nan, 0.0, 0.0, "blocked")
-        self.out.end_s[i] = self.env.now
-        self.out.delivered[i] = delivered
-        self.out.passed[i] = passed
+        self.end[i] = self.env.now
+        self.delivered[i] = delivered
+        self.passed[i] = passed
 
     def _quality(self, row: list, task, penalty: float, given: float | None) -> bool:
         if given is not None:
@@ -355,7 +364,7 @@ class ContentionResolver:
         cost = self._call_spec(model)[0].cost_one_usd(
             self.input_tokens[i], self.cached_tokens[i], self.output_tokens[i]) if ok else 0.0
         if cost:
-            self.out.cost_usd[i] += cost
+            self.cost[i] += cost
             self._spend(cost)
         if self.breakers:
             self.breakers.observe(model, ok, self.env.now)
@@ -373,8 +382,8 @@ class ContentionResolver:
     def _record(self, i, model, reason, start, queue, ttft, latency, cost, outcome) -> int:
         """Append an attempt; returns its row number (quality and judge fields are filled
         later, sparsely, in ``self.marks``)."""
-        attempt = int(self.out.attempts[i])
-        self.out.attempts[i] = attempt + 1
+        attempt = self.attempts[i]
+        self.attempts[i] = attempt + 1
         self.rows.append((i, attempt, self.log.model_code[model], REASON[reason], start, queue,
                           ttft, latency, cost, OUTCOME[outcome]))
         return len(self.rows) - 1

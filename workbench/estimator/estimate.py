@@ -1,6 +1,9 @@
 """Expected monthly figures per policy: cost (by task type, model, provider, team), quality
 pass rate, rework hours, success, availability, latency quantiles, budget rule firings, ROI.
 
+Latency of a workflow step counts from the workflow's arrival: its own attempts start when the
+last of its upstream steps is done (a quadrature over quantiles of that time).
+
 Budget rules: spend accrues linearly within a month, so the day a rule fires is
 (threshold - spend so far) / daily spend rate in the current state; the month is split into
 segments with the rules in force, and every figure is the duration-weighted sum.
@@ -19,6 +22,7 @@ from workbench.estimator.ladder import TaskEstimate, estimate_ladder, estimate_s
 from workbench.estimator.latency import (
     AttemptLatency,
     attempt_latency,
+    max_quantiles,
     median_attempt_s,
     mixture_cdf,
     mixture_quantile,
@@ -27,6 +31,7 @@ from workbench.metrics.roi import MonthlyFigures, Roi, roi
 from workbench.policies.budget import NO_RULES, BudgetState, budget_state, thresholds_usd
 from workbench.policies.routing import route
 
+UPSTREAM_NODES = 6  # quantile nodes of when a workflow step's upstream steps are done
 JUDGE = "(judge)"
 HOSTING = "(hosting)"
 DIMENSIONS = ("task_type", "model", "provider", "team")
@@ -207,6 +212,7 @@ def daily_figures(scenario: Scenario, policy: Policy, state: BudgetState) -> Dai
     """Expected figures per day with the budget ``state`` in force."""
     day = DailyFigures()
     steps: dict[tuple[str | None, str | None], TaskEstimate] = {}
+    finished: dict[tuple[str | None, str | None], list[AttemptLatency]] = {}
     for unit in units(scenario):
         task, n = unit.task, unit.per_day
         day.tasks += n
@@ -230,8 +236,12 @@ def daily_figures(scenario: Scenario, policy: Policy, state: BudgetState) -> Dai
         for model, calls in est.calls_by_model.items():
             day.calls[model] += n * calls
         deadline = scenario.latency_classes[task.latency_class].deadline_s
-        latency = [attempt_latency(scenario.model(m).latency, task.output_tokens, n * w, hops)
-                   for w, m, hops in parts if w > 0]
+        starts = max_quantiles([finished.get((unit.workflow, a), []) for a in unit.after],
+                               UPSTREAM_NODES) if unit.after else [0.0]
+        latency = [attempt_latency(scenario.model(m).latency, task.output_tokens,
+                                   n * w / len(starts), hops + start)
+                   for start in starts for w, m, hops in parts if w > 0]
+        finished[(unit.workflow, unit.step)] = latency
         day.latency += latency
         on_time = mixture_cdf(latency, deadline) if latency else 0.0
         day.available += n * est.delivered * on_time

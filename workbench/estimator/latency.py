@@ -17,8 +17,8 @@ from statistics import NormalDist
 from workbench.domain.model import LatencyProfile
 from workbench.domain.workload import TokenSize
 
-TTFT_NODES = 32
-SPEED_NODES = 12
+TTFT_NODES = 16
+SPEED_NODES = 6
 
 
 @lru_cache(maxsize=8)
@@ -108,17 +108,32 @@ def mixture_cdf(parts: list[AttemptLatency], t: float) -> float:
     return sum(p.weight * p.cdf(t) for p in parts) / total if total > 0 else 0.0
 
 
-def mixture_quantile(parts: list[AttemptLatency], q: float) -> float | None:
-    """The q-quantile in seconds, to 1 ms (None for an empty mixture)."""
-    if not parts or sum(p.weight for p in parts) <= 0.0:
-        return None
+def quantile(cdf, q: float, tolerance_s: float = 1e-3) -> float:
+    """The q-quantile (s) of a distribution on [0, inf) given its CDF, by bisection."""
     lo, hi = 0.0, 1.0
-    while mixture_cdf(parts, hi) < q and hi < 1e9:
+    while cdf(hi) < q and hi < 1e9:
         hi *= 2.0
-    while hi - lo > 1e-3:
+    while hi - lo > tolerance_s:
         mid = (lo + hi) / 2.0
-        if mixture_cdf(parts, mid) < q:
+        if cdf(mid) < q:
             lo = mid
         else:
             hi = mid
     return hi
+
+
+def mixture_quantile(parts: list[AttemptLatency], q: float) -> float | None:
+    """The q-quantile in seconds, to 1 ms (None for an empty mixture)."""
+    if not parts or sum(p.weight for p in parts) <= 0.0:
+        return None
+    return quantile(lambda t: mixture_cdf(parts, t), q)
+
+
+def max_quantiles(mixtures: list[list[AttemptLatency]], k: int) -> list[float]:
+    """``k`` equiprobable quantiles (s) of the latest of several independent completions (the
+    time the last upstream step of a workflow step is done)."""
+    live = [m for m in mixtures if m and sum(p.weight for p in m) > 0.0]
+    if not live:
+        return [0.0]
+    cdf = lambda t: math.prod(mixture_cdf(m, t) for m in live)
+    return [quantile(cdf, (i + 0.5) / k, 1e-2) for i in range(k)]

@@ -174,6 +174,8 @@ class ContentionResolver:
 
     # ------------------------------------------------------------------ tasks
     def _task(self, i: int, upstream: list):
+        """Process of one task: wait for upstream steps and the batch window, apply budget
+        rules, then route it straight to a model or up the escalation ladder."""
         ctx, env = self.ctx, self.env
         tasks = ctx.tasks
         stream = tasks.streams[self.stream_of[i]]
@@ -236,6 +238,7 @@ class ContentionResolver:
         return [w.name for w in self.ctx.scenario.workload.workflows].index(name)
 
     def _finish(self, i: int, delivered: bool, passed: bool) -> None:
+        """Close task ``i`` now (a task no attempt was sent for gets one 'blocked' record)."""
         if self.attempts[i] == 0:  # every model of the plan was open-circuited: not sent
             target = self.routes[self.stream_of[i]]
             model = target.model if not target.escalates else \
@@ -245,7 +248,8 @@ class ContentionResolver:
         self.delivered[i] = delivered
         self.passed[i] = passed
 
-    def _quality(self, row: list, task, penalty: float, given: float | None) -> bool:
+    def _quality(self, row: int, task, penalty: float, given: float | None) -> bool:
+        """Draw whether the output of attempt ``row`` clears the task's bar; mark it."""
         if given is not None:
             passed = self.draw.uniform() < given * (1.0 - penalty)
             self._mark(row, PASSED, int(passed))

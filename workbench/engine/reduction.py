@@ -11,7 +11,8 @@ from workbench.domain.records import OUTCOMES, REASONS
 from workbench.domain.scenario import Scenario
 from workbench.engine.attempts import OUTCOME, AttemptLog
 from workbench.engine.tasks import TaskTable
-from workbench.metrics.summary import DIMENSIONS, GROUPS, Reduced
+from workbench.metrics.breakdown import DIMENSIONS, hosted_monthly_usd
+from workbench.metrics.summary import GROUPS, Reduced
 
 COUNT_SCHEMA = {"policy": pl.String, "replication": pl.Int32, "model_usd": pl.Float64,
                 "judge_usd": pl.Float64, "tasks": pl.UInt32, "delivered": pl.UInt32,
@@ -87,8 +88,7 @@ def reduce_log(scenario: Scenario, log: AttemptLog, tasks: TaskTable,
 
 def _hosting(scenario: Scenario, log: AttemptLog, col: dict, policy: str,
              replication: int) -> dict:
-    hosted = {m.name: m.deployment.monthly_usd(scenario.days_per_month) for m in scenario.models
-              if m.deployment.kind == "self_hosted"}
+    hosted = hosted_monthly_usd(scenario)
     if not hosted:
         return {}
     sent = col["model"][col["outcome"] != OUTCOME["blocked"]]

@@ -27,14 +27,13 @@ from workbench.estimator.latency import (
     mixture_cdf,
     mixture_quantile,
 )
+from workbench.metrics.breakdown import DIMENSIONS, book_hosting, hosted_monthly_usd
 from workbench.metrics.roi import MonthlyFigures, Roi, roi
 from workbench.policies.budget import NO_RULES, BudgetState, budget_state, thresholds_usd
 from workbench.policies.routing import route
 
 UPSTREAM_NODES = 6  # quantile nodes of when a workflow step's upstream steps are done
 JUDGE = "(judge)"
-HOSTING = "(hosting)"
-DIMENSIONS = ("task_type", "model", "provider", "team")
 
 
 @dataclass
@@ -321,14 +320,12 @@ def estimate_policy(scenario: Scenario, policy: Policy) -> PolicyEstimate:
         latency += [p.scaled(days)
                     for p in fig.latency]
     hosting = 0.0
+    hosted = hosted_monthly_usd(scenario)
     for model in sorted(m for m, n in calls.items() if n > 0):
-        spec = scenario.model(model)
-        usd = spec.deployment.monthly_usd(scenario.days_per_month)
+        usd = hosted.get(model, 0.0)
         if usd:
             hosting += usd
-            for dim, key in (("model", model), ("provider", spec.provider),
-                             ("task_type", HOSTING), ("team", HOSTING)):
-                breakdown[dim][key] += usd
+            book_hosting(breakdown, scenario, model, usd)
     tasks, delivered = tot("tasks"), tot("delivered")
     finance = scenario.finance
     return PolicyEstimate(

@@ -9,10 +9,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from workbench.domain.scenario import Scenario
+from workbench.metrics.breakdown import DIMENSIONS, book_hosting, hosted_monthly_usd
 from workbench.metrics.roi import MonthlyFigures, roi
-
-DIMENSIONS = ("task_type", "model", "provider", "team")
-HOSTING = "(hosting)"
 
 
 def t_quantile_975(dof: int) -> float:
@@ -56,8 +54,7 @@ def per_replication(records: pl.DataFrame) -> pl.DataFrame:
 
 def hosting_usd(scenario: Scenario, records: pl.DataFrame) -> dict[tuple[str, int], dict]:
     """Self-hosted models used by each (policy, replication): monthly USD by model."""
-    hosted = {m.name: m.deployment.monthly_usd(scenario.days_per_month) for m in scenario.models
-              if m.deployment.kind == "self_hosted"}
+    hosted = hosted_monthly_usd(scenario)
     if not hosted:
         return {}
     used = (records.filter(pl.col("model").cast(pl.String).is_in(list(hosted))
@@ -183,10 +180,7 @@ def summarize_reduced(scenario: Scenario, reduced: Reduced, days: float,
         for (pol, _rep), models in hosting.items():
             if pol == policy:
                 for model, usd in models.items():
-                    spec = scenario.model(model)
-                    for dim, key in (("model", model), ("provider", spec.provider),
-                                     ("task_type", HOSTING), ("team", HOSTING)):
-                        breakdown[dim][key] = breakdown[dim].get(key, 0.0) + usd / len(rows)
+                    book_hosting(breakdown, scenario, model, usd / len(rows))
         out[policy] = {
             "monthly_cost_usd": mean_cost,
             "monthly_cost_usd_ci95": ci,

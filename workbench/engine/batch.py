@@ -164,8 +164,8 @@ class BatchResolver:
             if target.escalates:
                 self._ladder(idx[run], start[run], stream.task, penalty[run], state, log)
             else:
-                self._single(idx[run], start[run], stream.task, first_model, penalty[run],
-                             log)
+                self._single(idx[run], start[run], stream.task, target.model, penalty[run],
+                             state, log)
 
     def _workflow_index(self, name: str | None) -> int:
         return [w.name for w in self.ctx.scenario.workload.workflows].index(name)
@@ -188,10 +188,10 @@ class BatchResolver:
                 outcome=np.full(n, OUTCOME["blocked"], np.int8), quality_score=np.full(n, np.nan),
                 passed=np.full(n, -1, np.int8), accepted=np.full(n, -1, np.int8))
 
-    def _single(self, idx, start, task, model, penalty, log) -> None:
+    def _single(self, idx, start, task, model, penalty, state, log) -> None:
         self.out.attempts[idx] = 0
         self.out.cost_usd[idx] = 0.0
-        ok, end, served, pos = self._call(idx, start, model, "route", log)
+        ok, end, served, pos = self._call(idx, start, model, "route", state, log)
         self.out.end_s[idx] = end
         self.out.delivered[idx] = ok
         passed = np.zeros(idx.size, dtype=bool)
@@ -215,9 +215,8 @@ class BatchResolver:
         for r, rung in enumerate(esc.ladder):
             if pending.size == 0:
                 break
-            model = state.substitute(rung.model)
-            ok, end, served, pos = self._call(pending, t, model,
-                                              "route" if r == 0 else "escalation", log)
+            ok, end, served, pos = self._call(pending, t, rung.model,
+                                              "route" if r == 0 else "escalation", state, log)
             self.out.end_s[pending] = end
             if rung.pass_probability is not None:
                 scores, passed = self.ctx.quality.draw_given(rung.pass_probability,
@@ -250,11 +249,12 @@ class BatchResolver:
 
     # --------------------------------------------------------------- attempts
     def _call(self, idx: np.ndarray, start: np.ndarray, primary: str, reason: str,
-              log: AttemptLog):
-        """One call through the failover plan. Returns (ok, end_s, served model code, position
-        of the serving attempt in the log as (chunk, row)) per task."""
+              state: BudgetState, log: AttemptLog):
+        """One call through the failover plan of ``primary``, budget downgrades applied to
+        every model of it. Returns (ok, end_s, served model code, position of the serving
+        attempt in the log as (chunk, row)) per task."""
         failover = self.ctx.policy.failover
-        plan = attempt_plan(failover, primary)
+        plan = attempt_plan(failover, primary, state.substitute)
         n = idx.size
         ok = np.zeros(n, dtype=bool)
         end = start.copy()

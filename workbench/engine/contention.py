@@ -115,8 +115,8 @@ class ContentionResolver:
         """The failover plan of ``primary`` with budget downgrades applied (cached)."""
         key = primary if state is NO_RULES else (primary, tuple(sorted(state.downgrade.items())))
         if key not in self._plans:
-            self._plans[key] = [type(a)(state.substitute(a.model), a.reason, a.backoff_s)
-                                for a in attempt_plan(self.ctx.policy.failover, primary)]
+            self._plans[key] = attempt_plan(self.ctx.policy.failover, primary,
+                                            state.substitute)
         return self._plans[key]
 
     def _call_spec(self, model: str) -> tuple:
@@ -199,13 +199,13 @@ class ContentionResolver:
             self._finish(i, False, False)
             return
         if ladder is None:
-            ok, row = yield from self._call(i, first, "route", state)
+            ok, row = yield from self._call(i, target.model, "route", state)
             passed = ok and self._quality(row, stream.task, penalty, None)
             self._finish(i, ok, passed)
             return
         esc = ctx.policy.escalation
         for r, rung in enumerate(ladder):
-            ok, row = yield from self._call(i, state.substitute(rung.model),
+            ok, row = yield from self._call(i, rung.model,
                                             "route" if r == 0 else "escalation", state)
             last = r == len(ladder) - 1
             if not ok:
@@ -273,8 +273,9 @@ class ContentionResolver:
 
     # ---------------------------------------------------------------- failover
     def _call(self, i: int, primary: str, reason: str, state):
-        """The process steps of one call through the failover plan of ``primary``, to be
-        delegated to with ``yield from``; they return (ok, serving row or None)."""
+        """The process steps of one call through the failover plan of ``primary`` (budget
+        downgrades applied to every model of it), to be delegated to with ``yield from``;
+        they return (ok, serving row or None)."""
         plan = self._plan(primary, state)
         if self.ctx.policy.failover.mode != "hedged" or len(plan) < 2:
             return self._run_plan(i, plan, reason)

@@ -84,7 +84,7 @@ def estimate_call(scenario: Scenario, failover: Failover, primary: str, task: Ta
                   substitute=lambda m: m) -> CallEstimate:
     """Expected outcome of one call whose first choice is ``primary``. Failed attempts are not
     billed; hedged duplicates that succeed are. ``substitute`` applies budget downgrades."""
-    plan = [substitute(a.model) for a in attempt_plan(failover, primary)]
+    plan = [a.model for a in attempt_plan(failover, primary, substitute)]
     timing = {m: in_time(scenario, m, task, failover.timeout_s) for m in set(plan)}
     out = CallEstimate()
     for weight, states in _joint_states(scenario, plan):

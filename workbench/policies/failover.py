@@ -4,6 +4,7 @@ and error-rate window that act on observed failures only."""
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from workbench.domain.policy import CircuitBreaker, Failover, Predictive
@@ -18,12 +19,14 @@ class PlannedAttempt:
     backoff_s: float
 
 
-def attempt_plan(failover: Failover, primary: str) -> list[PlannedAttempt]:
+def attempt_plan(failover: Failover, primary: str,
+                 substitute: Callable[[str], str] = str) -> list[PlannedAttempt]:
     """Sequential attempts: the primary with its retries, then each backup with its retries.
-    For ``hedged`` the first two entries are sent at once. ``none`` means a single attempt."""
+    For ``hedged`` the first two entries are sent at once. ``none`` means a single attempt.
+    ``substitute`` (budget downgrades) applies to every model of the plan, backups included."""
     if failover.mode == "none":
-        return [PlannedAttempt(primary, "route", 0.0)]
-    models = [primary] + [m for m in failover.chain if m != primary]
+        return [PlannedAttempt(substitute(primary), "route", 0.0)]
+    models = [substitute(m) for m in [primary] + [m for m in failover.chain if m != primary]]
     plan: list[PlannedAttempt] = []
     for position, model in enumerate(models):
         for retry in range(failover.retries + 1):

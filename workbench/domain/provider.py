@@ -17,8 +17,6 @@ from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt
 
 from workbench.domain.base import Frozen
 
-Probability = Field(ge=0.0, le=1.0)
-
 
 class Provider(Frozen):
     """Outage and limit parameters of one provider (``mtbf_days`` None: never fails)."""

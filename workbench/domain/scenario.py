@@ -11,7 +11,6 @@ from pydantic import (
     NonNegativeFloat,
     NonNegativeInt,
     PositiveFloat,
-    PositiveInt,
     PrivateAttr,
     field_validator,
 )
@@ -171,6 +170,3 @@ class Scenario(Frozen):
         if field not in cache:
             cache[field] = {item.name: item for item in getattr(self, field)}
         return cache[field]
-
-
-__all__ = ["Horizon", "LatencyClass", "NonNegativeFloat", "PositiveInt", "Scenario"]

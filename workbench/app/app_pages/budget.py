@@ -6,6 +6,7 @@ import streamlit as st
 from workbench.app import state, widgets
 from workbench.app.budget_trial import trial_budget
 from workbench.domain import edits
+from workbench.domain.errors import WorkbenchError
 from workbench.metrics import series
 from workbench.viz.budget import burn_down_figure, rule_impact_figure
 from workbench.viz.theme import pct, usd
@@ -31,7 +32,7 @@ if policy.budget is None:
     draft = trial_budget(scenario, name, monthly, at_downgrade, max(at_block, at_downgrade))
     try:
         trial = edits.with_policy(scenario, draft)
-    except Exception as exc:  # noqa: BLE001 - show any invalid trial as a message
+    except WorkbenchError as exc:  # an invalid trial is shown as a message
         st.error(str(exc))
         st.stop()
     target = draft["name"]

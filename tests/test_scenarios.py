@@ -130,7 +130,7 @@ def test_estimate_tables_fit_a_100_column_terminal(path):
     """The human tables of `workbench estimate` never cut a number at 100 columns."""
     from rich.console import Console
 
-    from workbench.tables import claims_table, policy_table
+    from workbench.cli.tables import claims_table, policy_table
 
     document = estimate(load_scenario(path)).to_json()
     console = Console(width=100, record=True, file=io.StringIO())

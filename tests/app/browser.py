@@ -29,7 +29,7 @@ def free_port() -> int:
 @contextlib.contextmanager
 def streamlit_server(env: dict[str, str] | None = None, timeout_s: float = 60.0):
     """Run ``workbench app``'s Streamlit command on a free port; yield the base URL."""
-    from workbench.app.commands import streamlit_command
+    from workbench.cli.dashboard import streamlit_command
 
     port = free_port()
     log = open(os.devnull, "wb")  # noqa: SIM115 - closed below

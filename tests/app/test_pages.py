@@ -207,7 +207,7 @@ def test_every_bundled_scenario_opens_on_every_page(name):
 
 
 def test_app_command_is_local_and_quiet():
-    from workbench.app.commands import streamlit_command
+    from workbench.cli.dashboard import streamlit_command
 
     cmd = streamlit_command(8599)
     flag = lambda name: cmd[cmd.index(name) + 1]

@@ -101,8 +101,8 @@ def register(app: typer.Typer) -> None:
             from workbench.viz.frontier import frontier_figure
             frontier_figure(document).write_html(str(figure), include_plotlyjs=True)
         if as_json:
-            from workbench.cli import emit_json
+            from workbench.cli.output import emit_json
             emit_json(document)
             return
-        from workbench.replay.report import print_report
+        from workbench.cli.replay_tables import print_report
         print_report(document)

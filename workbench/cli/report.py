@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
     ) -> None:
         """Write a report a manager can send: headline numbers, charts, every assumption."""
-        from workbench.cli import emit_json
+        from workbench.cli.output import emit_json
         from workbench.domain.errors import ScenarioError, WorkbenchError
         from workbench.domain.loader import load_scenario
         from workbench.estimator import estimate

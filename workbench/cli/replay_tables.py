@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from workbench.tables import print_tables
+from workbench.cli.tables import print_tables
 
 
 def _usd(value: float | None, digits: int = 4) -> str:

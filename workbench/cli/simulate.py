@@ -86,8 +86,8 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
     ) -> None:
         """Replay the workload through each policy in a simulated provider world."""
-        from workbench.cli import emit_json
-        from workbench.tables import policy_table, print_tables
+        from workbench.cli.output import emit_json
+        from workbench.cli.tables import policy_table, print_tables
 
         if path not in ("auto", "batch", "contention"):
             raise ScenarioError("must be auto, batch or contention", path="--path", value=path)
@@ -112,9 +112,9 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Policies side by side: closed-form estimate next to the simulation."""
-        from workbench.cli import emit_json
+        from workbench.cli.output import emit_json
+        from workbench.cli.tables import comparison_table, print_tables
         from workbench.estimator import estimate as run_estimate
-        from workbench.tables import comparison_table, print_tables
 
         scenario, result = _run(file, replications, seed, days, None, outages, "auto")
         est = run_estimate(scenario).to_json()["policies"]
@@ -140,10 +140,10 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Simulate a grid of parameter values (x seeds) on a process pool or Dask."""
-        from workbench.cli import emit_json
+        from workbench.cli.output import emit_json
+        from workbench.cli.tables import print_tables, sweep_table
         from workbench.engine.sweep import parse_grid
         from workbench.engine.sweep import sweep as run_sweep
-        from workbench.tables import print_tables, sweep_table
 
         grid = parse_grid(param)
         seed_list = None

@@ -14,7 +14,7 @@ def streamlit_command(port: int, headless: bool = True) -> list[str]:
     import sys
     from pathlib import Path
 
-    main = Path(__file__).with_name("main.py")
+    main = Path(__file__).parent.parent / "app" / "main.py"
     flags = list(STREAMLIT_FLAGS)
     if not headless:
         flags[flags.index("--server.headless") + 1] = "false"

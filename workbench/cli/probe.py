@@ -110,7 +110,7 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-        from workbench.cli import emit_json
+        from workbench.cli.output import emit_json
         from workbench.domain.errors import ProbeError
         from workbench.probe.config import load_probe
         from workbench.probe.runner import run_probe
@@ -150,7 +150,7 @@ def register(app: typer.Typer) -> None:
 
         Example: workbench calibrate runs/pilot --out data/overlays/pilot.yaml
         """
-        from workbench.cli import emit_json
+        from workbench.cli.output import emit_json
         from workbench.probe.calibrate import calibrate as fit
         from workbench.probe.calibrate import write_overlay
 

@@ -261,3 +261,54 @@ def test_claim_holds(kwargs, computed, holds):
     """A claim is a value within a tolerance or a [low, high] range; nothing computed: None."""
     claim = Claim(text="t", policy="p", metric="m", **kwargs)
     assert claim.holds(computed) is holds
+
+
+ESCALATING_WORKFLOW = """
+name: escalations_in_a_workflow
+baseline: direct
+providers:
+  - {name: pa, mtbf_days: 9, mttr_hours: 24, partial_share: 0.0}
+  - {name: pb}
+models:
+  - {name: a, provider: pa, price: {per_request_usd: 0.01}}
+  - {name: b, provider: pb, price: {per_request_usd: 0.01}}
+  - {name: c, provider: pb, price: {per_request_usd: 0.05}}
+workload:
+  task_types:
+    - {name: first, latency_class: batch}
+    - {name: second, latency_class: batch}
+  workflows:
+    - name: two_steps
+      per_day: 100
+      steps:
+        - {name: first, task_type: first}
+        - {name: second, task_type: second, after: [first]}
+policies:
+  - name: direct
+    routing: {default: a}
+  - name: laddered
+    routing:
+      default: a
+      rules:
+        - {when: {task_type: second}, escalate: true}
+    escalation:
+      ladder:
+        - {model: b, pass_probability: 0.6}
+        - {model: c, pass_probability: 1.0}
+"""
+
+
+def test_escalations_per_task_of_workflow_steps(write_scenario):
+    """Step ``first`` on a delivers with 1 - 1/(9 + 1) = 0.9, so step ``second`` runs with 0.9.
+    ``direct`` never escalates: 0 (it printed -0.05: the step's first-rung reach 0.9 minus 1,
+    over 2 tasks). ``laddered``: the second step escalates when b's output is rejected,
+    0.9 x 0.4 = 0.36 per workflow = 0.18 per task (it printed (0.9 + 0.36 - 1) / 2 = 0.13)."""
+    est = _estimate(write_scenario(ESCALATING_WORKFLOW))
+    assert est.policies["direct"].escalations_per_task == 0.0
+    assert est.policies["laddered"].escalations_per_task == pytest.approx(0.18, rel=1e-9)
+
+
+def test_content_pipeline_never_escalates(scenarios_dir):
+    """No policy of content_pipeline has a ladder: 0 escalations (it printed -0.011)."""
+    for name, policy in _estimate(scenarios_dir / "content_pipeline.yaml").policies.items():
+        assert policy.escalations_per_task == 0.0, name

@@ -224,7 +224,7 @@ def daily_figures(scenario: Scenario, policy: Policy, state: BudgetState) -> Dai
         day.delivered += n * est.delivered
         day.passed += n * est.passed
         day.below_bar += n * est.below_bar
-        day.escalations += n * (sum(est.reach) - 1.0)
+        day.escalations += n * est.escalations
         for model, usd in est.cost_by_model.items():
             _book(day, scenario, task, model, n * usd)
             day.model_usd += n * usd

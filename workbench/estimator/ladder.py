@@ -32,6 +32,13 @@ class TaskEstimate:
     judge_latency_s: float = 0.0
 
     @property
+    def escalations(self) -> float:
+        """Expected escalations per task: the rungs reached above the first. (Not
+        ``sum(reach) - 1``: a workflow step that runs with probability below 1, or a blocked
+        task, reaches the first rung with that probability, and the difference went negative.)"""
+        return sum(self.reach[1:])
+
+    @property
     def cost_usd(self) -> float:
         """Expected USD per task including judge calls."""
         return sum(self.cost_by_model.values()) + self.judge_usd

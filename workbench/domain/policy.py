@@ -107,11 +107,14 @@ class CircuitBreaker(Frozen):
 
 
 class Predictive(Frozen):
-    """Moves traffic off a model while its observed error rate over the last ``window`` calls
-    is at least ``error_threshold``."""
+    """Moves traffic off a model when its observed failures among its last ``window`` calls
+    reach ``error_threshold`` x ``window``, for ``cooldown_s`` seconds; then the model is tried
+    again with a fresh window (re-probed), as a gateway's cooldown does (LiteLLM:
+    ``allowed_fails``, then ``cooldown_time``)."""
 
-    window: PositiveInt = 20
+    window: PositiveInt = Field(20, le=10_000)
     error_threshold: float = Field(0.5, gt=0.0, le=1.0)
+    cooldown_s: PositiveFloat = Field(60.0, le=86_400.0)
 
 
 class Failover(Frozen):

@@ -8,7 +8,7 @@ crossed the remaining jobs of the month are resolved again with the new rules in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from workbench.engine.world import DEGRADED, DOWN, ProviderWorld
 from workbench.estimator.ladder import judge_cost_usd
 from workbench.policies.budget import NO_RULES, BudgetState, budget_state, thresholds_usd
 from workbench.policies.failover import attempt_plan
+from workbench.policies.predictive import cooldown_intervals, in_intervals
 from workbench.policies.routing import route
 
 FAST_FAIL_S = 0.25  # a 5xx answers about as fast as a first token; floor in seconds
@@ -77,6 +78,7 @@ class BatchResolver:
             where = np.flatnonzero(ctx.tasks.stream == i)
             blocks[i] = int(where[0]) if where.size else 0
         self.block_start = blocks
+        self.cooldowns: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     # ----------------------------------------------------------------- budget
     def run(self) -> tuple[Outcomes, list[dict]]:
@@ -84,6 +86,8 @@ class BatchResolver:
         ctx = self.ctx
         budget = ctx.policy.budget
         all_tasks = np.arange(len(ctx.tasks))
+        if ctx.policy.failover.mode == "predictive":
+            self.cooldowns = self._predictive_cooldowns(all_tasks)
         if budget is None or not budget.rules:
             self._resolve(all_tasks, NO_RULES, self.log)
             return self.out, self.firings
@@ -134,6 +138,30 @@ class BatchResolver:
                                      "spend_usd": spent})
                 fired += 1
             start += j + 1
+
+    def _predictive_cooldowns(self, all_tasks: np.ndarray) -> dict:
+        """When each model cools down under predictive failover: a pilot resolution without
+        the rule (its own random stream, thrown away) gives every attempt that would be sent;
+        `cooldown_intervals` applies the rule to them in time order. One pass: traffic the
+        cooldowns move to backups is not fed back into the backups' windows (the contention
+        path, event by event, is exact)."""
+        ctx, out = self.ctx, self.out
+        self.ctx = replace(ctx, rng=np.random.default_rng(ctx.rng.integers(2**63)))
+        self.out = Outcomes(len(ctx.tasks))
+        pilot = self.log.fork()
+        self._resolve(all_tasks, NO_RULES, pilot)
+        self.ctx, self.out = ctx, out
+        col = pilot.columns(("model", "start_s", "latency_s", "outcome"))
+        sent = (col["outcome"] != OUTCOME["blocked"]) & (col["outcome"] != OUTCOME["rate_limited"])
+        config = ctx.policy.failover.predictive
+        cooldowns = {}
+        for code in _present(col["model"][sent].astype(np.int64)):
+            mine = sent & (col["model"] == code)
+            start = col["start_s"][mine]
+            cooldowns[pilot.models[code]] = cooldown_intervals(
+                config, start, start + col["latency_s"][mine],
+                col["outcome"][mine] != OUTCOME["ok"])
+        return cooldowns
 
     # ------------------------------------------------------------- resolution
     def _resolve(self, task_idx: np.ndarray, state: BudgetState, log: AttemptLog) -> None:
@@ -251,7 +279,9 @@ class BatchResolver:
     def _call(self, idx: np.ndarray, start: np.ndarray, primary: str, reason: str,
               state: BudgetState, log: AttemptLog):
         """One call through the failover plan of ``primary``, budget downgrades applied to
-        every model of it. Returns (ok, end_s, served model code, position of the serving
+        every model of it. The first attempt sent carries ``reason``, later ones their step's;
+        a step on a model cooling down (predictive) is skipped, without its backoff, unless it
+        is the plan's last. Returns (ok, end_s, served model code, position of the serving
         attempt in the log as (chunk, row)) per task."""
         failover = self.ctx.policy.failover
         plan = attempt_plan(failover, primary, state.substitute)
@@ -261,14 +291,15 @@ class BatchResolver:
         served = np.full(n, -1, dtype=np.int16)
         pos = np.full((n, 2), -1, dtype=np.int64)
         pending = np.arange(n)
+        sent = np.zeros(n, dtype=bool)
         hedge = failover.mode == "hedged" and len(plan) > 1
         k = 0
         while k < len(plan) and pending.size:
             if hedge and k == 0:
                 first = self._attempt(idx[pending], start[pending], plan[0].model,
-                                      reason, 0.0, log)
+                                      REASON[reason], 0.0, log)
                 second = self._attempt(idx[pending], start[pending], plan[1].model,
-                                       "hedge", 0.0, log)
+                                       REASON["hedge"], 0.0, log)
                 (ok1, lat1, _c1, p1), (ok2, lat2, _c2, p2) = first, second
                 win1 = ok1 & (~ok2 | (lat1 <= lat2))
                 win2 = ok2 & ~win1
@@ -282,24 +313,33 @@ class BatchResolver:
                 failed = ~(ok1 | ok2)
                 end[pending[failed]] = start[pending[failed]] + np.maximum(lat1, lat2)[failed]
                 pending = pending[failed]
+                sent[pending] = True
                 k = 2
                 continue
             step = plan[k]
-            t0 = end[pending] + step.backoff_s
-            good, lat, _, p = self._attempt(idx[pending], t0, step.model,
-                                            reason if k == 0 else step.reason, step.backoff_s, log)
+            skipped = pending[:0]
+            cooling = self.cooldowns.get(step.model)
+            if cooling is not None and k < len(plan) - 1:
+                skip = in_intervals(end[pending], *cooling)
+                skipped, pending = pending[skip], pending[~skip]
+            backoff = np.where(sent[pending], step.backoff_s, 0.0)
+            t0 = end[pending] + backoff
+            why = np.where(sent[pending], REASON[step.reason], REASON[reason]).astype(np.int8)
+            good, lat, _, p = self._attempt(idx[pending], t0, step.model, why, backoff, log)
             end[pending] = t0 + lat
+            sent[pending] = True
             sel = pending[good]
             ok[sel] = True
             served[sel] = log.model_code[step.model]
             pos[sel] = p[good]
-            pending = pending[~good]
+            pending = np.sort(np.concatenate([skipped, pending[~good]]))
             k += 1
         return ok, end, served, pos
 
     def _attempt(self, idx, t0, model, reason, backoff_s, log):
-        """Send one attempt per task at ``t0``; log it. Returns (ok, latency_s, cost_usd,
-        log positions)."""
+        """Send one attempt per task at ``t0`` (``reason``: code(s) of REASON; ``backoff_s``
+        waited before it, logged as queueing); log it. Returns (ok, latency_s, cost_usd, log
+        positions)."""
         ctx = self.ctx
         spec = ctx.specs[model]
         n = idx.size
@@ -327,8 +367,9 @@ class BatchResolver:
         self.out.cost_usd[idx] += cost
         chunk = len(log.chunks)
         log.add(task=idx, attempt=attempt, model=np.full(n, log.model_code[model], np.int16),
-                reason=np.full(n, REASON[reason], np.int8), start_s=t0,
-                queue_s=np.full(n, backoff_s), ttft_s=np.where(ok, ttft, np.nan),
+                reason=np.broadcast_to(np.int8(reason), (n,)).astype(np.int8), start_s=t0,
+                queue_s=np.broadcast_to(backoff_s, (n,)).astype(float),
+                ttft_s=np.where(ok, ttft, np.nan),
                 latency_s=latency, cost_usd=cost, judge_cost_usd=np.zeros(n), outcome=outcome,
                 quality_score=np.full(n, np.nan), passed=np.full(n, -1, np.int8),
                 accepted=np.full(n, -1, np.int8))

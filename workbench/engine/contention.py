@@ -19,7 +19,8 @@ from workbench.engine.tasks import DAY_S
 from workbench.engine.world import DEGRADED, DOWN, UP
 from workbench.estimator.ladder import judge_cost_usd
 from workbench.policies.budget import NO_RULES, budget_state, thresholds_usd
-from workbench.policies.failover import BreakerBoard, ErrorWindow, attempt_plan
+from workbench.policies.failover import BreakerBoard, attempt_plan
+from workbench.policies.predictive import PredictiveCooldown
 from workbench.policies.routing import route
 
 WINDOW_S = 60.0
@@ -87,7 +88,8 @@ class ContentionResolver:
         self.limits = {p.name: RateLimiter(p.rpm, p.tpm, p.retry_after_s)
                        for p in scenario.providers if p.rpm or p.tpm}
         self.breakers = BreakerBoard(failover.breaker) if failover.breaker else None
-        self.window = ErrorWindow(failover.predictive) if failover.mode == "predictive" else None
+        self.window = PredictiveCooldown(failover.predictive) \
+            if failover.mode == "predictive" else None
         self.outages = {d: (t.starts.tolist(), t.ends.tolist(), t.states.tolist())
                         for d, t in ctx.world.timelines.items()}
         self.levels = thresholds_usd(ctx.policy.budget)
@@ -293,22 +295,25 @@ class ContentionResolver:
         result = yield (second if first in done else first)
         if result[0]:
             return result
-        return (yield from self._run_plan(i, plan[2:], reason))
+        return (yield from self._run_plan(i, plan[2:], None))
 
-    def _run_plan(self, i: int, plan: list, reason: str):
-        """Attempts in plan order until one succeeds: (ok, serving row or None). Each attempt
-        waits for a slot under the concurrency cap, passes the rate limiter (a 429 is retried
-        on the same model after its Retry-After, up to ``rate_limit_retries`` times) and is
-        skipped while the policy's breaker is open. Kept in one generator: this is the hot
-        path of the contention simulation."""
+    def _run_plan(self, i: int, plan: list, reason: str | None):
+        """Attempts in plan order until one succeeds: (ok, serving row or None). The first
+        attempt sent carries ``reason`` (None: its step's), later ones their step's. Each
+        attempt waits for a slot under the concurrency cap, passes the rate limiter (a 429 is
+        retried on the same model after its Retry-After, up to ``rate_limit_retries`` times)
+        and is skipped while the policy's breaker is open or the model cools down (predictive;
+        never the plan's last attempt); a skipped step costs no backoff. Kept in one
+        generator: this is the hot path of the contention simulation."""
         env, failover = self.env, self.ctx.policy.failover
-        row, outcome = None, "skipped"
+        row, outcome, sent = None, "skipped", False
+        last = len(plan) - 1
         for k, step in enumerate(plan):
-            if step.backoff_s:
-                yield env.timeout(step.backoff_s)
-            if self.window and self.window.avoid(step.model) and k < len(plan) - 1:
+            if self.window and k < last and self.window.avoids(step.model, env.now):
                 continue
-            why = reason if step.reason == "route" else step.reason
+            if step.backoff_s and sent:
+                yield env.timeout(step.backoff_s)
+            why = step.reason if sent or reason is None else reason
             call = self._call_spec(step.model)
             cap, limiter = call[2], call[3]
             for _ in range(failover.rate_limit_retries + 1):
@@ -329,7 +334,7 @@ class ContentionResolver:
                         cap.release(request)
                     row = self._record(i, step.model, why, env.now, queue, math.nan, 0.0, 0.0,
                                        "rate_limited")
-                    outcome, why = "rate_limited", "retry"
+                    outcome, why, sent = "rate_limited", "retry", True
                     yield env.timeout(wait)
                     continue
                 outcome, latency, ttft = self._draw(i, call, env.now)
@@ -340,6 +345,7 @@ class ContentionResolver:
                     if request is not None:
                         cap.release(request)
                 row = self._settle(i, step.model, why, start, queue, ttft, latency, outcome)
+                sent = True
                 break
             if outcome == "ok":
                 return True, row
@@ -378,7 +384,7 @@ class ContentionResolver:
         if self.breakers:
             self.breakers.observe(model, ok, self.env.now)
         if self.window:
-            self.window.observe(model, ok)
+            self.window.observe(model, ok, self.env.now)
         return self._record(i, model, reason, start, queue, ttft if ok else math.nan, latency,
                             cost, outcome)
 

@@ -12,7 +12,7 @@ from workbench.domain.policy import Failover
 from workbench.domain.scenario import Scenario
 from workbench.domain.workload import TaskType
 from workbench.estimator.latency import attempt_latency
-from workbench.policies.failover import attempt_plan
+from workbench.policies.failover import attempt_plan, usable_plan
 
 STATES = ("up", "degraded", "down")
 
@@ -20,12 +20,14 @@ STATES = ("up", "degraded", "down")
 @dataclass
 class CallEstimate:
     """Per call: P(success), expected billed USD per model, P(served by each model),
-    expected attempts made."""
+    expected attempts made, expected failover attempts, the first model of the plan."""
 
     success: float = 0.0
     cost_by_model: dict[str, float] = field(default_factory=dict)
     served_by: dict[str, float] = field(default_factory=dict)
     attempts: float = 0.0
+    failovers: float = 0.0
+    primary: str = ""
 
     @property
     def cost_usd(self) -> float:
@@ -80,36 +82,71 @@ def _joint_states(scenario: Scenario, models: list[str]):
             yield weight, dict(zip(names, combo))
 
 
+def _avoided_sets(plan: list, states: dict[str, str], scenario: Scenario,
+                  cooling: dict[str, dict[str, float]] | None):
+    """(probability, models cooling down) over the models of ``plan`` that may cool down
+    (independently given the provider states)."""
+    models = sorted({a.model for a in plan[:-1]})
+    shares = {}
+    for m in models:
+        share = (cooling or {}).get(m, {}).get(states[scenario.provider_of(m).domain], 0.0)
+        if share > 0.0:
+            shares[m] = share
+    names = list(shares)
+    for picks in itertools.product((False, True), repeat=len(names)):
+        p = 1.0
+        for name, picked in zip(names, picks):
+            p *= shares[name] if picked else 1.0 - shares[name]
+        if p > 0.0:
+            yield p, {name for name, picked in zip(names, picks) if picked}
+
+
 def estimate_call(scenario: Scenario, failover: Failover, primary: str, task: TaskType,
-                  substitute=lambda m: m) -> CallEstimate:
+                  substitute=lambda m: m,
+                  cooling: dict[str, dict[str, float]] | None = None) -> CallEstimate:
     """Expected outcome of one call whose first choice is ``primary``. Failed attempts are not
-    billed; hedged duplicates that succeed are. ``substitute`` applies budget downgrades."""
-    plan = [a.model for a in attempt_plan(failover, primary, substitute)]
-    timing = {m: in_time(scenario, m, task, failover.timeout_s) for m in set(plan)}
-    out = CallEstimate()
-    for weight, states in _joint_states(scenario, plan):
-        fail, billed = [], []
-        for m in plan:
-            provider = scenario.provider_of(m)
-            state = states[provider.domain]
-            answered = 1.0 - provider.failure_probability(state)
-            fail.append(1.0 - answered * timing[m][state][0])
-            billed.append(answered * timing[m][state][1])
-        hedge = 2 if failover.mode == "hedged" and len(plan) > 1 else 1
-        all_failed = 1.0
-        for k, model in enumerate(plan[:hedge]):  # sent at once, each billed if it succeeds
-            ok = 1.0 - fail[k]
-            out.cost_by_model[model] = out.cost_by_model.get(model, 0.0) + weight * billed[k]
-            out.served_by[model] = out.served_by.get(model, 0.0) + weight * all_failed * ok
-            out.attempts += weight
-            all_failed *= fail[k]
-        for k in range(hedge, len(plan)):
-            model = plan[k]
-            ok = 1.0 - fail[k]
-            out.attempts += weight * all_failed
-            out.cost_by_model[model] = (out.cost_by_model.get(model, 0.0)
-                                        + weight * all_failed * billed[k])
-            out.served_by[model] = out.served_by.get(model, 0.0) + weight * all_failed * ok
-            all_failed *= fail[k]
-        out.success += weight * (1.0 - all_failed)
+    billed; hedged duplicates that succeed are. ``substitute`` applies budget downgrades;
+    ``cooling`` (predictive failover) gives per model and provider state the share of time the
+    model cools down, its attempts then skipped (`workbench.policies.failover.usable_plan`).
+    The first attempt sent carries the call's reason; ``failovers`` counts the later attempts
+    that start a backup."""
+    full = attempt_plan(failover, primary, substitute)
+    timing = {a.model: in_time(scenario, a.model, task, failover.timeout_s) for a in full}
+    out = CallEstimate(primary=full[0].model)
+    for weight, states in _joint_states(scenario, [a.model for a in full]):
+        for share, avoided in _avoided_sets(full, states, scenario, cooling):
+            plan = usable_plan(full, avoided.__contains__)
+            _plan_outcome(out, weight * share, plan, failover, scenario, states, timing)
     return out
+
+
+def _plan_outcome(out: CallEstimate, weight: float, plan: list, failover: Failover,
+                  scenario: Scenario, states: dict[str, str], timing: dict) -> None:
+    """Add the outcome of ``plan`` in provider ``states`` (probability ``weight``) to ``out``."""
+    fail, billed = [], []
+    for a in plan:
+        provider = scenario.provider_of(a.model)
+        state = states[provider.domain]
+        answered = 1.0 - provider.failure_probability(state)
+        fail.append(1.0 - answered * timing[a.model][state][0])
+        billed.append(answered * timing[a.model][state][1])
+    hedge = 2 if failover.mode == "hedged" and len(plan) > 1 else 1
+    all_failed = 1.0
+    for k, attempt in enumerate(plan[:hedge]):  # sent at once, each billed if it succeeds
+        model = attempt.model
+        ok = 1.0 - fail[k]
+        out.cost_by_model[model] = out.cost_by_model.get(model, 0.0) + weight * billed[k]
+        out.served_by[model] = out.served_by.get(model, 0.0) + weight * all_failed * ok
+        out.attempts += weight
+        all_failed *= fail[k]
+    for k in range(hedge, len(plan)):
+        model = plan[k].model
+        ok = 1.0 - fail[k]
+        out.attempts += weight * all_failed
+        if plan[k].reason == "failover":
+            out.failovers += weight * all_failed
+        out.cost_by_model[model] = (out.cost_by_model.get(model, 0.0)
+                                    + weight * all_failed * billed[k])
+        out.served_by[model] = out.served_by.get(model, 0.0) + weight * all_failed * ok
+        all_failed *= fail[k]
+    out.success += weight * (1.0 - all_failed)

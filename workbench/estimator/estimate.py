@@ -27,11 +27,13 @@ from workbench.estimator.latency import (
     mixture_cdf,
     mixture_quantile,
 )
+from workbench.estimator.predictive import cooling_shares
 from workbench.metrics.breakdown import DIMENSIONS, book_hosting, hosted_monthly_usd
 from workbench.metrics.roi import MonthlyFigures, Roi, roi
 from workbench.policies.budget import NO_RULES, BudgetState, budget_state, thresholds_usd
 from workbench.policies.routing import route
 
+DAY_S = 86_400.0
 UPSTREAM_NODES = 6  # quantile nodes of when a workflow step's upstream steps are done
 JUDGE = "(judge)"
 
@@ -66,6 +68,8 @@ class DailyFigures:
     calls: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     latency: list[AttemptLatency] = field(default_factory=list)
     escalations: float = 0.0
+    failovers: float = 0.0
+    primary_calls: dict[str, float] = field(default_factory=lambda: defaultdict(float))
 
     @property
     def spend_usd(self) -> float:
@@ -90,6 +94,7 @@ class PolicyEstimate:
     latency_p95_s: float | None
     rework_hours: float
     escalations_per_task: float
+    failovers_per_task: float
     breakdown: dict[str, dict[str, float]]
     budget_firings: list[dict]
     savings_vs_baseline: float | None = None
@@ -119,6 +124,7 @@ class PolicyEstimate:
             "rework_hours": round(self.rework_hours, 4) + 0.0,  # + 0.0: no "-0.0"
             "tasks_per_month": round(self.tasks_per_month, 4),
             "escalations_per_task": round(self.escalations_per_task, 6),
+            "failovers_per_task": round(self.failovers_per_task, 6),
             "cost_components_usd": {"models": round(self.model_usd, 6),
                                     "judge": round(self.judge_usd, 6),
                                     "hosting": round(self.hosting_usd, 6)},
@@ -183,17 +189,18 @@ def units(scenario: Scenario) -> list[Unit]:
 
 
 def _task_estimate(scenario: Scenario, policy: Policy, task: TaskType, state: BudgetState,
-                   penalty: float = 0.0) -> tuple[TaskEstimate, list[tuple[float, str, float]]]:
+                   penalty: float = 0.0, cooling: dict | None = None
+                   ) -> tuple[TaskEstimate, list[tuple[float, str, float]]]:
     """Expected outcome of one task, and its latency parts (weight, model, earlier hops s)."""
     target = route(policy, task)
     out_tokens = task.output_tokens.typical
     if not target.escalates:
         est = estimate_single(scenario, policy.failover, target.model, task, state.substitute,
-                              penalty)
+                              penalty, cooling)
         return est, [(1.0, state.substitute(target.model), 0.0)]
     assert policy.escalation is not None
     est = estimate_ladder(scenario, policy.escalation, policy.failover, task, state.substitute,
-                          penalty)
+                          penalty, cooling)
     parts, hops = [], 0.0
     ladder = policy.escalation.ladder
     for r, rung in enumerate(ladder):
@@ -207,8 +214,10 @@ def _task_estimate(scenario: Scenario, policy: Policy, task: TaskType, state: Bu
     return est, parts
 
 
-def daily_figures(scenario: Scenario, policy: Policy, state: BudgetState) -> DailyFigures:
-    """Expected figures per day with the budget ``state`` in force."""
+def daily_figures(scenario: Scenario, policy: Policy, state: BudgetState,
+                  cooling: dict | None = None) -> DailyFigures:
+    """Expected figures per day with the budget ``state`` in force (``cooling``: predictive
+    failover's cooldown shares, see `workbench.estimator.predictive`)."""
     day = DailyFigures()
     steps: dict[tuple[str | None, str | None], TaskEstimate] = {}
     finished: dict[tuple[str | None, str | None], list[AttemptLatency]] = {}
@@ -219,12 +228,15 @@ def daily_figures(scenario: Scenario, policy: Policy, state: BudgetState) -> Dai
             day.blocked += n
             steps[(unit.workflow, unit.step)] = TaskEstimate(reach=[0.0])
             continue
-        est, parts = _step_estimate(scenario, policy, unit, state, steps)
+        est, parts = _step_estimate(scenario, policy, unit, state, steps, cooling)
         steps[(unit.workflow, unit.step)] = est
         day.delivered += n * est.delivered
         day.passed += n * est.passed
         day.below_bar += n * est.below_bar
         day.escalations += n * est.escalations
+        day.failovers += n * est.failovers
+        for model, calls in est.primary_calls.items():
+            day.primary_calls[model] += n * calls
         for model, usd in est.cost_by_model.items():
             _book(day, scenario, task, model, n * usd)
             day.model_usd += n * usd
@@ -248,11 +260,12 @@ def daily_figures(scenario: Scenario, policy: Policy, state: BudgetState) -> Dai
 
 
 def _step_estimate(scenario: Scenario, policy: Policy, unit: Unit, state: BudgetState,
-                   done: dict) -> tuple[TaskEstimate, list[tuple[float, str, float]]]:
+                   done: dict, cooling: dict | None = None
+                   ) -> tuple[TaskEstimate, list[tuple[float, str, float]]]:
     """A task, or a workflow step: it runs only when every upstream step delivered
     (independence across steps), and loses the cascade penalty when one of them delivered
     below its bar."""
-    clean, parts = _task_estimate(scenario, policy, unit.task, state)
+    clean, parts = _task_estimate(scenario, policy, unit.task, state, cooling=cooling)
     if not unit.after:
         return clean, parts
     ups = [done[(unit.workflow, name)] for name in unit.after]
@@ -262,7 +275,7 @@ def _step_estimate(scenario: Scenario, policy: Policy, unit: Unit, state: Budget
     mix = [(runs * (1.0 - below), clean)]
     if below > 0.0 and unit.penalty > 0.0:
         mix.append((runs * below, _task_estimate(scenario, policy, unit.task, state,
-                                                 unit.penalty)[0]))
+                                                 unit.penalty, cooling)[0]))
     else:
         mix[0] = (runs, clean)
     return weighted(mix), [(w * runs, m, hops) for w, m, hops in parts]
@@ -276,18 +289,32 @@ def _book(day: DailyFigures, scenario: Scenario, task: TaskType, model: str, usd
     day.cost["provider"][provider] += usd
 
 
+def predictive_cooling(scenario: Scenario, policy: Policy) -> dict | None:
+    """Under predictive failover: per model, the share of time it cools down in each state of
+    its provider (`workbench.estimator.predictive`), from the mean rate of calls that start on
+    it with no budget rule in force; None for other failover modes."""
+    failover = policy.failover
+    if failover.mode != "predictive":
+        return None
+    day = daily_figures(scenario, policy, NO_RULES)
+    return {model: cooling_shares(failover.predictive, scenario.provider_of(model),
+                                  calls / DAY_S, failover.retries)
+            for model, calls in day.primary_calls.items()}
+
+
 def budget_segments(scenario: Scenario, policy: Policy) -> tuple[list[tuple[float, DailyFigures]],
                                                                   list[dict]]:
     """Split a month into (days, figures) segments by the budget rules in force."""
     month = scenario.days_per_month
+    cooling = predictive_cooling(scenario, policy)
     if policy.budget is None:
-        return [(month, daily_figures(scenario, policy, NO_RULES))], []
+        return [(month, daily_figures(scenario, policy, NO_RULES, cooling))], []
     levels = thresholds_usd(policy.budget)
     segments, firings = [], []
     t, spent, fired = 0.0, 0.0, 0
     while t < month:
         state = budget_state(policy.budget, levels[fired - 1]) if fired else NO_RULES
-        day = daily_figures(scenario, policy, state)
+        day = daily_figures(scenario, policy, state, cooling)
         if fired == len(levels) or day.spend_usd <= 0.0:
             segments.append((month - t, day))
             break
@@ -339,6 +366,7 @@ def estimate_policy(scenario: Scenario, policy: Policy) -> PolicyEstimate:
         latency_p95_s=mixture_quantile(latency, 0.95),
         rework_hours=tot("below_bar") * finance.rework_minutes / 60.0,
         escalations_per_task=tot("escalations") / tasks if tasks else 0.0,
+        failovers_per_task=tot("failovers") / tasks if tasks else 0.0,
         breakdown={d: dict(b) for d, b in breakdown.items()}, budget_firings=firings)
 
 

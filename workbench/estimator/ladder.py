@@ -30,6 +30,8 @@ class TaskEstimate:
     calls_by_model: dict[str, float] = field(default_factory=dict)
     reach: list[float] = field(default_factory=list)
     judge_latency_s: float = 0.0
+    failovers: float = 0.0
+    primary_calls: dict[str, float] = field(default_factory=dict)
 
     @property
     def escalations(self) -> float:
@@ -49,6 +51,8 @@ class TaskEstimate:
             self.cost_by_model[model] = self.cost_by_model.get(model, 0.0) + weight * usd
         for model, share in call.served_by.items():
             self.calls_by_model[model] = self.calls_by_model.get(model, 0.0) + weight * share
+        self.failovers += weight * call.failovers
+        self.primary_calls[call.primary] = self.primary_calls.get(call.primary, 0.0) + weight
 
 
 def pass_probability(scenario: Scenario, model: str, task: TaskType,
@@ -98,9 +102,11 @@ def judge_cost_usd(scenario: Scenario, escalation: Escalation) -> float:
 
 
 def estimate_single(scenario: Scenario, failover: Failover, model: str, task: TaskType,
-                    substitute=lambda m: m, penalty: float = 0.0) -> TaskEstimate:
-    """A task routed straight to ``model`` (its score reduced by ``penalty``)."""
-    call = estimate_call(scenario, failover, model, task, substitute)
+                    substitute=lambda m: m, penalty: float = 0.0,
+                    cooling: dict | None = None) -> TaskEstimate:
+    """A task routed straight to ``model`` (its score reduced by ``penalty``; ``cooling``:
+    see `estimate_call`)."""
+    call = estimate_call(scenario, failover, model, task, substitute, cooling)
     out = TaskEstimate(reach=[1.0])
     out.add_call(call, 1.0)
     q = _served_pass(scenario, call, task, None, penalty)
@@ -111,7 +117,8 @@ def estimate_single(scenario: Scenario, failover: Failover, model: str, task: Ta
 
 
 def estimate_ladder(scenario: Scenario, escalation: Escalation, failover: Failover,
-                    task: TaskType, substitute=lambda m: m, penalty: float = 0.0) -> TaskEstimate:
+                    task: TaskType, substitute=lambda m: m, penalty: float = 0.0,
+                    cooling: dict | None = None) -> TaskEstimate:
     """A task sent up the ladder. With an evaluation table as quality source, outcomes are
     correlated across rungs (a hard prompt is hard for every model): the ladder is solved for
     each pattern of which models pass a prompt, weighted by the pattern's share of prompts."""
@@ -120,11 +127,13 @@ def estimate_ladder(scenario: Scenario, escalation: Escalation, failover: Failov
               for r in escalation.ladder]
     source = _source_for(scenario, task, models)
     if source is None:
-        return _ladder_given(scenario, escalation, failover, task, substitute, stated, penalty)
+        return _ladder_given(scenario, escalation, failover, task, substitute, stated, penalty,
+                             cooling)
     from workbench.replay.source import pass_patterns
 
     parts = [(w, _ladder_given(scenario, escalation, failover, task, substitute,
-                               [float(p) if q is None else q for q, p in zip(stated, pattern)]))
+                               [float(p) if q is None else q for q, p in zip(stated, pattern)],
+                               cooling=cooling))
              for w, pattern in pass_patterns(source, models, scenario.bar(task) + penalty)]
     return weighted(parts)
 
@@ -137,6 +146,9 @@ def weighted(parts: list[tuple[float, TaskEstimate]]) -> TaskEstimate:
         out.passed += w * part.passed
         out.below_bar += w * part.below_bar
         out.judge_usd += w * part.judge_usd
+        out.failovers += w * part.failovers
+        for model, calls in part.primary_calls.items():
+            out.primary_calls[model] = out.primary_calls.get(model, 0.0) + w * calls
         for model, usd in part.cost_by_model.items():
             out.cost_by_model[model] = out.cost_by_model.get(model, 0.0) + w * usd
         for model, calls in part.calls_by_model.items():
@@ -149,7 +161,7 @@ def weighted(parts: list[tuple[float, TaskEstimate]]) -> TaskEstimate:
 
 def _ladder_given(scenario: Scenario, escalation: Escalation, failover: Failover,
                   task: TaskType, substitute, given: list[float | None],
-                  penalty: float = 0.0) -> TaskEstimate:
+                  penalty: float = 0.0, cooling: dict | None = None) -> TaskEstimate:
     """The ladder with rung pass probabilities ``given`` (None: from quality profiles, with
     scores reduced by ``penalty``)."""
     judge = escalation.judge
@@ -159,7 +171,7 @@ def _ladder_given(scenario: Scenario, escalation: Escalation, failover: Failover
     last = len(escalation.ladder) - 1
     for r, rung in enumerate(escalation.ladder):
         out.reach.append(reach)
-        call = estimate_call(scenario, failover, rung.model, task, substitute)
+        call = estimate_call(scenario, failover, rung.model, task, substitute, cooling)
         out.add_call(call, reach)
         q = _served_pass(scenario, call, task, given[r], penalty)
         judged = r < last or escalation.judge_last

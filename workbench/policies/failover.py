@@ -3,11 +3,10 @@ and error-rate window that act on observed failures only."""
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from workbench.domain.policy import CircuitBreaker, Failover, Predictive
+from workbench.domain.policy import CircuitBreaker, Failover
 
 
 @dataclass(frozen=True)
@@ -41,6 +40,17 @@ def attempt_plan(failover: Failover, primary: str,
     return plan
 
 
+def usable_plan(plan: list[PlannedAttempt],
+                avoided: Callable[[str], bool]) -> list[PlannedAttempt]:
+    """``plan`` without the attempts on models the policy avoids (an open breaker, a predictive
+    cooldown). The last attempt is always kept: a call is never dropped unsent. An attempt left
+    first carries no backoff (nothing failed before it)."""
+    kept = [a for a in plan[:-1] if not avoided(a.model)] + plan[-1:]
+    if kept and kept[0].backoff_s:
+        kept[0] = PlannedAttempt(kept[0].model, kept[0].reason, 0.0)
+    return kept
+
+
 class BreakerBoard:
     """Circuit breakers per model, driven only by outcomes the policy observed."""
 
@@ -63,22 +73,3 @@ class BreakerBoard:
         if count >= self.config.failures:
             self._open_until[model] = now_s + self.config.cooldown_s
             self._fails[model] = self.config.failures - 1  # half-open: one more failure reopens
-
-
-class ErrorWindow:
-    """Observed error rate per model over the last ``window`` calls (predictive failover)."""
-
-    def __init__(self, config: Predictive) -> None:
-        self.config = config
-        self._calls: dict[str, deque] = {}
-
-    def observe(self, model: str, ok: bool) -> None:
-        """Record an observed outcome."""
-        self._calls.setdefault(model, deque(maxlen=self.config.window)).append(0 if ok else 1)
-
-    def avoid(self, model: str) -> bool:
-        """True when the window is full and its error rate reaches the threshold."""
-        calls = self._calls.get(model)
-        if not calls or len(calls) < self.config.window:
-            return False
-        return sum(calls) / len(calls) >= self.config.error_threshold

@@ -312,3 +312,51 @@ def test_content_pipeline_never_escalates(scenarios_dir):
     """No policy of content_pipeline has a ladder: 0 escalations (it printed -0.011)."""
     for name, policy in _estimate(scenarios_dir / "content_pipeline.yaml").policies.items():
         assert policy.escalations_per_task == 0.0, name
+
+
+SLOW_FAILOVER = """
+name: slow_failover
+baseline: sequential
+latency_classes:
+  chat: {{deadline_s: 30}}
+providers:
+  - {{name: pa, mtbf_days: 9, mttr_hours: 24, partial_share: 0.0, down_failure: timeout}}
+  - {{name: pb}}
+models:
+  - {{name: a, provider: pa, price: {{per_request_usd: 0.01}},
+     latency: {{ttft_median_s: 0.5, ttft_p95_s: 0.5, tokens_per_s: 100}}}}
+  - {{name: b, provider: pb, price: {{per_request_usd: 0.03}},
+     latency: {{ttft_median_s: 0.5, ttft_p95_s: 0.5, tokens_per_s: 100}}}}
+workload:
+  task_types:
+    - {{name: t, per_day: 100, latency_class: chat, output_tokens: {output}}}
+policies:
+  - name: sequential
+    routing: {{default: a}}
+    failover: {{mode: sequential, chain: [b], retries: 1, backoff_s: 1.0, timeout_s: 20}}
+"""
+
+
+def test_time_spent_failing_counts_against_the_deadline(write_scenario):
+    """Provider pa is down 10% of the time (1 / (9 + 1)) and hangs until the 20 s timeout:
+    a call then takes 20 + 1 (backoff) + 20 + 1.5 (b: 0.5 s + 100 tokens at 100/s) = 42.5 s,
+    past the 30 s deadline. Availability 0.9, success 1; cost 0.9 x $0.01 + 0.1 x $0.03.
+    (The estimate used to give the serving attempt's latency alone: availability 1.)"""
+    est = _estimate(write_scenario(SLOW_FAILOVER.format(output=100))).policies["sequential"]
+    assert est.success_rate == pytest.approx(1.0, rel=1e-12)
+    assert est.availability == pytest.approx(0.9, rel=1e-9)
+    assert est.cost_per_task_usd == pytest.approx(0.012, rel=1e-9)
+
+
+def test_a_long_output_times_out_on_every_attempt(write_scenario):
+    """Half the outputs are 10,000 tokens: 0.5 + 100 s > the 20 s timeout on a and on b, on
+    every attempt (the same output), so they fail: success 0.5, not 1 - 0.5^3 = 0.875 as
+    with independent attempts. The short half: pa up (0.9) -> a, on time; pa down (0.1) -> b
+    after 41 s, late. Availability 0.5 x 0.9 = 0.45; only delivered outputs are billed:
+    0.5 x (0.9 x $0.01 + 0.1 x $0.03) = $0.006 per task."""
+    est = _estimate(write_scenario(SLOW_FAILOVER.format(output="{sample: [100, 10000]}")))
+    est = est.policies["sequential"]
+    assert est.success_rate == pytest.approx(0.5, rel=1e-12)
+    assert est.availability == pytest.approx(0.45, rel=1e-9)
+    assert est.cost_per_task_usd == pytest.approx(0.006, rel=1e-9)
+    assert est.failovers_per_task == pytest.approx(0.5 + 0.5 * 0.1, rel=1e-9)

@@ -1,7 +1,9 @@
 """Expected outcome of one call through a failover plan, exact over the joint up / degraded /
 down states of the failure domains involved (attempts see the same state; within a state
-calls fail independently). An attempt that would outlast the policy's timeout fails unbilled, so
-the billed cost counts only the outputs short enough to arrive in time."""
+calls fail independently) and over the call's output length (every attempt of a call produces
+the same tokens). An attempt that would outlast the policy's timeout fails unbilled, so the
+billed cost counts only the outputs short enough to arrive in time; the time spent on failed
+attempts and backoffs delays the serving attempt."""
 
 from __future__ import annotations
 
@@ -11,10 +13,15 @@ from dataclasses import dataclass, field
 from workbench.domain.policy import Failover
 from workbench.domain.scenario import Scenario
 from workbench.domain.workload import TaskType
-from workbench.estimator.latency import attempt_latency
+from workbench.estimator.latency import (
+    ServedLatency,
+    in_time_given_tokens,
+    token_nodes,
+)
 from workbench.policies.failover import attempt_plan, usable_plan
 
 STATES = ("up", "degraded", "down")
+FAST_FAIL_S = 0.25  # a 5xx answers about as fast as a first token; floor in seconds
 
 
 @dataclass
@@ -28,6 +35,15 @@ class CallEstimate:
     attempts: float = 0.0
     failovers: float = 0.0
     primary: str = ""
+    latency: dict[str, list[tuple[float, float, float, float]]] = field(default_factory=dict)
+
+    def served_latency(self, scenario: Scenario) -> list[ServedLatency]:
+        """Latency of the serving attempt per model (weights: P(served by it))."""
+        out = []
+        for model, parts in self.latency.items():
+            w, shift, tokens, factor = zip(*parts)
+            out.append(ServedLatency(scenario.model(model).latency, w, shift, tokens, factor))
+        return [p for p in out if p.weight > 0.0]
 
     @property
     def cost_usd(self) -> float:
@@ -41,31 +57,6 @@ def call_cost_usd(scenario: Scenario, model: str, task: TaskType) -> float:
     inp = task.input_tokens.mean
     return scenario.model(model).call_cost_usd(inp, task.output_tokens.mean,
                                                inp * task.cached_input_share)
-
-
-def in_time(scenario: Scenario, model: str, task: TaskType,
-            timeout_s: float) -> dict[str, tuple[float, float]]:
-    """Per provider state: (P(an attempt finishes within ``timeout_s``), expected USD billed for
-    it - zero when it outlasts the timeout, so long outputs weigh less). Degraded providers are
-    slower by their latency factor."""
-    spec = scenario.model(model)
-    latency = attempt_latency(spec.latency, task.output_tokens, 1.0)
-    factor = scenario.provider(spec.provider).degraded_latency_factor
-    inp = task.input_tokens.mean
-    cached = inp * task.cached_input_share
-    out: dict[str, tuple[float, float]] = {}
-    for state, limit in (("up", timeout_s), ("degraded", timeout_s / factor),
-                         ("down", timeout_s)):
-        p = latency.cdf(limit)
-        if spec.price is None:
-            usd = 0.0
-        elif spec.price.per_request_usd is not None:
-            usd = p * spec.price.per_request_usd
-        else:
-            tokens = latency.tokens_within(limit)
-            usd = p * spec.call_cost_usd(inp, 0.0, cached) + spec.call_cost_usd(0.0, tokens)
-        out[state] = (p, usd)
-    return out
 
 
 def _joint_states(scenario: Scenario, models: list[str]):
@@ -109,44 +100,94 @@ def estimate_call(scenario: Scenario, failover: Failover, primary: str, task: Ta
     ``cooling`` (predictive failover) gives per model and provider state the share of time the
     model cools down, its attempts then skipped (`workbench.policies.failover.usable_plan`).
     The first attempt sent carries the call's reason; ``failovers`` counts the later attempts
-    that start a backup."""
+    that start a backup.
+
+    The call is conditioned on its output length (`token_nodes`): every attempt of a call
+    produces the same tokens, so a long output that times out on one attempt times out on its
+    retries too. The latency of the serving attempt starts after the failed ones (a timeout
+    lasts ``timeout_s``, a 5xx about a time to first token, at least 0.25 s) and their
+    backoffs (`ServedLatency`)."""
     full = attempt_plan(failover, primary, substitute)
-    timing = {a.model: in_time(scenario, a.model, task, failover.timeout_s) for a in full}
     out = CallEstimate(primary=full[0].model)
-    for weight, states in _joint_states(scenario, [a.model for a in full]):
-        for share, avoided in _avoided_sets(full, states, scenario, cooling):
-            plan = usable_plan(full, avoided.__contains__)
-            _plan_outcome(out, weight * share, plan, failover, scenario, states, timing)
+    inp = task.input_tokens.mean
+    cached = inp * task.cached_input_share
+    for weight_x, tokens in token_nodes(task.output_tokens):
+        attempts = {a.model: _attempt_given(scenario, a.model, failover, inp, cached, tokens)
+                    for a in full}
+        for weight, states in _joint_states(scenario, [a.model for a in full]):
+            for share, avoided in _avoided_sets(full, states, scenario, cooling):
+                plan = usable_plan(full, avoided.__contains__)
+                _plan_outcome(out, weight_x * weight * share, plan, failover, scenario, states,
+                              attempts, tokens)
+    return out
+
+
+def _attempt_given(scenario: Scenario, model: str, failover: Failover, inp: float,
+                   cached: float, tokens: float) -> dict[str, tuple]:
+    """Per provider state, one attempt of ``tokens`` output tokens: (P(ok), P(timeout),
+    P(fast error), USD billed when ok, seconds of a fast error, latency factor)."""
+    spec = scenario.model(model)
+    provider = scenario.provider(spec.provider)
+    usd = 0.0 if spec.price is None else spec.call_cost_usd(inp, tokens, cached)
+    out = {}
+    for state in STATES:
+        factor = provider.degraded_latency_factor if state == "degraded" else 1.0
+        answered = 1.0 - provider.failure_probability(state)
+        p_in = in_time_given_tokens(spec.latency, tokens, failover.timeout_s / factor)
+        hangs = state == "down" and provider.down_failure == "timeout"
+        timeout = answered * (1.0 - p_in) + (0.0 if not hangs else 1.0 - answered)
+        fast = 0.0 if hangs else 1.0 - answered
+        fast_s = max(spec.latency.ttft_median_s * factor, FAST_FAIL_S)
+        out[state] = (answered * p_in, timeout, fast, usd, fast_s, factor)
     return out
 
 
 def _plan_outcome(out: CallEstimate, weight: float, plan: list, failover: Failover,
-                  scenario: Scenario, states: dict[str, str], timing: dict) -> None:
-    """Add the outcome of ``plan`` in provider ``states`` (probability ``weight``) to ``out``."""
-    fail, billed = [], []
-    for a in plan:
-        provider = scenario.provider_of(a.model)
-        state = states[provider.domain]
-        answered = 1.0 - provider.failure_probability(state)
-        fail.append(1.0 - answered * timing[a.model][state][0])
-        billed.append(answered * timing[a.model][state][1])
-    hedge = 2 if failover.mode == "hedged" and len(plan) > 1 else 1
-    all_failed = 1.0
-    for k, attempt in enumerate(plan[:hedge]):  # sent at once, each billed if it succeeds
-        model = attempt.model
-        ok = 1.0 - fail[k]
-        out.cost_by_model[model] = out.cost_by_model.get(model, 0.0) + weight * billed[k]
-        out.served_by[model] = out.served_by.get(model, 0.0) + weight * all_failed * ok
-        out.attempts += weight
-        all_failed *= fail[k]
+                  scenario: Scenario, states: dict[str, str], attempts: dict,
+                  tokens: float) -> None:
+    """Add the outcome of ``plan`` in provider ``states`` for one output length (probability
+    ``weight``) to ``out``; ``elapsed`` maps the seconds spent so far to the probability that
+    every attempt so far failed having taken that long."""
+    def of(a):
+        return attempts[a.model][states[scenario.provider_of(a.model).domain]]
+
+    def serve(a, p: float, shift: float) -> None:
+        ok, _, _, _, _, factor = of(a)
+        out.served_by[a.model] = out.served_by.get(a.model, 0.0) + p * ok
+        out.latency.setdefault(a.model, []).append((p * ok, shift, tokens, factor))
+
+    timeout_s = failover.timeout_s
+    hedge = 2 if failover.mode == "hedged" and len(plan) > 1 else 0
+    elapsed: dict[float, float] = {}
+    if hedge:  # sent at once, each billed if it succeeds; the primary serves first
+        (ok1, to1, fast1, usd1, s1, _), (ok2, to2, fast2, usd2, s2, _) = of(plan[0]), of(plan[1])
+        for a, ok, usd in ((plan[0], ok1, usd1), (plan[1], ok2, usd2)):
+            out.cost_by_model[a.model] = out.cost_by_model.get(a.model, 0.0) + weight * ok * usd
+        out.attempts += 2 * weight
+        serve(plan[0], weight, 0.0)
+        serve(plan[1], weight * (1.0 - ok1), 0.0)
+        for p1, d1 in ((to1, timeout_s), (fast1, s1)):
+            for p2, d2 in ((to2, timeout_s), (fast2, s2)):
+                if p1 * p2 > 0.0:
+                    key = round(max(d1, d2), 3)
+                    elapsed[key] = elapsed.get(key, 0.0) + weight * p1 * p2
+    else:
+        elapsed = {0.0: weight}
     for k in range(hedge, len(plan)):
-        model = plan[k].model
-        ok = 1.0 - fail[k]
-        out.attempts += weight * all_failed
-        if plan[k].reason == "failover":
-            out.failovers += weight * all_failed
-        out.cost_by_model[model] = (out.cost_by_model.get(model, 0.0)
-                                    + weight * all_failed * billed[k])
-        out.served_by[model] = out.served_by.get(model, 0.0) + weight * all_failed * ok
-        all_failed *= fail[k]
-    out.success += weight * (1.0 - all_failed)
+        a = plan[k]
+        ok, to, fast, usd, fast_s, _ = of(a)
+        reached = sum(elapsed.values())
+        out.attempts += reached
+        if a.reason == "failover":
+            out.failovers += reached
+        out.cost_by_model[a.model] = out.cost_by_model.get(a.model, 0.0) + reached * ok * usd
+        backoff = a.backoff_s if k > 0 else 0.0
+        after: dict[float, float] = {}
+        for spent, p in elapsed.items():
+            serve(a, p, spent + backoff)
+            for q, d in ((to, timeout_s), (fast, fast_s)):
+                if q > 0.0:
+                    key = round(spent + backoff + d, 3)
+                    after[key] = after.get(key, 0.0) + p * q
+        elapsed = after
+    out.success += weight - sum(elapsed.values())

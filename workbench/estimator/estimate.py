@@ -20,11 +20,7 @@ from workbench.domain.scenario import Scenario
 from workbench.domain.workload import TaskType
 from workbench.estimator.ladder import TaskEstimate, estimate_ladder, estimate_single, weighted
 from workbench.estimator.latency import (
-    AttemptLatency,
-    attempt_latency,
     max_quantiles,
-    median_attempt_s,
-    mixture_cdf,
     mixture_quantile,
 )
 from workbench.estimator.predictive import cooling_shares
@@ -66,7 +62,7 @@ class DailyFigures:
     model_usd: float = 0.0
     judge_usd: float = 0.0
     calls: dict[str, float] = field(default_factory=lambda: defaultdict(float))
-    latency: list[AttemptLatency] = field(default_factory=list)
+    latency: list = field(default_factory=list)  # ServedLatency mixtures
     escalations: float = 0.0
     failovers: float = 0.0
     primary_calls: dict[str, float] = field(default_factory=lambda: defaultdict(float))
@@ -189,29 +185,15 @@ def units(scenario: Scenario) -> list[Unit]:
 
 
 def _task_estimate(scenario: Scenario, policy: Policy, task: TaskType, state: BudgetState,
-                   penalty: float = 0.0, cooling: dict | None = None
-                   ) -> tuple[TaskEstimate, list[tuple[float, str, float]]]:
-    """Expected outcome of one task, and its latency parts (weight, model, earlier hops s)."""
+                   penalty: float = 0.0, cooling: dict | None = None) -> TaskEstimate:
+    """Expected outcome of one task (its ``latency``: when it is delivered, per path)."""
     target = route(policy, task)
-    out_tokens = task.output_tokens.typical
     if not target.escalates:
-        est = estimate_single(scenario, policy.failover, target.model, task, state.substitute,
-                              penalty, cooling)
-        return est, [(1.0, state.substitute(target.model), 0.0)]
+        return estimate_single(scenario, policy.failover, target.model, task, state.substitute,
+                               penalty, cooling)
     assert policy.escalation is not None
-    est = estimate_ladder(scenario, policy.escalation, policy.failover, task, state.substitute,
-                          penalty, cooling)
-    parts, hops = [], 0.0
-    ladder = policy.escalation.ladder
-    for r, rung in enumerate(ladder):
-        model = state.substitute(rung.model)
-        stop = est.reach[r] - (est.reach[r + 1] if r + 1 < len(est.reach) else 0.0)
-        judged = r < len(ladder) - 1 or policy.escalation.judge_last
-        extra = est.judge_latency_s if judged else 0.0
-        if r < len(est.reach):
-            parts.append((max(stop, 0.0), model, hops + extra))
-        hops += median_attempt_s(scenario.model(model).latency, out_tokens) + extra
-    return est, parts
+    return estimate_ladder(scenario, policy.escalation, policy.failover, task,
+                           state.substitute, penalty, cooling)
 
 
 def daily_figures(scenario: Scenario, policy: Policy, state: BudgetState,
@@ -220,7 +202,7 @@ def daily_figures(scenario: Scenario, policy: Policy, state: BudgetState,
     failover's cooldown shares, see `workbench.estimator.predictive`)."""
     day = DailyFigures()
     steps: dict[tuple[str | None, str | None], TaskEstimate] = {}
-    finished: dict[tuple[str | None, str | None], list[AttemptLatency]] = {}
+    finished: dict[tuple[str | None, str | None], list] = {}
     for unit in units(scenario):
         task, n = unit.task, unit.per_day
         day.tasks += n
@@ -228,7 +210,7 @@ def daily_figures(scenario: Scenario, policy: Policy, state: BudgetState,
             day.blocked += n
             steps[(unit.workflow, unit.step)] = TaskEstimate(reach=[0.0])
             continue
-        est, parts = _step_estimate(scenario, policy, unit, state, steps, cooling)
+        est = _step_estimate(scenario, policy, unit, state, steps, cooling)
         steps[(unit.workflow, unit.step)] = est
         day.delivered += n * est.delivered
         day.passed += n * est.passed
@@ -249,25 +231,22 @@ def daily_figures(scenario: Scenario, policy: Policy, state: BudgetState,
         deadline = scenario.latency_classes[task.latency_class].deadline_s
         starts = max_quantiles([finished.get((unit.workflow, a), []) for a in unit.after],
                                UPSTREAM_NODES) if unit.after else [0.0]
-        latency = [attempt_latency(scenario.model(m).latency, task.output_tokens,
-                                   n * w / len(starts), hops + start)
-                   for start in starts for w, m, hops in parts if w > 0]
+        latency = [mix.shifted(start).scaled(n / len(starts))
+                   for start in starts for mix in est.latency if mix.weight > 0]
         finished[(unit.workflow, unit.step)] = latency
         day.latency += latency
-        on_time = mixture_cdf(latency, deadline) if latency else 0.0
-        day.available += n * est.delivered * on_time
+        day.available += sum(mix.weight * mix.cdf(deadline) for mix in latency)
     return day
 
 
 def _step_estimate(scenario: Scenario, policy: Policy, unit: Unit, state: BudgetState,
-                   done: dict, cooling: dict | None = None
-                   ) -> tuple[TaskEstimate, list[tuple[float, str, float]]]:
+                   done: dict, cooling: dict | None = None) -> TaskEstimate:
     """A task, or a workflow step: it runs only when every upstream step delivered
     (independence across steps), and loses the cascade penalty when one of them delivered
     below its bar."""
-    clean, parts = _task_estimate(scenario, policy, unit.task, state, cooling=cooling)
+    clean = _task_estimate(scenario, policy, unit.task, state, cooling=cooling)
     if not unit.after:
-        return clean, parts
+        return clean
     ups = [done[(unit.workflow, name)] for name in unit.after]
     runs = math.prod(u.delivered for u in ups)
     below = 1.0 - math.prod(1.0 - (u.below_bar / u.delivered if u.delivered else 0.0)
@@ -275,10 +254,10 @@ def _step_estimate(scenario: Scenario, policy: Policy, unit: Unit, state: Budget
     mix = [(runs * (1.0 - below), clean)]
     if below > 0.0 and unit.penalty > 0.0:
         mix.append((runs * below, _task_estimate(scenario, policy, unit.task, state,
-                                                 unit.penalty, cooling)[0]))
+                                                 unit.penalty, cooling)))
     else:
         mix[0] = (runs, clean)
-    return weighted(mix), [(w * runs, m, hops) for w, m, hops in parts]
+    return weighted(mix)
 
 
 def _book(day: DailyFigures, scenario: Scenario, task: TaskType, model: str, usd: float) -> None:
@@ -337,7 +316,7 @@ def estimate_policy(scenario: Scenario, policy: Policy) -> PolicyEstimate:
     tot = lambda attr: sum(d * getattr(f, attr) for d, f in segments)
     breakdown: dict[str, dict[str, float]] = {dim: defaultdict(float) for dim in DIMENSIONS}
     calls: dict[str, float] = defaultdict(float)
-    latency: list[AttemptLatency] = []
+    latency: list = []
     for days, fig in segments:
         for dim in DIMENSIONS:
             for key, usd in fig.cost[dim].items():

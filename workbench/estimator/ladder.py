@@ -15,6 +15,7 @@ from workbench.domain.policy import Escalation, Failover
 from workbench.domain.scenario import Scenario
 from workbench.domain.workload import TaskType
 from workbench.estimator.call import CallEstimate, estimate_call
+from workbench.estimator.latency import median_attempt_s
 
 
 @dataclass
@@ -32,6 +33,7 @@ class TaskEstimate:
     judge_latency_s: float = 0.0
     failovers: float = 0.0
     primary_calls: dict[str, float] = field(default_factory=dict)
+    latency: list = field(default_factory=list)  # ServedLatency, weights P(delivered by it)
 
     @property
     def escalations(self) -> float:
@@ -110,6 +112,7 @@ def estimate_single(scenario: Scenario, failover: Failover, model: str, task: Ta
     out = TaskEstimate(reach=[1.0])
     out.add_call(call, 1.0)
     q = _served_pass(scenario, call, task, None, penalty)
+    out.latency = call.served_latency(scenario)
     out.delivered = call.success
     out.passed = call.success * q
     out.below_bar = call.success * (1.0 - q)
@@ -155,6 +158,7 @@ def weighted(parts: list[tuple[float, TaskEstimate]]) -> TaskEstimate:
             out.calls_by_model[model] = out.calls_by_model.get(model, 0.0) + w * calls
         for r, reach in enumerate(part.reach):
             out.reach[r] += w * reach
+        out.latency += [mix.scaled(w) for mix in part.latency if w > 0.0]
         out.judge_latency_s = part.judge_latency_s
     return out
 
@@ -167,7 +171,7 @@ def _ladder_given(scenario: Scenario, escalation: Escalation, failover: Failover
     judge = escalation.judge
     judge_usd = judge_cost_usd(scenario, escalation)
     out = TaskEstimate()
-    reach = 1.0
+    reach, hops_s = 1.0, 0.0
     last = len(escalation.ladder) - 1
     for r, rung in enumerate(escalation.ladder):
         out.reach.append(reach)
@@ -175,6 +179,13 @@ def _ladder_given(scenario: Scenario, escalation: Escalation, failover: Failover
         out.add_call(call, reach)
         q = _served_pass(scenario, call, task, given[r], penalty)
         judged = r < last or escalation.judge_last
+        judge_s = judge.latency_s if judged else 0.0
+        delivers = 1.0 if r == last else q * (1.0 - judge.false_reject) + (
+            1.0 - q) * judge.false_accept
+        out.latency += [mix.shifted(hops_s + judge_s).scaled(reach * delivers)
+                        for mix in call.served_latency(scenario)]
+        hops_s += median_attempt_s(scenario.model(substitute(rung.model)).latency,
+                                   task.output_tokens.typical) + judge_s
         if judged:
             out.judge_usd += reach * call.success * judge_usd
         if r == last:

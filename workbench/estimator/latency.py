@@ -137,3 +137,110 @@ def max_quantiles(mixtures: list[list[AttemptLatency]], k: int) -> list[float]:
         return [0.0]
     cdf = lambda t: math.prod(mixture_cdf(m, t) for m in live)
     return [quantile(cdf, (i + 0.5) / k, 1e-2) for i in range(k)]
+
+
+# ------------------------------------------------------------------ calls conditioned on tokens
+# Tail-dense equiprobability segments for the output-token quadrature: timeouts come from the
+# longest outputs, and the same output length times out on every attempt of a call.
+_SEGMENTS = (0.0, 0.5, 0.9, 0.99, 0.999, 0.9999, 1.0)
+_GAUSS = 3
+
+
+def token_nodes(size: TokenSize) -> tuple[tuple[float, float], ...]:
+    """(probability, output tokens) nodes of ``size``: exact for a fixed size and a sample of
+    at most 64 distinct values, Gauss-Legendre on tail-dense segments of the quantile function
+    otherwise (lognormal or a larger sample)."""
+    if size.fixed is not None:
+        return ((1.0, float(size.fixed)),)
+    import numpy as np
+
+    if size.sample is not None and len(set(size.sample)) <= 64:
+        values, counts = np.unique(np.asarray(size.sample, dtype=float), return_counts=True)
+        return tuple((float(c) / len(size.sample), float(v)) for v, c in zip(values, counts))
+    return _quantile_nodes(size.median, size.sigma if size.sample is None else None,
+                           tuple(size.sample) if size.sample is not None else None)
+
+
+@lru_cache(maxsize=64)
+def _quantile_nodes(median: float | None, sigma: float | None,
+                    sample: tuple[float, ...] | None) -> tuple[tuple[float, float], ...]:
+    import numpy as np
+
+    z, w = np.polynomial.legendre.leggauss(_GAUSS)
+    lows, highs = np.asarray(_SEGMENTS[:-1]), np.asarray(_SEGMENTS[1:])
+    u = (lows[:, None] + (highs - lows)[:, None] * (z[None, :] + 1.0) / 2.0).ravel()
+    p = ((highs - lows)[:, None] * w[None, :] / 2.0).ravel()
+    if sample is not None:
+        x = np.quantile(np.asarray(sample, dtype=float), u, method="inverted_cdf")
+    else:
+        x = [float(median) * math.exp(sigma * NormalDist().inv_cdf(float(q)))  # type: ignore
+             for q in u]
+    return tuple((float(a), float(b)) for a, b in zip(p, x))
+
+
+def speed_nodes(profile: LatencyProfile) -> tuple[float, ...]:
+    """Equiprobable nodes of the streaming speed (tokens/s)."""
+    if not profile.tps_sigma:
+        return (profile.tokens_per_s,)
+    return tuple(profile.tokens_per_s * math.exp(profile.tps_sigma * z)
+                 for z in _z_nodes(SPEED_NODES))
+
+
+def in_time_given_tokens(profile: LatencyProfile, tokens: float, limit_s: float) -> float:
+    """P(T + tokens / V <= limit_s): exact in the time to first token T, quadrature in V."""
+    total = 0.0
+    speeds = speed_nodes(profile)
+    for v in speeds:
+        rest = limit_s - tokens / v
+        if rest <= 0.0:
+            continue
+        if not profile.ttft_sigma:
+            total += 1.0 if profile.ttft_median_s <= rest else 0.0
+        else:
+            z = (math.log(rest) - math.log(profile.ttft_median_s)) / profile.ttft_sigma
+            total += 0.5 * math.erfc(-z / math.sqrt(2.0))
+    return total / len(speeds)
+
+
+class ServedLatency:
+    """Latency of calls served after some earlier failed attempts: a weighted set of
+    components ``shift_s + factor (T + tokens / V)`` of one latency profile (T lognormal, V
+    over its speed nodes). ``weight`` is the total probability mass; duck-types
+    `AttemptLatency` for `mixture_cdf`, `mixture_quantile` and `max_quantiles`."""
+
+    def __init__(self, profile: LatencyProfile, weights, shifts, tokens, factors) -> None:
+        import numpy as np
+
+        self.profile = profile
+        self.w = np.asarray(weights, dtype=float)
+        self.shift = np.asarray(shifts, dtype=float)
+        self.tokens = np.asarray(tokens, dtype=float)
+        self.factor = np.asarray(factors, dtype=float)
+        self.weight = float(self.w.sum())
+
+    def cdf(self, t: float) -> float:
+        """P(latency <= t)."""
+        import numpy as np
+
+        if self.weight <= 0.0:
+            return 0.0
+        prof = self.profile
+        speeds = np.asarray(speed_nodes(prof))
+        rest = (t - self.shift) / self.factor
+        lim = rest[:, None] - self.tokens[:, None] / speeds[None, :]
+        if prof.ttft_sigma:
+            from scipy.special import ndtr
+
+            z = (np.log(np.maximum(lim, 1e-300)) - math.log(prof.ttft_median_s)) / prof.ttft_sigma
+            f = np.where(lim > 0.0, ndtr(z), 0.0)
+        else:
+            f = (lim >= prof.ttft_median_s).astype(float)
+        return float((self.w * f.mean(axis=1)).sum() / self.weight)
+
+    def scaled(self, factor: float) -> ServedLatency:
+        """The same components with weights multiplied by ``factor``."""
+        return ServedLatency(self.profile, self.w * factor, self.shift, self.tokens, self.factor)
+
+    def shifted(self, seconds: float) -> ServedLatency:
+        """The same components ``seconds`` later."""
+        return ServedLatency(self.profile, self.w, self.shift + seconds, self.tokens, self.factor)

@@ -9,53 +9,123 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from tests.engine.fidelity import METRICS, RATES, estimated, per_replication, widened
 from workbench.domain import load_scenario
 from workbench.domain.scenario import Scenario
 from workbench.engine.simulation import simulate
-from workbench.estimator import estimate
 
 SCENARIOS = sorted(p for p in Path(__file__).parents[2].joinpath("scenarios").glob("*.yaml")
                    if "probe" not in p.name and "prompts" not in p.name)
 
 
-REPLICATIONS = 6
-COMPARISONS = 40  # policies over all shipped scenarios, rounded up
+BATCH_REPLICATIONS, EVENT_REPLICATIONS = 8, 6
+BATCH_TASKS, EVENT_TASKS = 12_000, 1_500  # tasks per replication and policy
+OUTAGE_CYCLES = 6  # outage cycles (MTBF + MTTR) per replication
+MIN_MTTR_H = 10.0 / 60.0  # outages stay far longer than a call, as the estimator assumes
+# Every estimate-vs-simulation comparison of this module: (shipped policies 35 + generated
+# 4 scenarios x 5 policies) x 6 metrics x 2 paths = 660, rounded up.
+COMPARISONS = 700
 
 
-def family_interval(ci95: list[float]) -> tuple[float, float]:
-    """The 95% interval widened (Bonferroni) so that all COMPARISONS policies together hold at
-    95%: with one 95% interval each, 40 unbiased comparisons would fail about 2 at a time."""
-    from scipy.stats import t
+def for_agreement(s: Scenario, tasks: float) -> tuple[Scenario, float]:
+    """The scenario as the agreement tests run it, and the days to simulate: about ``tasks``
+    tasks per replication and policy, every rate unchanged in expectation.
 
-    low, high = ci95
-    mid, half = (low + high) / 2, (high - low) / 2
-    dof = REPLICATIONS - 1
-    widen = t.ppf(1 - 0.025 / COMPARISONS, dof) / t.ppf(0.975, dof)
-    return mid - half * widen, mid + half * widen
+    - With outages, the outage clock runs faster (MTBF and MTTR scaled by one factor, so the
+      shares of time up, degraded and down stay the same, MTTR at least MIN_MTTR_H) and the
+      run lasts OUTAGE_CYCLES outage cycles, so that replications do not differ by whether a
+      rare outage happened; volumes are scaled down to keep about ``tasks`` tasks.
+    - With budget rules the month lasts the run (at least a day); budgets scale with the
+      month and the volumes, so rules fire at the same share of the month.
+    Costs are per month of the changed scenario: estimate and simulation see the same one."""
+    from workbench.domain.edits import scenario_data, with_changes
+    from workbench.estimator.estimate import units
+
+    per_day = sum(u.per_day for u in units(s)) or 1.0
+    outages = [p for p in s.providers if p.mtbf_days is not None and p.incidents is None]
+    cycle = {p.name: (p.mtbf_days + p.mttr_hours / 24.0) * min(1.0, MIN_MTTR_H / p.mttr_hours)
+             for p in outages}
+    days = min(s.horizon.days, max([OUTAGE_CYCLES * c for c in cycle.values()]
+                                   + [max(0.25, tasks / per_day)]))
+    budgets = any(p.budget is not None for p in s.policies)
+    if budgets:
+        days = max(1.0, min(days, 31.0))
+    volume = min(1.0, tasks / (per_day * days))
+
+    def mutate(data: dict) -> None:
+        for p in data["providers"]:
+            if p["name"] in cycle:
+                factor = max(days / OUTAGE_CYCLES, cycle[p["name"]]) / (
+                    p["mtbf_days"] + p["mttr_hours"] / 24.0)
+                if factor < 1.0:
+                    p["mtbf_days"] *= factor
+                    p["mttr_hours"] *= factor
+        workload = data["workload"]
+        for t in workload["task_types"]:
+            if "per_day" in t:
+                t["per_day"] *= volume
+        for w in workload.get("workflows", []):
+            w["per_day"] *= volume
+        if "total_per_day" in workload:
+            workload["total_per_day"] *= volume
+        if budgets:
+            month = data["horizon"].get("days_per_month", 30.0)
+            data["horizon"].update(days=days, days_per_month=days)
+            for p in data["policies"]:
+                if "budget" in p:
+                    p["budget"]["monthly_usd"] *= volume * days / month
+
+    assert scenario_data(s)  # plain data round-trips
+    return with_changes(s, mutate), days
 
 
-def without_outages_or_limits(s: Scenario) -> Scenario:
-    """The same scenario with providers that never fail for long and never throttle."""
-    calm = [p.model_copy(update={"mtbf_days": None, "incidents": None, "rpm": None,
-                                 "tpm": None, "concurrency": None}) for p in s.providers]
-    policies = [p.model_copy(update={"failover": p.failover.model_copy(
-        update={"breaker": None, "mode": "sequential" if p.failover.mode == "predictive"
-                else p.failover.mode})}) for p in s.policies]
-    out = s.model_copy(update={"providers": calm, "policies": policies})
-    out._source = s.source
-    return out
+def agreement_failures(scenario: Scenario, path: str) -> list[str]:
+    """Every metric of every policy whose estimate lies outside the simulation's widened
+    interval on ``path`` (empty when the fidelities agree)."""
+    run, days = for_agreement(scenario, BATCH_TASKS if path == "batch" else EVENT_TASKS)
+    expected = estimated(run)
+    reps = BATCH_REPLICATIONS if path == "batch" else EVENT_REPLICATIONS
+    simulated = per_replication(run, days, reps, path)
+    failures = []
+    for policy, values in simulated.items():
+        for metric in METRICS:
+            tasks = float(values["tasks"].sum()) if metric in RATES else None
+            interval = widened(values[metric], COMPARISONS, tasks)
+            if not interval.holds(expected[policy][metric]):
+                failures.append(f"{scenario.name}/{policy} {metric} on {path}: estimate "
+                                f"{expected[policy][metric]:.6g}, simulated {interval.mean:.6g} "
+                                f"[{interval.low:.6g}, {interval.high:.6g}]")
+    return failures
 
 
-@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
-def test_simulated_cost_within_interval_of_estimate(path):
-    scenario = without_outages_or_limits(load_scenario(path))
-    expected = estimate(scenario).to_json()["policies"]
-    budgets = any(p.budget is not None for p in scenario.policies)  # rules need a whole month
-    days = scenario.horizon.days if budgets else min(scenario.horizon.days, 5.0)
-    result = simulate(scenario, replications=REPLICATIONS, days=days, keep_records=False)
-    for name, summary in result.summaries.items():
-        low, high = family_interval(summary["monthly_cost_usd_ci95"])
-        assert low <= expected[name]["monthly_cost_usd"] <= high, (name, expected[name], summary)
+REPLAYED = {"incident_replay"}  # the estimator reads MTBF / MTTR, the simulator the history
+
+
+@pytest.mark.parametrize("path", ["batch", "contention"])
+@pytest.mark.parametrize("file", SCENARIOS, ids=lambda p: p.stem)
+def test_estimate_batch_and_contention_agree(file, path, request):
+    """On every shipped scenario, the estimate lies within each simulation path's interval for
+    cost, quality pass rate, success rate, availability, escalations and failovers per task.
+
+    Intervals: a t interval over the replications (8 on the batch path, 6 on the contention
+    path), each at level 1 - 0.05 / COMPARISONS (Bonferroni over every comparison of this
+    module, so that all of them hold together at 95% when the fidelities agree); a rate's
+    half width is at least 3 / tasks (rule of three: a rate never observed to vary is not held
+    to equality). Estimate vs batch and estimate vs contention within these intervals puts
+    batch and contention within the sum of theirs. Scenarios run as `for_agreement` shapes
+    them (faster outage clock, shorter month with budgets: same expectations).
+
+    Approximations of the closed form, not tested here: queueing under binding rate limits
+    and concurrency caps (no shipped scenario binds; `test_theory.py` checks the contention
+    path against Erlang C instead); the circuit breaker (the estimator and the batch path
+    treat it as sequential failover; it moves only the calls of its cooldowns, within the
+    intervals here)."""
+    if file.stem in REPLAYED:
+        request.applymarker(pytest.mark.xfail(
+            reason="the estimator does not integrate replayed incidents yet (issue 9, item 2)",
+            strict=False))
+    failures = agreement_failures(load_scenario(file), path)
+    assert not failures, "\n".join(failures)
 
 
 def test_support_desk_routed_within_one_percent_of_1965():

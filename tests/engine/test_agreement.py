@@ -7,9 +7,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from tests.engine.fidelity import METRICS, RATES, estimated, per_replication, widened
+from tests.engine.helpers import scenario_from
 from workbench.domain import load_scenario
 from workbench.domain.scenario import Scenario
 from workbench.engine.simulation import simulate
@@ -183,3 +186,99 @@ def test_log_reduction_equals_records_reduction(file):
     assert_frame_equal(reduced.latencies.sort(pl.all()), expected.latencies.sort(pl.all()),
                        check_dtypes=False)
     assert reduced.hosting == expected.hosting
+
+
+def _generated(draw) -> Scenario:
+    """A scenario with failover, hedging, a breaker, predictive failover, a judged ladder
+    under a budget, a workflow, outages on two providers and rate limits on the third."""
+    from workbench.domain.edits import with_changes
+    from workbench.estimator import estimate as closed_form
+
+    def outage():
+        return {"mtbf_days": draw(st.floats(0.5, 6.0)), "mttr_hours": draw(st.floats(0.5, 4.0)),
+                "partial_share": draw(st.floats(0.0, 1.0)),
+                "degraded_error_rate": draw(st.floats(0.05, 0.3)),
+                "error_rate": draw(st.floats(0.0, 0.01)),
+                "down_failure": draw(st.sampled_from(["fast", "timeout"]))}
+
+    def model(name, provider):
+        median = draw(st.floats(0.2, 1.0))
+        speed = draw(st.floats(30.0, 120.0))
+        return {"name": name, "provider": provider,
+                "price": {"per_request_usd": draw(st.floats(0.001, 0.05))},
+                "latency": {"ttft_median_s": median, "ttft_p95_s": median * 2,
+                            "tokens_per_s": speed, "tokens_per_s_p05": speed * 0.7},
+                "quality": {"mean": draw(st.floats(0.8, 0.97)), "sd": 0.05}}
+
+    timeout = draw(st.floats(8.0, 30.0))
+    retries = draw(st.integers(0, 1))
+    sequential = {"mode": "sequential", "chain": ["b", "c"], "retries": retries,
+                  "backoff_s": 1.0, "timeout_s": timeout}
+    data = {
+        "name": "generated", "seed": draw(st.integers(0, 2**16)), "baseline": "sequential",
+        "latency_classes": {"chat": {"deadline_s": draw(st.floats(20.0, 90.0))},
+                            "batch": {"deadline_s": 86_400.0}},
+        "providers": [{"name": "pa", **outage()}, {"name": "pb", **outage()},
+                      {"name": "pc", "rpm": 1_000_000, "tpm": 10**10, "concurrency": 10_000}],
+        "models": [model("a", "pa"), model("b", "pb"), model("c", "pc")],
+        "workload": {
+            "task_types": [
+                {"name": "chat", "per_day": 2000, "latency_class": "chat",
+                 "client_facing": True,
+                 "output_tokens": {"median": 300, "p95": draw(st.floats(400, 1500))}},
+                {"name": "draft", "latency_class": "batch", "output_tokens": 600},
+                {"name": "review", "latency_class": "batch", "output_tokens": 200}],
+            "workflows": [{"name": "doc", "per_day": 300,
+                           "cascade_penalty": draw(st.floats(0.0, 0.1)),
+                           "steps": [{"name": "draft", "task_type": "draft"},
+                                     {"name": "review", "task_type": "review",
+                                      "after": ["draft"]}]}]},
+        "policies": [
+            {"name": "sequential", "routing": {"default": "a"}, "failover": sequential},
+            {"name": "hedged", "routing": {"default": "a"},
+             "failover": {"mode": "hedged", "chain": ["b"], "timeout_s": timeout}},
+            {"name": "predictive", "routing": {"default": "a"},
+             "failover": {**sequential, "mode": "predictive", "predictive": {
+                 "window": draw(st.integers(3, 20)),
+                 "error_threshold": draw(st.floats(0.3, 1.0)),
+                 "cooldown_s": draw(st.floats(10.0, 300.0))}}},
+            {"name": "breaker", "routing": {"default": "a"},
+             "failover": {**sequential, "breaker": {"failures": 5, "cooldown_s": 30}}},
+            {"name": "ladder_budget",
+             "routing": {"default": "a", "rules": [{"when": {"task_type": "chat"},
+                                                    "escalate": True}]},
+             "escalation": {"ladder": [{"model": "a",
+                                        "pass_probability": draw(st.floats(0.3, 0.9))},
+                                       {"model": "b"}],
+                            "judge": {"cost_usd": 0.001, "latency_s": 0.5,
+                                      "false_accept": draw(st.floats(0.0, 0.2)),
+                                      "false_reject": draw(st.floats(0.0, 0.2))}},
+             "failover": {**sequential, "chain": ["c"]},
+             "budget": {"monthly_usd": 1e9, "rules": [
+                 {"at": 0.5, "action": "downgrade", "map": {"b": "c"}},
+                 {"at": 0.9, "action": "block_noncritical"}]}}],
+    }
+    scenario = scenario_from(data)
+    spend = closed_form(scenario).policies["ladder_budget"].monthly_cost_usd
+    share = draw(st.floats(0.6, 1.5))
+
+    def budget(d: dict) -> None:
+        d["policies"][-1]["budget"]["monthly_usd"] = spend * share
+
+    return with_changes(scenario, budget)
+
+
+@pytest.mark.slow
+@settings(max_examples=4, deadline=None, derandomize=True, phases=[Phase.generate],
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_generated_scenarios_agree(data):
+    """Generated scenarios (`_generated`) agree across the three fidelities as the shipped
+    ones do, with the same intervals. Rate limits there do not bind (queueing under binding
+    limits is an approximation of the closed form, checked against Erlang C in
+    `test_theory.py`); the breaker opens after 5 failures for 30 s, where the estimator's
+    sequential figures hold within the intervals."""
+    scenario = _generated(data.draw)
+    failures = agreement_failures(scenario, "batch") + agreement_failures(scenario,
+                                                                          "contention")
+    assert not failures, "\n".join(failures)

@@ -27,7 +27,8 @@ FAST_FAIL_S = 0.25  # a 5xx answers about as fast as a first token; floor in sec
 @dataclass
 class CallEstimate:
     """Per call: P(success), expected billed USD per model, P(served by each model),
-    expected attempts made, expected failover attempts, the first model of the plan."""
+    expected attempts made, expected failover attempts, the first model of the plan and the
+    probability that an attempt on it fails (5xx or timeout) in each state of its provider."""
 
     success: float = 0.0
     cost_by_model: dict[str, float] = field(default_factory=dict)
@@ -35,14 +36,18 @@ class CallEstimate:
     attempts: float = 0.0
     failovers: float = 0.0
     primary: str = ""
+    primary_fail: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STATES, 0.0))
+    failed_at: dict[float, float] = field(default_factory=dict)  # s spent -> P(failed so)
+    served_at: dict[float, float] = field(default_factory=dict)  # s before serving -> P
     latency: dict[str, list[tuple[float, float, float, float]]] = field(default_factory=dict)
 
-    def served_latency(self, scenario: Scenario) -> list[ServedLatency]:
+    def served_latency(self, scenario: Scenario, timeout_s: float) -> list[ServedLatency]:
         """Latency of the serving attempt per model (weights: P(served by it))."""
         out = []
         for model, parts in self.latency.items():
             w, shift, tokens, factor = zip(*parts)
-            out.append(ServedLatency(scenario.model(model).latency, w, shift, tokens, factor))
+            out.append(ServedLatency(scenario.model(model).latency, w, shift, tokens, factor,
+                                     timeout_s))
         return [p for p in out if p.weight > 0.0]
 
     @property
@@ -114,6 +119,8 @@ def estimate_call(scenario: Scenario, failover: Failover, primary: str, task: Ta
     for weight_x, tokens in token_nodes(task.output_tokens):
         attempts = {a.model: _attempt_given(scenario, a.model, failover, inp, cached, tokens)
                     for a in full}
+        for state in STATES:
+            out.primary_fail[state] += weight_x * (1.0 - attempts[out.primary][state][0])
         for weight, states in _joint_states(scenario, [a.model for a in full]):
             for share, avoided in _avoided_sets(full, states, scenario, cooling):
                 plan = usable_plan(full, avoided.__contains__)
@@ -154,6 +161,7 @@ def _plan_outcome(out: CallEstimate, weight: float, plan: list, failover: Failov
     def serve(a, p: float, shift: float) -> None:
         ok, _, _, _, _, factor = of(a)
         out.served_by[a.model] = out.served_by.get(a.model, 0.0) + p * ok
+        out.served_at[shift] = out.served_at.get(shift, 0.0) + p * ok
         out.latency.setdefault(a.model, []).append((p * ok, shift, tokens, factor))
 
     timeout_s = failover.timeout_s
@@ -178,7 +186,7 @@ def _plan_outcome(out: CallEstimate, weight: float, plan: list, failover: Failov
         ok, to, fast, usd, fast_s, _ = of(a)
         reached = sum(elapsed.values())
         out.attempts += reached
-        if a.reason == "failover":
+        if k > 0 and a.reason == "failover":  # the first attempt sent carries the call's reason
             out.failovers += reached
         out.cost_by_model[a.model] = out.cost_by_model.get(a.model, 0.0) + reached * ok * usd
         backoff = a.backoff_s if k > 0 else 0.0
@@ -191,3 +199,5 @@ def _plan_outcome(out: CallEstimate, weight: float, plan: list, failover: Failov
                     after[key] = after.get(key, 0.0) + p * q
         elapsed = after
     out.success += weight - sum(elapsed.values())
+    for spent, p in elapsed.items():
+        out.failed_at[spent] = out.failed_at.get(spent, 0.0) + p

@@ -66,6 +66,8 @@ class DailyFigures:
     escalations: float = 0.0
     failovers: float = 0.0
     primary_calls: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    primary_fails: dict[str, dict[str, float]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(float)))
 
     @property
     def spend_usd(self) -> float:
@@ -219,6 +221,9 @@ def daily_figures(scenario: Scenario, policy: Policy, state: BudgetState,
         day.failovers += n * est.failovers
         for model, calls in est.primary_calls.items():
             day.primary_calls[model] += n * calls
+        for model, fails in est.primary_fails.items():
+            for fail_state, p in fails.items():
+                day.primary_fails[model][fail_state] += n * p
         for model, usd in est.cost_by_model.items():
             _book(day, scenario, task, model, n * usd)
             day.model_usd += n * usd
@@ -269,16 +274,28 @@ def _book(day: DailyFigures, scenario: Scenario, task: TaskType, model: str, usd
 
 
 def predictive_cooling(scenario: Scenario, policy: Policy) -> dict | None:
-    """Under predictive failover: per model, the share of time it cools down in each state of
-    its provider (`workbench.estimator.predictive`), from the mean rate of calls that start on
-    it with no budget rule in force; None for other failover modes."""
+    """Under predictive failover or a circuit breaker: per model, the share of time it is
+    avoided in each state of its provider (`workbench.estimator.predictive`; both rules
+    together: avoided when either avoids it, taken independent), from the mean rate of calls
+    that start on it with no budget rule in force; None without either."""
     failover = policy.failover
-    if failover.mode != "predictive":
+    rules = ([failover.predictive] if failover.mode == "predictive" else []) + (
+        [failover.breaker] if failover.breaker is not None else [])
+    if not rules:
         return None
     day = daily_figures(scenario, policy, NO_RULES)
-    return {model: cooling_shares(failover.predictive, scenario.provider_of(model),
-                                  calls / DAY_S, failover.retries)
-            for model, calls in day.primary_calls.items()}
+    out = {}
+    for model, calls in day.primary_calls.items():
+        if calls <= 0.0:
+            continue
+        fail = {s: p / calls for s, p in day.primary_fails[model].items()}
+        kept = {"up": 1.0, "degraded": 1.0, "down": 1.0}
+        for rule in rules:
+            share = cooling_shares(rule, scenario.provider_of(model), calls / DAY_S,
+                                   failover.retries, fail)
+            kept = {s: kept[s] * (1.0 - share[s]) for s in kept}
+        out[model] = {s: 1.0 - k for s, k in kept.items()}
+    return out
 
 
 def budget_segments(scenario: Scenario, policy: Policy) -> tuple[list[tuple[float, DailyFigures]],

@@ -33,6 +33,7 @@ class TaskEstimate:
     judge_latency_s: float = 0.0
     failovers: float = 0.0
     primary_calls: dict[str, float] = field(default_factory=dict)
+    primary_fails: dict[str, dict[str, float]] = field(default_factory=dict)
     latency: list = field(default_factory=list)  # ServedLatency, weights P(delivered by it)
 
     @property
@@ -55,6 +56,9 @@ class TaskEstimate:
             self.calls_by_model[model] = self.calls_by_model.get(model, 0.0) + weight * share
         self.failovers += weight * call.failovers
         self.primary_calls[call.primary] = self.primary_calls.get(call.primary, 0.0) + weight
+        fails = self.primary_fails.setdefault(call.primary, {})
+        for state, p in call.primary_fail.items():
+            fails[state] = fails.get(state, 0.0) + weight * p
 
 
 def pass_probability(scenario: Scenario, model: str, task: TaskType,
@@ -112,7 +116,7 @@ def estimate_single(scenario: Scenario, failover: Failover, model: str, task: Ta
     out = TaskEstimate(reach=[1.0])
     out.add_call(call, 1.0)
     q = _served_pass(scenario, call, task, None, penalty)
-    out.latency = call.served_latency(scenario)
+    out.latency = call.served_latency(scenario, failover.timeout_s)
     out.delivered = call.success
     out.passed = call.success * q
     out.below_bar = call.success * (1.0 - q)
@@ -152,6 +156,10 @@ def weighted(parts: list[tuple[float, TaskEstimate]]) -> TaskEstimate:
         out.failovers += w * part.failovers
         for model, calls in part.primary_calls.items():
             out.primary_calls[model] = out.primary_calls.get(model, 0.0) + w * calls
+        for model, fails in part.primary_fails.items():
+            mine = out.primary_fails.setdefault(model, {})
+            for state, p in fails.items():
+                mine[state] = mine.get(state, 0.0) + w * p
         for model, usd in part.cost_by_model.items():
             out.cost_by_model[model] = out.cost_by_model.get(model, 0.0) + w * usd
         for model, calls in part.calls_by_model.items():
@@ -163,6 +171,42 @@ def weighted(parts: list[tuple[float, TaskEstimate]]) -> TaskEstimate:
     return out
 
 
+HOP_POINTS = 8  # points kept of the distribution of time spent on lower rungs
+
+
+def _compress(points: dict[float, float], k: int = HOP_POINTS) -> dict[float, float]:
+    """A discrete distribution (seconds -> probability, summing to 1) cut into at most ``k``
+    groups of about equal probability, each at its mean."""
+    items = sorted((s, p) for s, p in points.items() if p > 0.0)
+    if len(items) <= k:
+        return dict(items)
+    total = sum(p for _, p in items)
+    out: dict[float, float] = {}
+    mass, moment, edge = 0.0, 0.0, total / k
+    for s, p in items:
+        mass += p
+        moment += p * s
+        if mass >= edge or s == items[-1][0]:
+            out[moment / mass] = out.get(moment / mass, 0.0) + mass
+            mass, moment = 0.0, 0.0
+            edge = total / k
+    return out
+
+
+def _escalation_hop(scenario: Scenario, call: CallEstimate, model: str, task: TaskType,
+                    accept: float, judge_s: float) -> dict[float, float]:
+    """Distribution of the seconds a task spends on a rung it escalates from: the failed
+    call's attempts and backoffs when the call failed; the attempts before the serving one, a
+    median attempt and the judge when the output was rejected (a median: an approximation)."""
+    served_s = median_attempt_s(scenario.model(model).latency, task.output_tokens.typical)
+    out: dict[float, float] = dict(call.failed_at)
+    for shift, p in call.served_at.items():
+        key = shift + served_s + judge_s
+        out[key] = out.get(key, 0.0) + p * (1.0 - accept)
+    total = sum(out.values())
+    return {s: p / total for s, p in out.items()} if total > 0.0 else {0.0: 1.0}
+
+
 def _ladder_given(scenario: Scenario, escalation: Escalation, failover: Failover,
                   task: TaskType, substitute, given: list[float | None],
                   penalty: float = 0.0, cooling: dict | None = None) -> TaskEstimate:
@@ -171,7 +215,7 @@ def _ladder_given(scenario: Scenario, escalation: Escalation, failover: Failover
     judge = escalation.judge
     judge_usd = judge_cost_usd(scenario, escalation)
     out = TaskEstimate()
-    reach, hops_s = 1.0, 0.0
+    reach, hops = 1.0, {0.0: 1.0}
     last = len(escalation.ladder) - 1
     for r, rung in enumerate(escalation.ladder):
         out.reach.append(reach)
@@ -182,10 +226,11 @@ def _ladder_given(scenario: Scenario, escalation: Escalation, failover: Failover
         judge_s = judge.latency_s if judged else 0.0
         delivers = 1.0 if r == last else q * (1.0 - judge.false_reject) + (
             1.0 - q) * judge.false_accept
-        out.latency += [mix.shifted(hops_s + judge_s).scaled(reach * delivers)
-                        for mix in call.served_latency(scenario)]
-        hops_s += median_attempt_s(scenario.model(substitute(rung.model)).latency,
-                                   task.output_tokens.typical) + judge_s
+        out.latency += [mix.shifted(h + judge_s).scaled(reach * delivers * p)
+                        for mix in call.served_latency(scenario, failover.timeout_s)
+                        for h, p in hops.items()]
+        hop = _escalation_hop(scenario, call, substitute(rung.model), task, delivers, judge_s)
+        hops = _compress({h + g: p * q for h, p in hops.items() for g, q in hop.items()})
         if judged:
             out.judge_usd += reach * call.success * judge_usd
         if r == last:

@@ -142,8 +142,8 @@ def max_quantiles(mixtures: list[list[AttemptLatency]], k: int) -> list[float]:
 # ------------------------------------------------------------------ calls conditioned on tokens
 # Tail-dense equiprobability segments for the output-token quadrature: timeouts come from the
 # longest outputs, and the same output length times out on every attempt of a call.
-_SEGMENTS = (0.0, 0.5, 0.9, 0.99, 0.999, 0.9999, 1.0)
-_GAUSS = 3
+_SEGMENTS = (0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.97, 0.99, 0.997, 0.999, 0.9999, 1.0)
+_GAUSS = 4
 
 
 def token_nodes(size: TokenSize) -> tuple[tuple[float, float], ...]:
@@ -178,37 +178,60 @@ def _quantile_nodes(median: float | None, sigma: float | None,
     return tuple((float(a), float(b)) for a, b in zip(p, x))
 
 
-def speed_nodes(profile: LatencyProfile) -> tuple[float, ...]:
-    """Equiprobable nodes of the streaming speed (tokens/s)."""
-    if not profile.tps_sigma:
-        return (profile.tokens_per_s,)
-    return tuple(profile.tokens_per_s * math.exp(profile.tps_sigma * z)
-                 for z in _z_nodes(SPEED_NODES))
+_HERMITE = 24  # Gauss-Hermite nodes over the log of the streaming speed
+
+
+@lru_cache(maxsize=4)
+def _hermite(k: int):
+    import numpy as np
+
+    z, w = np.polynomial.hermite_e.hermegauss(k)
+    return z, w / w.sum()
+
+
+def _in_time(profile: LatencyProfile, tokens, limit_s):
+    """P(T + tokens / V <= limit_s) elementwise over numpy arrays ``tokens`` and ``limit_s``:
+    exact when T or V is fixed, Gauss-Hermite over log V otherwise."""
+    import numpy as np
+    from scipy.special import ndtr
+
+    tokens = np.asarray(tokens, dtype=float)
+    limit = np.asarray(limit_s, dtype=float)
+    t0, st = profile.ttft_median_s, profile.ttft_sigma
+    v0, sv = profile.tokens_per_s, profile.tps_sigma
+
+    def ttft_cdf(rest):
+        if not st:
+            return (rest >= t0).astype(float)
+        return np.where(rest > 0.0, ndtr((np.log(np.maximum(rest, 1e-300)) - math.log(t0)) / st),
+                        0.0)
+
+    if not sv:
+        return ttft_cdf(limit - tokens / v0)
+    if not st:  # V >= tokens / (limit - t0)
+        room = limit - t0
+        need = np.where(room > 0.0, tokens / np.maximum(room, 1e-300), np.inf)
+        z = (np.log(np.maximum(need, 1e-300)) - math.log(v0)) / sv
+        return np.where(room > 0.0, np.where(tokens > 0.0, ndtr(-z), 1.0), 0.0)
+    z, w = _hermite(_HERMITE)
+    speeds = v0 * np.exp(sv * z)
+    rest = limit[..., None] - tokens[..., None] / speeds
+    return (ttft_cdf(rest) * w).sum(axis=-1)
 
 
 def in_time_given_tokens(profile: LatencyProfile, tokens: float, limit_s: float) -> float:
-    """P(T + tokens / V <= limit_s): exact in the time to first token T, quadrature in V."""
-    total = 0.0
-    speeds = speed_nodes(profile)
-    for v in speeds:
-        rest = limit_s - tokens / v
-        if rest <= 0.0:
-            continue
-        if not profile.ttft_sigma:
-            total += 1.0 if profile.ttft_median_s <= rest else 0.0
-        else:
-            z = (math.log(rest) - math.log(profile.ttft_median_s)) / profile.ttft_sigma
-            total += 0.5 * math.erfc(-z / math.sqrt(2.0))
-    return total / len(speeds)
+    """P(T + tokens / V <= limit_s) for one attempt of ``tokens`` output tokens."""
+    return float(_in_time(profile, tokens, limit_s))
 
 
 class ServedLatency:
     """Latency of calls served after some earlier failed attempts: a weighted set of
-    components ``shift_s + factor (T + tokens / V)`` of one latency profile (T lognormal, V
-    over its speed nodes). ``weight`` is the total probability mass; duck-types
+    components ``shift_s + factor (T + tokens / V)`` of one latency profile (T and V
+    lognormal). ``weight`` is the total probability mass; duck-types
     `AttemptLatency` for `mixture_cdf`, `mixture_quantile` and `max_quantiles`."""
 
-    def __init__(self, profile: LatencyProfile, weights, shifts, tokens, factors) -> None:
+    def __init__(self, profile: LatencyProfile, weights, shifts, tokens, factors,
+                 timeout_s: float) -> None:
         import numpy as np
 
         self.profile = profile
@@ -216,31 +239,29 @@ class ServedLatency:
         self.shift = np.asarray(shifts, dtype=float)
         self.tokens = np.asarray(tokens, dtype=float)
         self.factor = np.asarray(factors, dtype=float)
+        self.timeout_s = timeout_s
         self.weight = float(self.w.sum())
+        self._in_time = _in_time(profile, self.tokens, timeout_s / self.factor)
 
     def cdf(self, t: float) -> float:
-        """P(latency <= t)."""
+        """P(latency <= t): a served attempt ended within the timeout, so its latency is
+        conditioned on that."""
         import numpy as np
 
         if self.weight <= 0.0:
             return 0.0
-        prof = self.profile
-        speeds = np.asarray(speed_nodes(prof))
-        rest = (t - self.shift) / self.factor
-        lim = rest[:, None] - self.tokens[:, None] / speeds[None, :]
-        if prof.ttft_sigma:
-            from scipy.special import ndtr
-
-            z = (np.log(np.maximum(lim, 1e-300)) - math.log(prof.ttft_median_s)) / prof.ttft_sigma
-            f = np.where(lim > 0.0, ndtr(z), 0.0)
-        else:
-            f = (lim >= prof.ttft_median_s).astype(float)
-        return float((self.w * f.mean(axis=1)).sum() / self.weight)
+        own = np.minimum(t - self.shift, self.timeout_s) / self.factor
+        f = _in_time(self.profile, self.tokens, own)
+        ok = self._in_time > 0.0
+        f = np.where(ok, f / np.where(ok, self._in_time, 1.0), 0.0)
+        return float((self.w * f).sum() / self.weight)
 
     def scaled(self, factor: float) -> ServedLatency:
         """The same components with weights multiplied by ``factor``."""
-        return ServedLatency(self.profile, self.w * factor, self.shift, self.tokens, self.factor)
+        return ServedLatency(self.profile, self.w * factor, self.shift, self.tokens, self.factor,
+                             self.timeout_s)
 
     def shifted(self, seconds: float) -> ServedLatency:
         """The same components ``seconds`` later."""
-        return ServedLatency(self.profile, self.w, self.shift + seconds, self.tokens, self.factor)
+        return ServedLatency(self.profile, self.w, self.shift + seconds, self.tokens, self.factor,
+                             self.timeout_s)

@@ -1,6 +1,8 @@
-"""Closed-form twin of predictive failover (`workbench.policies.predictive`): the expected share
-of time each model cools down, per state of its provider, so that the share of its traffic sent
-straight to the backups follows.
+"""Closed-form twin of predictive failover (`workbench.policies.predictive`) and of the circuit
+breaker (`workbench.policies.failover.BreakerBoard`): the expected share of time each model
+cools down (or its breaker is open), per state of its provider, so that the share of its
+traffic sent straight to the backups follows. The breaker is the same cycle with other trip
+counts (`breaker_attempts`: consecutive failures, exact).
 
 A model tripped by ``trip`` failures among its last ``window`` calls is avoided for ``cooldown_s``
 (c), then probed again. In a provider state where an attempt fails with probability f and the
@@ -29,7 +31,7 @@ import math
 import numpy as np
 from scipy.stats import binom
 
-from workbench.domain.policy import Predictive
+from workbench.domain.policy import CircuitBreaker, Predictive
 from workbench.domain.provider import Provider
 from workbench.policies.predictive import trip_failures
 
@@ -51,21 +53,35 @@ def attempts_to_trip(config: Predictive, fail: float) -> float:
     return math.inf if rate <= 0.0 else head + float(below[n]) / rate
 
 
-def _cycle(p_s: float, c: float, m: float) -> tuple[float, float]:
-    """(share of an episode of mean ``m`` s spent cooling, expected overhang s past its end)
-    with probing phases of ``p_s`` s and cooldowns of ``c`` s."""
-    if math.isinf(p_s):
+def breaker_attempts(config: CircuitBreaker, fail: float) -> tuple[float, float]:
+    """Expected attempts until a circuit breaker opens when each attempt fails with
+    probability ``fail``: from a closed breaker, ``failures`` consecutive failures,
+    (1 - f^k) / ((1 - f) f^k); after a cooldown (half-open), 1 + (1 - f) x that (a first
+    failure reopens it, a success closes it). Exact for independent attempts."""
+    k = config.failures
+    if fail <= 0.0:
+        return math.inf, math.inf
+    closed = float(k) if fail >= 1.0 else (1.0 - fail ** k) / ((1.0 - fail) * fail ** k)
+    return closed, 1.0 + (1.0 - fail) * closed
+
+
+def _cycle(first_s: float, later_s: float, c: float, m: float) -> tuple[float, float]:
+    """(share of an episode of mean ``m`` s spent cooling, expected overhang s past its end):
+    a first probing phase of ``first_s`` s, then cooldowns of ``c`` s and probing phases of
+    ``later_s`` s in turn."""
+    if math.isinf(first_s):
         return 0.0, 0.0
-    head = math.exp(-p_s / m) / -math.expm1(-(p_s + c) / m)
+    head = math.exp(-first_s / m) / -math.expm1(-(later_s + c) / m)
     inside = -math.expm1(-c / m)
     return inside * head, head * (c - m * inside)
 
 
-def cooling_shares(config: Predictive, provider: Provider, calls_per_s: float,
-                   retries: int) -> dict[str, float]:
-    """Expected share of time a model cools down, per state of ``provider`` (up / degraded /
-    down), given ``calls_per_s`` calls starting on it, each retried up to ``retries`` times
-    on it while failing."""
+def cooling_shares(config: Predictive | CircuitBreaker, provider: Provider, calls_per_s: float,
+                   retries: int, fail: dict[str, float] | None = None) -> dict[str, float]:
+    """Expected share of time a model cools down (predictive failover) or its breaker is open,
+    per state of ``provider`` (up / degraded / down), given ``calls_per_s`` calls starting on
+    it, each retried up to ``retries`` times on it while failing; ``fail``: P(an attempt
+    fails) per state, timeouts included (default: the provider's error rates)."""
     c = config.cooldown_s
     shares = provider.state_shares()
     out = {"up": 0.0, "degraded": 0.0, "down": 0.0}
@@ -73,19 +89,23 @@ def cooling_shares(config: Predictive, provider: Provider, calls_per_s: float,
         return out
     mttr_s = provider.mttr_hours * 3600.0
 
-    def probing_s(state: str) -> float:
-        f = provider.failure_probability(state)
-        attempts = sum(f ** r for r in range(retries + 1))
-        return attempts_to_trip(config, f) / (calls_per_s * attempts)
+    def probing_s(state: str) -> tuple[float, float]:
+        f = provider.failure_probability(state) if fail is None else fail[state]
+        rate = calls_per_s * sum(f ** r for r in range(retries + 1))  # attempts per second
+        if isinstance(config, CircuitBreaker):
+            first, later = breaker_attempts(config, f)
+        else:
+            first = later = attempts_to_trip(config, f)
+        return float(first) / rate, float(later) / rate
 
     overhang_rate = 0.0  # seconds cooling in up time per second
     for state in ("degraded", "down"):
         if shares[state] <= 0.0:
             continue
-        out[state], overhang = _cycle(float(probing_s(state)), c, mttr_s)
+        out[state], overhang = _cycle(*probing_s(state), c, mttr_s)
         overhang_rate += shares[state] / mttr_s * overhang
-    p_up = float(probing_s("up"))
-    by_chance = 0.0 if math.isinf(p_up) else c / (p_up + c)
+    later_up = probing_s("up")[1]
+    by_chance = 0.0 if math.isinf(later_up) else c / (later_up + c)
     if shares["up"] > 0.0:
         out["up"] = min(1.0, by_chance + overhang_rate / shares["up"])
     return out

@@ -64,7 +64,11 @@ class BreakerBoard:
         return now_s >= self._open_until.get(model, -1.0)
 
     def observe(self, model: str, ok: bool, now_s: float) -> None:
-        """Record an observed outcome; opens the breaker after enough consecutive failures."""
+        """Record an observed outcome; opens the breaker after enough consecutive failures.
+        Outcomes arriving while it is open (calls sent before it opened) are not counted: they
+        neither extend the open time nor close it."""
+        if not self.allows(model, now_s):
+            return
         if ok:
             self._fails[model] = 0
             return

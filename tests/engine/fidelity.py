@@ -70,15 +70,16 @@ class Interval:
 def widened(values: np.ndarray, comparisons: int, tasks: float | None = None) -> Interval:
     """Mean of ``values`` (one per replication) with a two-sided t interval at family level
     95% over ``comparisons`` (Bonferroni: each at 1 - 0.05 / comparisons). For a rate over
-    ``tasks`` tasks in all, the half width is at least 3 / tasks (no event seen in ``tasks``
-    trials still allows a rate of about 3 / tasks: the rule of three), so a rate that never
-    varies across replications is not held to equality."""
+    ``tasks`` tasks in all, the half width is at least -ln(0.05 / comparisons) / tasks (no
+    event seen in ``tasks`` trials still allows a rate that high at the same level: the rule
+    of three, Bonferroni-adjusted), so a rate that never varies across replications is not
+    held to equality."""
     values = values[~np.isnan(values)]
     n = values.size
     mean = float(values.mean())
     q = student_t.ppf(1.0 - 0.025 / comparisons, n - 1)
     half = q * float(values.std(ddof=1)) / np.sqrt(n)
     if tasks:
-        half = max(half, 3.0 / tasks)
+        half = max(half, -np.log(0.05 / comparisons) / tasks)
     half = max(half, 1e-9 * max(1.0, abs(mean)))
     return Interval(mean, mean - half, mean + half)

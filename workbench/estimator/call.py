@@ -15,7 +15,7 @@ from workbench.domain.scenario import Scenario
 from workbench.domain.workload import TaskType
 from workbench.estimator.latency import (
     ServedLatency,
-    in_time_given_tokens,
+    _in_time,
     token_nodes,
 )
 from workbench.policies.failover import attempt_plan, usable_plan
@@ -39,13 +39,15 @@ class CallEstimate:
     primary_fail: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STATES, 0.0))
     failed_at: dict[float, float] = field(default_factory=dict)  # s spent -> P(failed so)
     served_at: dict[float, float] = field(default_factory=dict)  # s before serving -> P
-    latency: dict[str, list[tuple[float, float, float, float]]] = field(default_factory=dict)
+    # per model: (shift s, tokens, latency factor) -> P(served so)
+    latency: dict[str, dict[tuple[float, float, float], float]] = field(default_factory=dict)
 
     def served_latency(self, scenario: Scenario, timeout_s: float) -> list[ServedLatency]:
         """Latency of the serving attempt per model (weights: P(served by it))."""
         out = []
         for model, parts in self.latency.items():
-            w, shift, tokens, factor = zip(*parts)
+            shift, tokens, factor = zip(*parts)
+            w = list(parts.values())
             out.append(ServedLatency(scenario.model(model).latency, w, shift, tokens, factor,
                                      timeout_s))
         return [p for p in out if p.weight > 0.0]
@@ -116,65 +118,94 @@ def estimate_call(scenario: Scenario, failover: Failover, primary: str, task: Ta
     out = CallEstimate(primary=full[0].model)
     inp = task.input_tokens.mean
     cached = inp * task.cached_input_share
-    for weight_x, tokens in token_nodes(task.output_tokens):
-        attempts = {a.model: _attempt_given(scenario, a.model, failover, inp, cached, tokens)
-                    for a in full}
+    nodes = token_nodes(task.output_tokens)
+    tokens_all = [x for _, x in nodes]
+    given = {m: _attempt_given(scenario, m, failover, inp, cached, tokens_all)
+             for m in dict.fromkeys(a.model for a in full)}
+    joint = list(_joint_states(scenario, [a.model for a in full]))
+    domains = {m: scenario.provider_of(m).domain for m in given}
+    profiles = {m: scenario.model(m).latency for m in given}
+    for i, (weight_x, tokens) in enumerate(nodes):
+        attempts = {m: {state: tuple(v[i] if isinstance(v, list) else v for v in values)
+                        for state, values in by_state.items()} for m, by_state in given.items()}
         for state in STATES:
             out.primary_fail[state] += weight_x * (1.0 - attempts[out.primary][state][0])
-        for weight, states in _joint_states(scenario, [a.model for a in full]):
+        for weight, states in joint:
             for share, avoided in _avoided_sets(full, states, scenario, cooling):
                 plan = usable_plan(full, avoided.__contains__)
-                _plan_outcome(out, weight_x * weight * share, plan, failover, scenario, states,
-                              attempts, tokens)
+                _plan_outcome(out, weight_x * weight * share, plan, failover, domains, states,
+                              attempts, tokens, profiles)
     return out
 
 
 def _attempt_given(scenario: Scenario, model: str, failover: Failover, inp: float,
-                   cached: float, tokens: float) -> dict[str, tuple]:
-    """Per provider state, one attempt of ``tokens`` output tokens: (P(ok), P(timeout),
-    P(fast error), USD billed when ok, seconds of a fast error, latency factor)."""
+                   cached: float, tokens: list[float]) -> dict[str, tuple]:
+    """Per provider state, one attempt of each of ``tokens`` output tokens: (P(ok),
+    P(timeout), P(fast error), USD billed when ok - lists over ``tokens`` - then seconds of a
+    fast error and the latency factor)."""
     spec = scenario.model(model)
     provider = scenario.provider(spec.provider)
-    usd = 0.0 if spec.price is None else spec.call_cost_usd(inp, tokens, cached)
+    usd = [0.0 if spec.price is None else spec.call_cost_usd(inp, x, cached) for x in tokens]
     out = {}
     for state in STATES:
         factor = provider.degraded_latency_factor if state == "degraded" else 1.0
         answered = 1.0 - provider.failure_probability(state)
-        p_in = in_time_given_tokens(spec.latency, tokens, failover.timeout_s / factor)
+        p_in = _in_time(spec.latency, tokens, failover.timeout_s / factor).tolist()
         hangs = state == "down" and provider.down_failure == "timeout"
-        timeout = answered * (1.0 - p_in) + (0.0 if not hangs else 1.0 - answered)
-        fast = 0.0 if hangs else 1.0 - answered
+        hang = 0.0 if not hangs else 1.0 - answered
+        timeout = [answered * (1.0 - p) + hang for p in p_in]
+        fast = [0.0 if hangs else 1.0 - answered] * len(tokens)
         fast_s = max(spec.latency.ttft_median_s * factor, FAST_FAIL_S)
-        out[state] = (answered * p_in, timeout, fast, usd, fast_s, factor)
+        out[state] = ([answered * p for p in p_in], timeout, fast, usd, fast_s, factor)
     return out
 
 
+def first_wins(profile1, factor1: float, profile2, factor2: float, tokens: float,
+               timeout_s: float, steps: int = 200) -> tuple[float, float]:
+    """(P(both attempts end within ``timeout_s`` and the first ends first), P(both end within
+    it)) for two attempts of ``tokens`` output tokens sent at once (quadrature over time)."""
+    import numpy as np
+
+    t = np.linspace(0.0, timeout_s, steps + 1)
+    c1 = _in_time(profile1, np.full(t.size, tokens), t / factor1)
+    c2 = _in_time(profile2, np.full(t.size, tokens), t / factor2)
+    later2 = c2[-1] - (c2[1:] + c2[:-1]) / 2.0
+    return float((np.diff(c1) * later2).sum()), float(c1[-1] * c2[-1])
+
+
 def _plan_outcome(out: CallEstimate, weight: float, plan: list, failover: Failover,
-                  scenario: Scenario, states: dict[str, str], attempts: dict,
-                  tokens: float) -> None:
+                  domains: dict[str, str], states: dict[str, str], attempts: dict,
+                  tokens: float, profiles: dict | None = None) -> None:
     """Add the outcome of ``plan`` in provider ``states`` for one output length (probability
     ``weight``) to ``out``; ``elapsed`` maps the seconds spent so far to the probability that
     every attempt so far failed having taken that long."""
     def of(a):
-        return attempts[a.model][states[scenario.provider_of(a.model).domain]]
+        return attempts[a.model][states[domains[a.model]]]
 
-    def serve(a, p: float, shift: float) -> None:
-        ok, _, _, _, _, factor = of(a)
-        out.served_by[a.model] = out.served_by.get(a.model, 0.0) + p * ok
-        out.served_at[shift] = out.served_at.get(shift, 0.0) + p * ok
-        out.latency.setdefault(a.model, []).append((p * ok, shift, tokens, factor))
+    def serve(a, won: float, shift: float) -> None:
+        factor = of(a)[5]
+        out.served_by[a.model] = out.served_by.get(a.model, 0.0) + won
+        out.served_at[shift] = out.served_at.get(shift, 0.0) + won
+        mine = out.latency.setdefault(a.model, {})
+        key = (round(shift, 3), tokens, factor)
+        mine[key] = mine.get(key, 0.0) + won
 
     timeout_s = failover.timeout_s
     hedge = 2 if failover.mode == "hedged" and len(plan) > 1 else 0
     elapsed: dict[float, float] = {}
-    if hedge:  # sent at once, each billed if it succeeds; the primary serves first
-        (ok1, to1, fast1, usd1, s1, _), (ok2, to2, fast2, usd2, s2, _) = of(plan[0]), of(plan[1])
+    if hedge:  # sent at once, each billed if it succeeds; the first to answer serves
+        (ok1, to1, fast1, usd1, s1, f1), (ok2, to2, fast2, usd2, s2, f2) = of(plan[0]), of(plan[1])
         for a, ok, usd in ((plan[0], ok1, usd1), (plan[1], ok2, usd2)):
             out.cost_by_model[a.model] = out.cost_by_model.get(a.model, 0.0) + weight * ok * usd
         out.attempts += 2 * weight
-        serve(plan[0], weight, 0.0)
-        serve(plan[1], weight * (1.0 - ok1), 0.0)
-        for p1, d1 in ((to1, timeout_s), (fast1, s1)):
+        first = first_wins(profiles[plan[0].model], f1, profiles[plan[1].model], f2, tokens,
+                           timeout_s)  # P(both in time, the primary first | both answered)
+        both = ok1 * ok2
+        answered = both / max(first[1], 1e-300) if first[1] > 0.0 else 0.0
+        won1 = ok1 * (1.0 - ok2) + answered * first[0]
+        serve(plan[0], weight * won1, 0.0)
+        serve(plan[1], weight * (ok1 + ok2 - both - won1), 0.0)
+        for p1, d1 in ((to1, timeout_s), (fast1, s1)):  # both failed
             for p2, d2 in ((to2, timeout_s), (fast2, s2)):
                 if p1 * p2 > 0.0:
                     key = round(max(d1, d2), 3)
@@ -192,7 +223,7 @@ def _plan_outcome(out: CallEstimate, weight: float, plan: list, failover: Failov
         backoff = a.backoff_s if k > 0 else 0.0
         after: dict[float, float] = {}
         for spent, p in elapsed.items():
-            serve(a, p, spent + backoff)
+            serve(a, p * ok, spent + backoff)
             for q, d in ((to, timeout_s), (fast, fast_s)):
                 if q > 0.0:
                     key = round(spent + backoff + d, 3)

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 from workbench.domain.policy import Escalation, Failover
 from workbench.domain.scenario import Scenario
-from workbench.domain.workload import TaskType
+from workbench.domain.workload import TaskType, TokenSize
 from workbench.estimator.call import CallEstimate, estimate_call
-from workbench.estimator.latency import median_attempt_s
+from workbench.estimator.latency import attempt_quantiles, token_nodes
 
 
 @dataclass
@@ -129,6 +129,12 @@ def estimate_ladder(scenario: Scenario, escalation: Escalation, failover: Failov
     """A task sent up the ladder. With an evaluation table as quality source, outcomes are
     correlated across rungs (a hard prompt is hard for every model): the ladder is solved for
     each pattern of which models pass a prompt, weighted by the pattern's share of prompts."""
+    nodes = token_nodes(task.output_tokens)
+    if len(nodes) > 1:  # the same output on every rung: a long one is slow on each
+        return weighted([(w, estimate_ladder(
+            scenario, escalation, failover,
+            task.model_copy(update={"output_tokens": TokenSize(fixed=x)}), substitute, penalty,
+            cooling)) for w, x in nodes])
     models = [substitute(r.model) for r in escalation.ladder]
     stated = [None if r.pass_probability is None else r.pass_probability * (1.0 - penalty)
               for r in escalation.ladder]
@@ -194,15 +200,18 @@ def _compress(points: dict[float, float], k: int = HOP_POINTS) -> dict[float, fl
 
 
 def _escalation_hop(scenario: Scenario, call: CallEstimate, model: str, task: TaskType,
-                    accept: float, judge_s: float) -> dict[float, float]:
+                    accept: float, judge_s: float, timeout_s: float) -> dict[float, float]:
     """Distribution of the seconds a task spends on a rung it escalates from: the failed
-    call's attempts and backoffs when the call failed; the attempts before the serving one, a
-    median attempt and the judge when the output was rejected (a median: an approximation)."""
-    served_s = median_attempt_s(scenario.model(model).latency, task.output_tokens.typical)
+    call's attempts and backoffs when the call failed; the attempts before the serving one,
+    the serving attempt (five quantiles of the primary's latency for this output) and the
+    judge when the output was rejected."""
+    served = attempt_quantiles(scenario.model(model).latency, task.output_tokens.typical,
+                               timeout_s)
     out: dict[float, float] = dict(call.failed_at)
     for shift, p in call.served_at.items():
-        key = shift + served_s + judge_s
-        out[key] = out.get(key, 0.0) + p * (1.0 - accept)
+        for served_s in served:
+            key = shift + served_s + judge_s
+            out[key] = out.get(key, 0.0) + p * (1.0 - accept) / len(served)
     total = sum(out.values())
     return {s: p / total for s, p in out.items()} if total > 0.0 else {0.0: 1.0}
 
@@ -229,7 +238,8 @@ def _ladder_given(scenario: Scenario, escalation: Escalation, failover: Failover
         out.latency += [mix.shifted(h + judge_s).scaled(reach * delivers * p)
                         for mix in call.served_latency(scenario, failover.timeout_s)
                         for h, p in hops.items()]
-        hop = _escalation_hop(scenario, call, substitute(rung.model), task, delivers, judge_s)
+        hop = _escalation_hop(scenario, call, substitute(rung.model), task, delivers, judge_s,
+                              failover.timeout_s)
         hops = _compress({h + g: p * q for h, p in hops.items() for g, q in hop.items()})
         if judged:
             out.judge_usd += reach * call.success * judge_usd

@@ -265,3 +265,14 @@ class ServedLatency:
         """The same components ``seconds`` later."""
         return ServedLatency(self.profile, self.w, self.shift + seconds, self.tokens, self.factor,
                              self.timeout_s)
+
+
+def attempt_quantiles(profile: LatencyProfile, tokens: float, timeout_s: float,
+                      k: int = 5) -> list[float]:
+    """``k`` equiprobable quantiles (s) of one attempt of ``tokens`` output tokens that ended
+    within ``timeout_s``."""
+    within = in_time_given_tokens(profile, tokens, timeout_s)
+    if within <= 0.0:
+        return [timeout_s] * k
+    cdf = lambda t: in_time_given_tokens(profile, tokens, min(t, timeout_s)) / within
+    return [quantile(cdf, (i + 0.5) / k, 1e-2) for i in range(k)]

@@ -23,6 +23,7 @@ from workbench.engine.world import DEGRADED, DOWN, ProviderWorld
 from workbench.estimator.ladder import judge_cost_usd
 from workbench.policies.budget import NO_RULES, BudgetState, budget_state, thresholds_usd
 from workbench.policies.failover import attempt_plan
+from workbench.policies.ladder import delivers, is_judged, judge_accepts
 from workbench.policies.predictive import cooldown_intervals, in_intervals
 from workbench.policies.routing import route
 
@@ -257,10 +258,9 @@ class BatchResolver:
                     scores[sel], passed[sel] = self.ctx.quality.draw(
                         log.models[code], task, pending[sel], self.ctx.rng, pen[sel])
             passed &= ok
-            judged = r < last or esc.judge_last
+            judged = is_judged(r, esc)
             if judged:
-                u = self.ctx.rng.random(pending.size)
-                accepted = np.where(passed, u >= esc.judge.false_reject, u < esc.judge.false_accept)
+                accepted = judge_accepts(passed, self.ctx.rng.random(pending.size), esc.judge)
                 accepted &= ok
                 self.out.end_s[pending] += np.where(ok, esc.judge.latency_s, 0.0)
                 self.out.cost_usd[pending] += np.where(ok, judge_usd, 0.0)
@@ -269,7 +269,7 @@ class BatchResolver:
                 accepted = ok.copy()
             self._mark_quality(log, pos[ok], scores[ok], passed[ok],
                                accepted=accepted[ok] if judged else None)
-            done = accepted if r < last else ok
+            done = delivers(accepted, ok, r, esc)
             self.out.delivered[pending[done]] = True
             self.out.passed[pending[done]] = passed[done]
             keep = ~done if r < last else np.zeros(pending.size, dtype=bool)
@@ -360,8 +360,8 @@ class BatchResolver:
         outcome = np.where(ok, OUTCOME["ok"], np.where(timed_out | hang, OUTCOME["timeout"],
                                                        OUTCOME["error_5xx"])).astype(np.int8)
         tasks = ctx.tasks
-        cost = np.where(ok, spec.cost_usd(tasks.input_tokens[idx], tasks.cached_tokens[idx],
-                                          tasks.output_tokens[idx]), 0.0)
+        cost = np.where(ok, spec.cost_usd(tasks.input_tokens[idx], tasks.output_tokens[idx],
+                                          tasks.cached_tokens[idx]), 0.0)
         attempt = self.out.attempts[idx].copy()
         self.out.attempts[idx] += 1
         self.out.cost_usd[idx] += cost

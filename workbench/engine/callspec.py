@@ -7,11 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from workbench.domain.catalog import TokenPrice
 from workbench.domain.model import Model
 from workbench.domain.provider import Provider
 from workbench.domain.scenario import Scenario
-
-MTOK = 1_000_000.0
 
 
 @dataclass(frozen=True)
@@ -22,9 +21,7 @@ class CallSpec:
     provider: Provider
     fail_by_state: np.ndarray  # P(call fails) in state up / degraded / down
     per_request_usd: float | None
-    input_usd_per_token: float
-    cached_usd_per_token: float
-    output_usd_per_token: float
+    token_price: TokenPrice | None  # None: per request, or self-hosted (paid by the hour)
 
     @classmethod
     def of(cls, scenario: Scenario, name: str) -> CallSpec:
@@ -34,30 +31,21 @@ class CallSpec:
         fail = np.array([provider.error_rate, provider.degraded_error_rate, 1.0])
         price = model.price
         if price is None:  # self-hosted, paid by the hour
-            return cls(model, provider, fail, None, 0.0, 0.0, 0.0)
+            return cls(model, provider, fail, None, None)
         if price.per_request_usd is not None:
-            return cls(model, provider, fail, float(price.per_request_usd), 0.0, 0.0, 0.0)
-        tp = price.token_price()
-        assert tp is not None
-        return cls(model, provider, fail, None, tp.input_per_mtok_usd / MTOK,
-                   tp.cached_input_per_mtok_usd / MTOK, tp.output_per_mtok_usd / MTOK)
+            return cls(model, provider, fail, float(price.per_request_usd), None)
+        return cls(model, provider, fail, None, price.token_price())
 
-    def cost_usd(self, input_tokens: np.ndarray, cached_tokens: np.ndarray,
-                 output_tokens: np.ndarray) -> np.ndarray:
-        """USD of successful calls with these token counts."""
-        if self.per_request_usd is not None:
-            return np.full(np.shape(input_tokens), self.per_request_usd)
-        return ((input_tokens - cached_tokens) * self.input_usd_per_token
-                + cached_tokens * self.cached_usd_per_token
-                + output_tokens * self.output_usd_per_token)
-
-    def cost_one_usd(self, input_tokens: int, cached_tokens: int, output_tokens: int) -> float:
-        """USD of one successful call."""
-        if self.per_request_usd is not None:
-            return self.per_request_usd
-        return ((input_tokens - cached_tokens) * self.input_usd_per_token
-                + cached_tokens * self.cached_usd_per_token
-                + output_tokens * self.output_usd_per_token)
+    def cost_usd(self, input_tokens, output_tokens, cached_input_tokens):
+        """USD of successful calls with these token counts (numbers or numpy arrays): the one
+        price formula, `workbench.domain.catalog.TokenPrice.cost_usd`."""
+        flat = self.per_request_usd if self.per_request_usd is not None else (
+            0.0 if self.token_price is None else None)
+        if flat is not None:
+            if isinstance(input_tokens, np.ndarray):
+                return np.full(input_tokens.shape, flat)
+            return flat
+        return self.token_price.cost_usd(input_tokens, output_tokens, cached_input_tokens)
 
 
 class CallSpecs(dict):

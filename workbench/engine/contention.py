@@ -20,6 +20,7 @@ from workbench.engine.world import DEGRADED, DOWN, UP
 from workbench.estimator.ladder import judge_cost_usd
 from workbench.policies.budget import NO_RULES, budget_state, thresholds_usd
 from workbench.policies.failover import BreakerBoard, attempt_plan
+from workbench.policies.ladder import delivers, is_judged, judge_accepts
 from workbench.policies.predictive import PredictiveCooldown
 from workbench.policies.routing import route
 
@@ -215,18 +216,17 @@ class ContentionResolver:
                     self._finish(i, False, False)
                 continue
             passed = self._quality(row, stream.task, penalty, rung.pass_probability)
-            if last and not esc.judge_last:
+            if not is_judged(r, esc):
                 self._finish(i, True, passed)
                 return
-            u = self.draw.uniform()
-            accepted = (u >= esc.judge.false_reject) if passed else (u < esc.judge.false_accept)
+            accepted = judge_accepts(passed, self.draw.uniform(), esc.judge)
             self._mark(row, ACCEPTED, int(accepted))
             self._mark(row, JUDGE, self.judge_usd)
             self._spend(self.judge_usd)
             self.cost[i] += self.judge_usd
             if esc.judge.latency_s:
                 yield env.timeout(esc.judge.latency_s)
-            if accepted or last:
+            if delivers(accepted, True, r, esc):
                 self._finish(i, True, passed)
                 return
 
@@ -376,8 +376,8 @@ class ContentionResolver:
                 ttft: float, latency: float, outcome: str) -> int:
         """Book an answered attempt: cost, budget spend, what breakers observe; its row."""
         ok = outcome == "ok"
-        cost = self._call_spec(model)[0].cost_one_usd(
-            self.input_tokens[i], self.cached_tokens[i], self.output_tokens[i]) if ok else 0.0
+        cost = self._call_spec(model)[0].cost_usd(
+            self.input_tokens[i], self.output_tokens[i], self.cached_tokens[i]) if ok else 0.0
         if cost:
             self.cost[i] += cost
             self._spend(cost)

@@ -16,6 +16,7 @@ from workbench.domain.scenario import Scenario
 from workbench.domain.workload import TaskType, TokenSize
 from workbench.estimator.call import CallEstimate, estimate_call
 from workbench.estimator.latency import attempt_quantiles, token_nodes
+from workbench.policies.ladder import accept_probability, is_judged
 
 
 @dataclass
@@ -231,10 +232,9 @@ def _ladder_given(scenario: Scenario, escalation: Escalation, failover: Failover
         call = estimate_call(scenario, failover, rung.model, task, substitute, cooling)
         out.add_call(call, reach)
         q = _served_pass(scenario, call, task, given[r], penalty)
-        judged = r < last or escalation.judge_last
+        judged = is_judged(r, escalation)
         judge_s = judge.latency_s if judged else 0.0
-        delivers = 1.0 if r == last else q * (1.0 - judge.false_reject) + (
-            1.0 - q) * judge.false_accept
+        delivers = 1.0 if r == last else accept_probability(q, judge)
         out.latency += [mix.shifted(h + judge_s).scaled(reach * delivers * p)
                         for mix in call.served_latency(scenario, failover.timeout_s)
                         for h, p in hops.items()]
@@ -248,7 +248,7 @@ def _ladder_given(scenario: Scenario, escalation: Escalation, failover: Failover
             out.passed += reach * call.success * q
             out.below_bar += reach * call.success * (1.0 - q)
             break
-        accept = q * (1.0 - judge.false_reject) + (1.0 - q) * judge.false_accept
+        accept = accept_probability(q, judge)
         out.delivered += reach * call.success * accept
         out.passed += reach * call.success * q * (1.0 - judge.false_reject)
         out.below_bar += reach * call.success * (1.0 - q) * judge.false_accept

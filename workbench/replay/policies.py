@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from workbench.domain.policy import Judge
+from workbench.policies.ladder import judge_accepts
 from workbench.replay.table import EvalTable
 
 _UNPRICED = 1e300  # sorts after every real cost but before "not a candidate"
@@ -157,7 +159,8 @@ def cascade(table: EvalTable, ladder: list[str], rng: np.random.Generator, *,
         paid += np.where(active, judge_cost_usd, 0.0)
         passes = table.scores[:, j] >= pass_bar  # a missing score (NaN) fails
         draw = rng.random(n)
-        accept = np.where(passes, draw >= false_reject, draw < false_accept)
+        accept = judge_accepts(passes, draw, Judge(false_accept=false_accept,
+                                                   false_reject=false_reject))
         if rung == len(cols) - 1:
             break  # judged last rung: delivered either way (nothing left to escalate to)
         taken = active & accept

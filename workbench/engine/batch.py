@@ -21,13 +21,12 @@ from workbench.engine.quality import QualityModel
 from workbench.engine.tasks import DAY_S, TaskTable
 from workbench.engine.world import DEGRADED, DOWN, ProviderWorld
 from workbench.estimator.ladder import judge_cost_usd
+from workbench.policies.attempt import resolve_attempts
 from workbench.policies.budget import NO_RULES, BudgetState, budget_state, thresholds_usd
 from workbench.policies.failover import attempt_plan
 from workbench.policies.ladder import delivers, is_judged, judge_accepts
 from workbench.policies.predictive import cooldown_intervals, in_intervals
 from workbench.policies.routing import route
-
-FAST_FAIL_S = 0.25  # a 5xx answers about as fast as a first token; floor in seconds
 
 
 def _present(codes: np.ndarray) -> list[int]:
@@ -351,13 +350,10 @@ class BatchResolver:
             slow = states == DEGRADED
             ttft = np.where(slow, ttft * factor, ttft)
             lat = np.where(slow, lat * factor, lat)
-        timeout_s = ctx.policy.failover.timeout_s
-        hang = failed & (states == DOWN) & (spec.provider.down_failure == "timeout")
-        fail_lat = np.where(hang, timeout_s, np.maximum(ttft, FAST_FAIL_S))
-        timed_out = ~failed & (lat > timeout_s)
-        ok = ~failed & ~timed_out
-        latency = np.where(ok, lat, np.where(timed_out | hang, timeout_s, fail_lat))
-        outcome = np.where(ok, OUTCOME["ok"], np.where(timed_out | hang, OUTCOME["timeout"],
+        ok, timed_out, latency = resolve_attempts(
+            failed, states == DOWN, spec.provider.down_failure == "timeout", ttft, lat,
+            ctx.policy.failover.timeout_s)
+        outcome = np.where(ok, OUTCOME["ok"], np.where(timed_out, OUTCOME["timeout"],
                                                        OUTCOME["error_5xx"])).astype(np.int8)
         tasks = ctx.tasks
         cost = np.where(ok, spec.cost_usd(tasks.input_tokens[idx], tasks.output_tokens[idx],

@@ -14,10 +14,11 @@ import numpy as np
 import simpy
 
 from workbench.engine.attempts import OUTCOME, REASON, AttemptLog
-from workbench.engine.batch import FAST_FAIL_S, Outcomes, RunContext
+from workbench.engine.batch import Outcomes, RunContext
 from workbench.engine.tasks import DAY_S
 from workbench.engine.world import DEGRADED, DOWN, UP
 from workbench.estimator.ladder import judge_cost_usd
+from workbench.policies.attempt import resolve_attempt
 from workbench.policies.budget import NO_RULES, budget_state, thresholds_usd
 from workbench.policies.failover import BreakerBoard, attempt_plan
 from workbench.policies.ladder import delivers, is_judged, judge_accepts
@@ -363,14 +364,9 @@ class ContentionResolver:
         if state == DEGRADED:
             ttft *= factor
             lat *= factor
-        timeout_s = self.ctx.policy.failover.timeout_s
-        if failed:
-            if hangs and state == DOWN:
-                return "timeout", timeout_s, ttft
-            return "error_5xx", max(ttft, FAST_FAIL_S), ttft
-        if lat > timeout_s:
-            return "timeout", timeout_s, ttft
-        return "ok", lat, ttft
+        outcome, seconds = resolve_attempt(failed, state == DOWN, hangs, ttft, lat,
+                                           self.ctx.policy.failover.timeout_s)
+        return outcome, seconds, ttft
 
     def _settle(self, i: int, model: str, reason: str, start: float, queue: float,
                 ttft: float, latency: float, outcome: str) -> int:

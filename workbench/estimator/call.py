@@ -18,10 +18,10 @@ from workbench.estimator.latency import (
     _in_time,
     token_nodes,
 )
+from workbench.policies.attempt import FAST_FAIL_S
 from workbench.policies.failover import attempt_plan, usable_plan
 
 STATES = ("up", "degraded", "down")
-FAST_FAIL_S = 0.25  # a 5xx answers about as fast as a first token; floor in seconds
 
 
 @dataclass

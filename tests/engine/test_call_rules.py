@@ -61,3 +61,23 @@ def test_last_rung_rules():
     assert is_judged(1, ladder.model_copy(update={"judge_last": True}))
     assert delivers(False, True, 1, ladder) is True  # last rung: any answer is delivered
     assert delivers(False, True, 0, ladder) is False
+
+
+def test_budget_ledger_fires_once_a_month():
+    """$200 a month, rules at 50% ($100) and 60% ($120): $90 then $15 fires the first at t=5
+    with $105 spent; $20 more fires the second; a new month (30 s here) starts from zero."""
+    from workbench.domain.policy import Budget, BudgetRule
+    from workbench.policies.budget import BudgetLedger
+
+    budget = Budget(monthly_usd=200, rules=[
+        BudgetRule(at=0.5, action="downgrade", map={"x": "y"}),
+        BudgetRule(at=0.6, action="block_noncritical")])
+    ledger = BudgetLedger(budget, month_s=30.0)
+    assert ledger.spend(90.0, 1.0) == []
+    (first,) = ledger.spend(15.0, 5.0)
+    assert first.as_dict() == {"month": 0, "rule": 0, "at": 0.5, "action": "downgrade",
+                               "time_s": 5.0, "spend_usd": 105.0}
+    assert ledger.state(6.0).substitute("x") == "y" and not ledger.state(6.0).block_noncritical
+    assert [f.rule for f in ledger.spend(20.0, 7.0)] == [1]
+    assert ledger.state(8.0).block_noncritical
+    assert ledger.state(31.0).substitute("x") == "x" and ledger.next_level_usd() == 100.0

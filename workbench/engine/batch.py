@@ -22,7 +22,7 @@ from workbench.engine.tasks import DAY_S, TaskTable
 from workbench.engine.world import DEGRADED, DOWN, ProviderWorld
 from workbench.estimator.ladder import judge_cost_usd
 from workbench.policies.attempt import resolve_attempts
-from workbench.policies.budget import NO_RULES, BudgetState, budget_state, thresholds_usd
+from workbench.policies.budget import NO_RULES, BudgetLedger, BudgetState
 from workbench.policies.failover import attempt_plan
 from workbench.policies.ladder import delivers, is_judged, judge_accepts
 from workbench.policies.predictive import cooldown_intervals, in_intervals
@@ -91,7 +91,6 @@ class BatchResolver:
         if budget is None or not budget.rules:
             self._resolve(all_tasks, NO_RULES, self.log)
             return self.out, self.firings
-        levels = thresholds_usd(budget)
         job_arrival = np.zeros(ctx.tasks.n_jobs)
         job_arrival[ctx.tasks.job] = ctx.tasks.arrival_s
         month_s = ctx.scenario.days_per_month * DAY_S
@@ -99,28 +98,32 @@ class BatchResolver:
         for month in np.unique(job_month):
             jobs = np.flatnonzero(job_month == month)
             jobs = jobs[np.argsort(job_arrival[jobs], kind="stable")]
-            self._run_month(int(month), jobs, job_arrival, levels)
+            self._run_month(int(month), jobs, job_arrival, month_s)
         return self.out, self.firings
 
     def _run_month(self, month: int, jobs: np.ndarray, job_arrival: np.ndarray,
-                   levels: list[float]) -> None:
+                   month_s: float) -> None:
+        """Resolve the jobs of one month in arrival order; when the spend of a prefix crosses
+        the next rule's threshold, the rest is resolved again with the new rules in force."""
         tasks = self.ctx.tasks
-        fired, spent, start = 0, 0.0, 0
+        ledger = BudgetLedger(self.ctx.policy.budget, month_s)
+        start = 0
         while start < jobs.size:
             pending = jobs[start:]
             in_pending = np.zeros(tasks.n_jobs, dtype=bool)
             in_pending[pending] = True
             task_idx = np.flatnonzero(in_pending[tasks.job])
-            state = budget_state(self.ctx.policy.budget, levels[fired - 1]) if fired else NO_RULES
+            state = ledger.state(month * month_s)
             trial = self.log.fork()
             self._resolve(task_idx, state, trial)
-            if fired == len(levels):
+            level = ledger.next_level_usd()
+            if level is None:
                 self.log.extend(trial)
                 return
             job_cost = np.bincount(tasks.job[task_idx], weights=self.out.cost_usd[task_idx],
                                    minlength=tasks.n_jobs)[pending]
-            cum = spent + np.cumsum(job_cost)
-            crossing = np.flatnonzero(cum >= levels[fired])
+            cum = ledger.spent + np.cumsum(job_cost)
+            crossing = np.flatnonzero(cum >= level)
             if crossing.size == 0:
                 self.log.extend(trial)
                 return
@@ -129,14 +132,8 @@ class BatchResolver:
             keep_jobs[pending[: j + 1]] = True
             trial.keep(keep_jobs[tasks.job])
             self.log.extend(trial)
-            spent = float(cum[j])
-            while fired < len(levels) and spent >= levels[fired]:
-                rule = self.ctx.policy.budget.rules[fired]  # type: ignore[union-attr]
-                self.firings.append({"month": month, "rule": fired, "at": rule.at,
-                                     "action": rule.action,
-                                     "time_s": float(job_arrival[pending[j]]),
-                                     "spend_usd": spent})
-                fired += 1
+            fired = ledger.reach(float(cum[j]), float(job_arrival[pending[j]]))
+            self.firings += [f.as_dict() for f in fired]
             start += j + 1
 
     def _predictive_cooldowns(self, all_tasks: np.ndarray) -> dict:

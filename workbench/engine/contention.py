@@ -19,7 +19,7 @@ from workbench.engine.tasks import DAY_S
 from workbench.engine.world import DEGRADED, DOWN, UP
 from workbench.estimator.ladder import judge_cost_usd
 from workbench.policies.attempt import resolve_attempt
-from workbench.policies.budget import NO_RULES, budget_state, thresholds_usd
+from workbench.policies.budget import NO_RULES, BudgetLedger
 from workbench.policies.failover import BreakerBoard, attempt_plan
 from workbench.policies.ladder import delivers, is_judged, judge_accepts
 from workbench.policies.predictive import PredictiveCooldown
@@ -94,11 +94,9 @@ class ContentionResolver:
             if failover.mode == "predictive" else None
         self.outages = {d: (t.starts.tolist(), t.ends.tolist(), t.states.tolist())
                         for d, t in ctx.world.timelines.items()}
-        self.levels = thresholds_usd(ctx.policy.budget)
         self.block_start = {k: int(np.argmax(ctx.tasks.stream == k)) if len(ctx.tasks) else 0
                             for k in range(len(ctx.tasks.streams))}
-        self.month_s = scenario.days_per_month * DAY_S
-        self.month, self.spent, self.fired = 0, 0.0, 0
+        self.ledger = BudgetLedger(ctx.policy.budget, scenario.days_per_month * DAY_S)
         self.judge_usd = judge_cost_usd(scenario, ctx.policy.escalation) \
             if ctx.policy.escalation else 0.0
         tasks = ctx.tasks
@@ -404,28 +402,10 @@ class ContentionResolver:
         self.rows[row][field] = value
 
     def _budget(self):
-        budget = self.ctx.policy.budget
-        if budget is None:
-            return NO_RULES
-        self._roll_month()
-        return budget_state(budget, self.spent)
-
-    def _roll_month(self) -> None:
-        month = int(self.env.now // self.month_s)
-        if month != self.month:
-            self.month, self.spent, self.fired = month, 0.0, 0
+        return self.ledger.state(self.env.now)
 
     def _spend(self, usd: float) -> None:
-        if not usd:
-            return
-        self._roll_month()
-        self.spent += usd
-        while self.fired < len(self.levels) and self.spent >= self.levels[self.fired]:
-            rule = self.ctx.policy.budget.rules[self.fired]
-            self.firings.append({"month": self.month, "rule": self.fired, "at": rule.at,
-                                 "action": rule.action, "time_s": self.env.now,
-                                 "spend_usd": self.spent})
-            self.fired += 1
+        self.firings += [f.as_dict() for f in self.ledger.spend(usd, self.env.now)]
 
     def _flush(self) -> None:
         """Hand the attempts to the log as numpy columns (one 2-D conversion: fast)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from workbench.domain.policy import Budget
 
@@ -50,3 +50,68 @@ def thresholds_usd(budget: Budget | None) -> list[float]:
     if budget is None:
         return []
     return [rule.at * budget.monthly_usd for rule in budget.rules]
+
+
+@dataclass(frozen=True)
+class RuleFiring:
+    """One budget rule firing: the month (0-based) and the rule (its index, threshold share
+    ``at`` and action), when it fired (s of simulated time) and the month-to-date spend (USD)
+    that crossed its threshold."""
+
+    month: int
+    rule: int
+    at: float
+    action: str
+    time_s: float
+    spend_usd: float
+
+    def as_dict(self) -> dict:
+        """The firing as a plain dict (the records' ``budget_firings`` shape)."""
+        return asdict(self)
+
+
+class BudgetLedger:
+    """Month-to-date spend of one policy and the rules it has fired: a rule fires when the
+    spend reaches its share of the monthly budget and holds until the month (``month_s``
+    seconds) resets. Both simulation paths keep their budget in one."""
+
+    def __init__(self, budget: Budget | None, month_s: float) -> None:
+        self.budget = budget
+        self.month_s = month_s
+        self.levels = thresholds_usd(budget)
+        self.month, self.spent, self.fired = 0, 0.0, 0
+
+    def _roll(self, now_s: float) -> None:
+        month = int(now_s // self.month_s)
+        if month != self.month:
+            self.month, self.spent, self.fired = month, 0.0, 0
+
+    def state(self, now_s: float) -> BudgetState:
+        """The rules in force at ``now_s``."""
+        if self.budget is None:
+            return NO_RULES
+        self._roll(now_s)
+        return budget_state(self.budget, self.spent)
+
+    def next_level_usd(self) -> float | None:
+        """Month-to-date spend at which the next rule fires (None: every rule has fired)."""
+        return self.levels[self.fired] if self.fired < len(self.levels) else None
+
+    def spend(self, usd: float, now_s: float) -> list[RuleFiring]:
+        """Book ``usd`` at ``now_s``; the rules this spend makes fire."""
+        if self.budget is None or not usd:
+            return []
+        self._roll(now_s)
+        return self.reach(self.spent + usd, now_s)
+
+    def reach(self, spent_usd: float, now_s: float) -> list[RuleFiring]:
+        """Month-to-date spend is ``spent_usd`` at ``now_s`` (same month); the rules that
+        fire."""
+        self.spent = spent_usd
+        out = []
+        while self.fired < len(self.levels) and self.spent >= self.levels[self.fired]:
+            rule = self.budget.rules[self.fired]
+            out.append(RuleFiring(self.month, self.fired, rule.at, rule.action, now_s,
+                                  self.spent))
+            self.fired += 1
+        return out

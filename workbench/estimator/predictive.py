@@ -29,7 +29,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.stats import binom
 
 from workbench.domain.policy import CircuitBreaker, Predictive
 from workbench.domain.provider import Provider
@@ -44,6 +43,8 @@ def attempts_to_trip(config: Predictive, fail: float) -> float:
     the window's calls taken independent given that it has not tripped (an approximation)."""
     if fail <= 0.0:
         return math.inf
+    from scipy.stats import binom  # heavy: only when predictive failover is estimated
+
     n, k = config.window, trip_failures(config)
     below = binom.cdf(k - 1, np.arange(n + 1), fail)  # P(fewer than k failures in t attempts)
     head = float(below[:n].sum())  # E[min(T, n)]

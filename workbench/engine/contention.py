@@ -15,6 +15,7 @@ import simpy
 
 from workbench.engine.attempts import OUTCOME, REASON, AttemptLog
 from workbench.engine.batch import Outcomes, RunContext
+from workbench.engine.latency import attempt_latency_s
 from workbench.engine.tasks import DAY_S
 from workbench.engine.world import DEGRADED, DOWN, UP
 from workbench.estimator.ladder import judge_cost_usd
@@ -358,7 +359,7 @@ class ContentionResolver:
         failed = self.draw.uniform() < fail_by_state[state]
         ttft = ttft_median * math.exp(ttft_sigma * self.draw.normal())
         tps = tps_median * math.exp(tps_sigma * self.draw.normal()) if tps_sigma else tps_median
-        lat = ttft + self.output_tokens[i] / tps
+        lat = attempt_latency_s(ttft, self.output_tokens[i], tps)
         if state == DEGRADED:
             ttft *= factor
             lat *= factor

@@ -26,5 +26,10 @@ def sample_latency_s(profile: LatencyProfile, output_tokens: np.ndarray,
     """(ttft_s, total latency_s) of attempts producing ``output_tokens`` each."""
     tokens = np.asarray(output_tokens, dtype=float)
     ttft = sample_ttft_s(profile, rng, tokens.size)
-    total = ttft + tokens / sample_tokens_per_s(profile, rng, tokens.size)
-    return ttft, total
+    return ttft, attempt_latency_s(ttft, tokens, sample_tokens_per_s(profile, rng, tokens.size))
+
+
+def attempt_latency_s(ttft_s, output_tokens, tokens_per_s):
+    """Seconds of an attempt: first token, then its output at its streaming speed (numbers or
+    numpy arrays; the contention path draws its own ``ttft_s`` and speed one at a time)."""
+    return ttft_s + output_tokens / tokens_per_s

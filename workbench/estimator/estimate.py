@@ -26,7 +26,13 @@ from workbench.estimator.latency import (
 from workbench.estimator.predictive import cooling_shares
 from workbench.metrics.breakdown import DIMENSIONS, book_hosting, hosted_monthly_usd
 from workbench.metrics.roi import MonthlyFigures, Roi, roi
-from workbench.policies.budget import NO_RULES, BudgetState, budget_state, thresholds_usd
+from workbench.policies.budget import (
+    NO_RULES,
+    BudgetState,
+    RuleFiring,
+    budget_state,
+    thresholds_usd,
+)
 from workbench.policies.routing import route
 
 DAY_S = 86_400.0
@@ -321,8 +327,9 @@ def budget_segments(scenario: Scenario, policy: Policy) -> tuple[list[tuple[floa
         segments.append((dt, day))
         t, spent = t + dt, levels[fired]
         rule = policy.budget.rules[fired]
-        firings.append({"rule": fired, "at": rule.at, "action": rule.action,
-                        "day": round(t, 4), "spend_usd": round(spent, 6)})
+        firing = RuleFiring(0, fired, rule.at, rule.action, round(t * DAY_S, 3),
+                            round(spent, 6))
+        firings.append({**firing.as_dict(), "day": round(t, 4)})
         fired += 1
     return segments, firings
 

@@ -1,0 +1,58 @@
+"""Benchmark of ``workbench audit``: a month of LiteLLM SpendLogs (about 1 million rows by
+default, generated from the known workload of tests/audit/logs_fixture.py scaled up) read,
+fitted, turned into a scenario, estimated and reconciled, with the OpenAI usage export beside
+it. Generating the CSV is not timed; reading it is.
+
+    python benchmarks/audit.py --json          # the goal: 1 M rows under 10 s and 2 GiB
+    python benchmarks/audit.py --small --json  # CI correctness run (seconds)
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.audit import logs_fixture  # noqa: E402
+from workbench.audit import audit_logs  # noqa: E402
+
+
+def case(scale: float) -> dict:
+    """One audit of a month at ``scale`` x the fixture's volumes."""
+    logs_fixture.KNOWN[:] = [dataclasses.replace(t, per_day=t.per_day * scale)
+                             for t in logs_fixture.KNOWN]
+    with tempfile.TemporaryDirectory() as folder:
+        logs = logs_fixture.spend_logs()
+        path = Path(folder) / "spendlogs.csv"
+        logs.write_csv(path)
+        usage = Path(folder) / "usage.json"
+        usage.write_text(json.dumps(logs_fixture.openai_usage(logs)))
+        start = time.perf_counter()
+        doc = audit_logs([path], usage=[usage]).to_json()
+        seconds = time.perf_counter() - start
+    return {"name": f"litellm month x{scale:g}", "rows": logs.height, "seconds": round(seconds, 3),
+            "rows_per_s": round(logs.height / seconds),
+            "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            "residual_share": doc["residual_share"],
+            "untracked_usd": doc["untracked"]["cost_usd"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument("--small", action="store_true", help="a quick correctness run")
+    args = parser.parse_args()
+    result = {"cases": [case(0.1 if args.small else 6.1)]}
+    print(json.dumps(result, indent=None if args.json else 2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+"""The audit recovers a known workload from a month of LiteLLM logs, reconciles to the bill,
+finds planted untracked spend exactly, and refuses bad exports with file, row and column."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+import polars as pl
+import pytest
+
+from tests.audit.logs_fixture import (
+    CACHE_HIT_RATE,
+    DAYS,
+    KNOWN,
+    START,
+    WEEKDAY,
+    openai_usage,
+    planted_cost_usd,
+    spend_logs,
+)
+from workbench.audit import audit_logs
+from workbench.domain.errors import AuditError
+
+Z95 = 1.6448536269514722
+SECRET = "the customer's card number is 4111"
+
+
+@pytest.fixture(scope="module")
+def month(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("audit")
+    logs = spend_logs().with_columns(pl.lit(SECRET).alias("messages"))
+    logs.write_csv(folder / "spendlogs.csv")
+    (folder / "usage.json").write_text(json.dumps(openai_usage(logs)))
+    audit = audit_logs([folder / "spendlogs.csv"], usage=[folder / "usage.json"])
+    return folder, logs, audit
+
+
+def _weekday_mean() -> float:
+    """Mean weekday weight over the month the fixture spans (it starts on a Sunday)."""
+    return sum(WEEKDAY[(START.weekday() + d) % 7] for d in range(DAYS)) / DAYS
+
+
+def test_volumes_within_two_percent_per_task_type(month):
+    _, _, audit = month
+    fitted = audit.to_json()["task_types"]
+    for task in KNOWN:  # provider calls: the gateway's cache hits never reach a provider
+        expected = task.per_day * _weekday_mean() * (1.0 - CACHE_HIT_RATE)
+        assert fitted[task.name]["per_day"] == pytest.approx(expected, rel=0.02), task.name
+
+
+def test_token_quantiles_within_five_percent(month):
+    _, _, audit = month
+    fitted = audit.to_json()["task_types"]
+    for task in KNOWN:  # lognormal: p95 = median x exp(1.645 sigma) by construction
+        t = fitted[task.name]
+        assert t["input_tokens_p50"] == pytest.approx(task.input_median, rel=0.05)
+        assert t["input_tokens_p95"] == pytest.approx(task.input_p95, rel=0.05)
+        assert t["output_tokens_p50"] == pytest.approx(task.output_median, rel=0.05)
+        assert t["output_tokens_p95"] == pytest.approx(task.output_p95, rel=0.05)
+
+
+def test_estimate_of_today_within_one_percent_of_observed_spend(month):
+    _, logs, audit = month
+    doc = audit.to_json()
+    observed = float(logs["spend"].sum())  # 31 days, reported per 31-day month
+    assert doc["observed"]["monthly_cost_usd"] == pytest.approx(observed, rel=1e-12)
+    assert abs(doc["residual_share"]) < 0.01
+    assert doc["unpriced_models"] == []
+    assert sum(t["monthly_cost_usd"] for t in doc["teams"].values()) == pytest.approx(observed)
+
+
+def test_planted_untracked_spend_found_exactly(month):
+    _, _, audit = month
+    untracked = audit.to_json()["untracked"]
+    assert untracked["cost_usd"] == pytest.approx(planted_cost_usd(), abs=1e-9)
+    assert untracked["requests"] == 120 + 400 + 50
+    days = {(r["day"], r["model_key"]) for r in untracked["rows"]}
+    assert days == {("2026-03-04", "gpt-4o"), ("2026-03-18", "gpt-4o-mini"),
+                    ("2026-03-18", "o3-mini")}
+
+
+def test_today_routes_each_task_type_where_the_logs_show(month):
+    _, _, audit = month
+    from workbench.domain.loader import scenario_from_data
+    from workbench.policies.routing import route
+
+    scenario = scenario_from_data(audit.scenario, "audited", None)
+    today = scenario.policy("today")
+    for task in KNOWN:
+        assert route(today, scenario.workload.task_type(task.name)).model == task.model
+
+
+def test_cli_writes_a_valid_scenario_and_never_copies_prompts(month, tmp_path):
+    folder, _, _ = month
+    out = tmp_path / "scenario.yaml"
+    run = subprocess.run([sys.executable, "-m", "workbench.cli", "audit",
+                          str(folder / "spendlogs.csv"), "--usage", str(folder / "usage.json"),
+                          "--out", str(out), "--json"], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert set(doc) >= {"observed", "estimated_monthly_cost_usd", "residual_share", "task_types",
+                        "teams", "unpriced_models", "untracked"}
+    assert SECRET not in run.stdout and SECRET not in out.read_text()
+    check = subprocess.run([sys.executable, "-m", "workbench.cli", "validate", str(out)],
+                           capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stderr
+
+
+HEADER = "request_id,spend,prompt_tokens,completion_tokens,startTime,endTime,model,request_tags"
+ROW = '{id},{spend},{inp},{out},{start},2026-03-01T10:00:02Z,gpt-4o-mini,"[""task:a""]"'
+
+
+def _csv(tmp_path, rows: list[dict], header: str = HEADER):
+    base = {"id": "r1", "spend": "0.001", "inp": "100", "out": "20",
+            "start": "2026-03-01T10:00:00Z"}
+    lines = [header] + [ROW.format(**{**base, **r}) for r in rows]
+    path = tmp_path / "logs.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("rows, where, value", [
+    ([{"id": "r1"}, {"id": "r2", "start": "yesterday"}], "row 2, column startTime", "yesterday"),
+    ([{"id": "r1", "inp": "-5"}], "row 1, column prompt_tokens", "-5"),
+    ([{"id": "r1", "spend": "abc"}], "row 1, column spend", "abc"),
+    ([{"id": "r1"}, {"id": "r2"}, {"id": "r1"}], "row 3, column request_id", "r1"),
+])
+def test_bad_rows_name_file_row_column_and_value(tmp_path, rows, where, value):
+    path = _csv(tmp_path, rows)
+    with pytest.raises(AuditError) as err:
+        audit_logs([path])
+    message = str(err.value)
+    assert str(path) in message and where in message and repr(value) in message
+
+
+def test_skip_bad_rows_counts_what_it_skipped(tmp_path):
+    path = _csv(tmp_path, [{"id": "r1"}, {"id": "r2", "start": "nope"}, {"id": "r3"},
+                           {"id": "r3"}])
+    doc = audit_logs([path], skip_bad_rows=True).to_json()
+    assert doc["skipped_rows"] == {"unparsable timestamp": 1, "duplicate request_id": 1}
+    assert doc["observed"]["requests"] == 2
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "no rows"),
+    ("request_id,spend\nr1,0.1\n", "missing column(s) prompt_tokens"),
+])
+def test_wrong_or_empty_exports_exit_2(tmp_path, text, message):
+    path = tmp_path / "logs.csv"
+    path.write_text(text)
+    run = subprocess.run([sys.executable, "-m", "workbench.cli", "audit", str(path)],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 2
+    assert str(path) in run.stderr and message in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_model_unknown_to_the_catalogue_is_priced_from_the_log_never_zero(tmp_path):
+    rows = [{"id": f"r{i}", "inp": str(100 * (i + 1)), "out": str(10 * (i % 3 + 1)),
+             "spend": f"{(100 * (i + 1) * 2.0 + 10 * (i % 3 + 1) * 8.0) / 1e6:.10f}"}
+            for i in range(6)]
+    path = _csv(tmp_path, rows)
+    path.write_text(path.read_text().replace("gpt-4o-mini", "acme-private-7b"))
+    doc = audit_logs([path]).to_json()
+    assert doc["unpriced_models"] == ["acme-private-7b"]
+    price = doc["models"]["acme-private-7b"]["price"]
+    assert price["input_per_mtok_usd"] == pytest.approx(2.0, rel=1e-6)
+    assert price["output_per_mtok_usd"] == pytest.approx(8.0, rel=1e-6)
+    assert math.isclose(doc["estimated_monthly_cost_usd"], doc["observed"]["monthly_cost_usd"],
+                        rel_tol=1e-6)

@@ -187,3 +187,51 @@ def planted_cost_usd() -> float:
     for _, model, _, inp, out in PLANTED:
         total += resolve_price(f"openai:{model}").cost_usd(inp, out)
     return total
+
+
+def _ms(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
+    parse = lambda c: c.str.to_datetime("%Y-%m-%dT%H:%M:%S%.fZ", time_unit="us")  # noqa: E731
+    return (parse(later) - parse(earlier)).dt.total_microseconds() / 1000.0
+
+
+def as_langfuse(logs: pl.DataFrame) -> list[dict]:
+    """The same calls as Langfuse generations (public API observation objects)."""
+    cached = pl.col("metadata").str.json_path_match(
+        "$.usage_object.prompt_tokens_details.cached_tokens").cast(pl.Int64)
+    rows = logs.select(
+        pl.col("request_id").alias("id"), pl.col("startTime"), pl.col("endTime"),
+        pl.col("completionStartTime"), pl.col("model"), pl.col("model_group").alias("name"),
+        pl.col("prompt_tokens"), pl.col("completion_tokens"), cached.alias("cached"),
+        pl.col("spend"), pl.col("status"), pl.col("team_id"))
+    return [{"id": r["id"], "traceId": f"trace-{r['id']}", "type": "GENERATION",
+             "name": r["name"], "startTime": r["startTime"], "endTime": r["endTime"],
+             "completionStartTime": r["completionStartTime"], "model": r["model"],
+             "usageDetails": {"input": r["prompt_tokens"], "output": r["completion_tokens"],
+                              "cache_read_input_tokens": r["cached"]},
+             "costDetails": {"total": r["spend"]}, "calculatedTotalCost": r["spend"],
+             "level": "DEFAULT" if r["status"] == "success" else "ERROR",
+             "metadata": {"team": r["team_id"]}, "input": SECRET_PROMPT, "output": "..."}
+            for r in rows.iter_rows(named=True)]
+
+
+SECRET_PROMPT = "patient record 0042: confidential"
+
+
+def as_helicone(logs: pl.DataFrame) -> pl.DataFrame:
+    """The same calls as a Helicone request export."""
+    cached = pl.col("metadata").str.json_path_match(
+        "$.usage_object.prompt_tokens_details.cached_tokens").cast(pl.Int64)
+    return logs.select(
+        pl.col("request_id"), pl.col("startTime").alias("request_created_at"),
+        pl.col("model").alias("request_model"),
+        pl.col("custom_llm_provider").str.to_uppercase().alias("provider"),
+        pl.col("prompt_tokens"), pl.col("completion_tokens"),
+        cached.alias("prompt_cache_read_tokens"), pl.col("spend").alias("costUSD"),
+        pl.when(pl.col("status") == "success").then(pl.lit("200")).otherwise(pl.lit("500"))
+        .alias("response_status"),
+        _ms(pl.col("endTime"), pl.col("startTime")).alias("delay_ms"),
+        _ms(pl.col("completionStartTime"), pl.col("startTime")).alias("time_to_first_token"),
+        pl.format('{{"Helicone-Property-Task": "{}", "Helicone-Property-Team": "{}"}}',
+                  pl.col("model_group"), pl.col("team_id")).alias("request_properties"),
+        pl.col("cache_hit").str.to_lowercase().alias("cache_hit"),
+        pl.lit(SECRET_PROMPT).alias("request_body"))

@@ -170,3 +170,40 @@ def test_a_model_unknown_to_the_catalogue_is_priced_from_the_log_never_zero(tmp_
     assert price["output_per_mtok_usd"] == pytest.approx(8.0, rel=1e-6)
     assert math.isclose(doc["estimated_monthly_cost_usd"], doc["observed"]["monthly_cost_usd"],
                         rel_tol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def one_week(month):
+    _, logs, _ = month
+    # Langfuse and Helicone see no gateway cache: a week of calls that reached a provider
+    return logs.filter((pl.col("startTime") < "2026-03-08") & (pl.col("cache_hit") == "False"))
+
+
+def _same_audit(a, b):
+    da, db = a.to_json(), b.to_json()
+    assert da["observed"] == pytest.approx(db["observed"])
+    assert da["estimated_monthly_cost_usd"] == pytest.approx(db["estimated_monthly_cost_usd"],
+                                                             rel=1e-9)
+    for name, task in da["task_types"].items():
+        other = db["task_types"][name]
+        for key in ("per_day", "input_tokens_p50", "output_tokens_p95", "cached_input_share"):
+            assert task[key] == pytest.approx(other[key]), (name, key)
+        assert task["team"] == other["team"]
+    assert {m: v["price"] for m, v in da["models"].items()} == \
+        {m: v["price"] for m, v in db["models"].items()}
+
+
+def test_langfuse_and_helicone_exports_audit_like_the_litellm_logs(one_week, tmp_path):
+    from tests.audit.logs_fixture import SECRET_PROMPT, as_helicone, as_langfuse
+
+    one_week.drop("messages").write_csv(tmp_path / "litellm.csv")
+    (tmp_path / "langfuse.json").write_text(json.dumps({"data": as_langfuse(one_week)}))
+    as_helicone(one_week).write_csv(tmp_path / "helicone.csv")
+    reference = audit_logs([tmp_path / "litellm.csv"])
+    langfuse = audit_logs([tmp_path / "langfuse.json"], "langfuse")
+    helicone = audit_logs([tmp_path / "helicone.csv"], "helicone")
+    _same_audit(langfuse, reference)
+    _same_audit(helicone, reference)
+    for audit in (langfuse, helicone):
+        assert SECRET_PROMPT not in json.dumps(audit.to_json())
+        assert SECRET_PROMPT not in json.dumps(audit.scenario)

@@ -14,14 +14,12 @@ import yaml
 from workbench.audit.build import TODAY, build_scenario
 from workbench.audit.exports import read_export
 from workbench.audit.fit import FittedWorkload, fit_workload
-from workbench.audit.litellm_logs import requests_from_litellm
+from workbench.audit.log_formats import FORMATS, requests_from_export
 from workbench.audit.prices import PriceMatch, catalog_match, match_prices
 from workbench.audit.provider_usage import USAGE_READERS
 from workbench.audit.reconcile import list_price_gap, residual_items, untracked_spend
 from workbench.audit.requests import RequestLog
 from workbench.domain.errors import AuditError
-
-LOG_FORMATS = ("litellm",)
 
 
 @dataclass
@@ -81,14 +79,14 @@ class Audit:
                                                       width=100), encoding="utf-8")
 
 
-def read_logs(paths: list[str | Path], fmt: str, task_from: str, team_from: str,
-              skip: bool) -> RequestLog:
+def read_logs(paths: list[str | Path], fmt: str, task_from: str | None,
+              team_from: str | None, skip: bool) -> RequestLog:
     """Every file read and checked, then joined (request ids unique across files)."""
-    if fmt not in LOG_FORMATS:
-        raise AuditError(f"unknown log format; formats: {', '.join(LOG_FORMATS)}",
+    if fmt not in FORMATS:
+        raise AuditError(f"unknown log format; formats: {', '.join(FORMATS)}",
                          path="--format", value=fmt)
-    logs = [requests_from_litellm(read_export(p), str(p), task_from, team_from, skip)
-            for p in paths]
+    logs = [requests_from_export(read_export(p), FORMATS[fmt], str(p), task_from, team_from,
+                                 skip) for p in paths]
     frame = pl.concat([log.frame for log in logs])
     skipped: dict[str, int] = {}
     for log in logs:
@@ -105,8 +103,8 @@ def read_logs(paths: list[str | Path], fmt: str, task_from: str, team_from: str,
     return RequestLog(frame, [str(p) for p in paths], skipped)
 
 
-def audit_logs(paths: list[str | Path], fmt: str = "litellm", *, task_from: str = "tag:task",
-               team_from: str = "team_id", usage: list[str | Path] | None = None,
+def audit_logs(paths: list[str | Path], fmt: str = "litellm", *, task_from: str | None = None,
+               team_from: str | None = None, usage: list[str | Path] | None = None,
                usage_format: str = "openai-usage", skip_bad_rows: bool = False,
                name: str = "audited") -> Audit:
     """Audit gateway logs (and optionally the provider's usage export) into a scenario.

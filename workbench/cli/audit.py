@@ -56,16 +56,18 @@ def register(app: typer.Typer) -> None:
     def audit(
         logs: list[Path] = typer.Argument(..., help="Gateway log exports (CSV, JSONL, JSON, "
                                                     "Parquet; .gz accepted)."),
-        fmt: str = typer.Option("litellm", "--format", "-f", help="Log format: litellm."),
+        fmt: str = typer.Option("litellm", "--format", "-f", help="Log format: litellm, langfuse or helicone."),
         out: Path = typer.Option(None, "--out", "-o", help="Write the fitted scenario YAML."),
         usage: list[Path] = typer.Option(None, "--usage", help="The provider's usage export "
                                          "(repeatable): finds spend the gateway never saw."),
         usage_format: str = typer.Option("openai-usage", "--usage-format",
                                          help="openai-usage or anthropic-usage."),
-        task_from: str = typer.Option("tag:task", "--task-from",
-                                      help="tag:<prefix>, metadata.<key> or a column."),
-        team_from: str = typer.Option("team_id", "--team-from",
-                                      help="tag:<prefix>, metadata.<key> or a column."),
+        task_from: str = typer.Option(None, "--task-from",
+                                      help="tag:<prefix>, <column>.<key> or a column (default "
+                                           "per format: litellm tag:task, langfuse name, "
+                                           "helicone request_properties.Helicone-Property-Task)."),
+        team_from: str = typer.Option(None, "--team-from",
+                                      help="tag:<prefix>, <column>.<key> or a column."),
         skip_bad_rows: bool = typer.Option(False, "--skip-bad-rows",
                                            help="Skip and count bad rows instead of stopping."),
         name: str = typer.Option("audited", "--name", help="Name of the scenario."),

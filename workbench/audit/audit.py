@@ -12,7 +12,7 @@ import polars as pl
 import yaml
 
 from workbench.audit.build import TODAY, build_scenario
-from workbench.audit.exports import read_export
+from workbench.audit.exports import scan_export
 from workbench.audit.fit import FittedWorkload, fit_workload
 from workbench.audit.log_formats import FORMATS, requests_from_export
 from workbench.audit.prices import PriceMatch, catalog_match, match_prices
@@ -85,7 +85,7 @@ def read_logs(paths: list[str | Path], fmt: str, task_from: str | None,
     if fmt not in FORMATS:
         raise AuditError(f"unknown log format; formats: {', '.join(FORMATS)}",
                          path="--format", value=fmt)
-    logs = [requests_from_export(read_export(p), FORMATS[fmt], str(p), task_from, team_from,
+    logs = [requests_from_export(scan_export(p), FORMATS[fmt], str(p), task_from, team_from,
                                  skip) for p in paths]
     frame = pl.concat([log.frame for log in logs])
     skipped: dict[str, int] = {}

@@ -15,6 +15,7 @@ import polars as pl
 from workbench.domain.errors import AuditError
 
 MAX_BYTES = 2 * 1024**3  # an export above 2 GiB is refused: split it by month
+MAX_ROWS = 20_000_000
 
 
 def _payload(path: Path) -> tuple[bytes | Path, str]:
@@ -29,49 +30,68 @@ def _payload(path: Path) -> tuple[bytes | Path, str]:
     return path, name
 
 
-def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
+def _as_text(frame: pl.LazyFrame) -> pl.LazyFrame:
+    schema = frame.collect_schema()
     return frame.select(
         pl.struct(pl.col(name)).struct.json_encode().str.json_path_match(f"$.{name}").alias(name)
         if isinstance(dtype, (pl.Struct, pl.List, pl.Array)) else pl.col(name).cast(pl.Utf8)
-        for name, dtype in frame.schema.items())
+        for name, dtype in schema.items())
 
 
-def read_export(path: str | Path) -> pl.DataFrame:
-    """All columns of one export file as text (nested values as JSON text).
+def scan_export(path: str | Path, max_rows: int = MAX_ROWS) -> pl.LazyFrame:
+    """All columns of one export file as text (nested values as JSON text), read lazily so
+    that only the columns a format uses are parsed (prompts and responses never are).
 
-    Raises AuditError naming the file when it is missing, empty, or not CSV / JSON / Parquet.
+    Raises AuditError naming the file when it is missing, empty, too large, or not CSV / JSON
+    lines / a JSON array / Parquet.
     """
     file = Path(path)
     if not file.is_file():
         raise AuditError("file not found", file=str(path))
-    if file.stat().st_size > MAX_BYTES:
+    size = file.stat().st_size
+    if size > MAX_BYTES:
         raise AuditError(f"larger than {MAX_BYTES // 1024**3} GiB: split it by month",
-                         file=str(path), value=file.stat().st_size)
-    source, name = _payload(file)
-    raw = source if isinstance(source, bytes) else file.read_bytes()
-    if not raw.strip():
+                         file=str(path), value=size)
+    if size == 0 or (size < 4096 and not file.read_bytes().strip()):
         raise AuditError("the export is empty: no rows", file=str(path))
+    source, name = _payload(file)
     try:
-        if name.endswith(".parquet"):
-            frame = pl.read_parquet(io.BytesIO(raw))
-        elif name.endswith((".jsonl", ".ndjson")):
-            frame = pl.read_ndjson(io.BytesIO(raw), infer_schema_length=None)
-        elif name.endswith(".json"):
-            frame = _json_array(raw, str(path))
-        elif name.endswith((".csv", ".tsv", ".txt")):
-            frame = pl.read_csv(io.BytesIO(raw), infer_schema=False,
-                                separator="\t" if name.endswith(".tsv") else ",")
-        else:
-            raise AuditError("unknown file type: give a .csv, .jsonl, .json or .parquet "
-                             "export (optionally .gz)", file=str(path), value=file.suffix)
+        frame = _scan(source, name, str(path))
+        head = frame.head(max_rows + 1).select(pl.len()).collect().item()
     except AuditError:
         raise
     except (pl.exceptions.PolarsError, ValueError, UnicodeDecodeError, OSError) as exc:
         raise AuditError(f"cannot parse ({type(exc).__name__}: {str(exc)[:160]})",
                          file=str(path)) from None
-    if frame.height == 0:
+    if head == 0:
         raise AuditError("the export has no rows", file=str(path))
+    if head > max_rows:
+        raise AuditError(f"more than {max_rows:,} rows: split the export (or raise --max-rows)",
+                         file=str(path))
     return _as_text(frame)
+
+
+def _scan(source: bytes | Path, name: str, file: str) -> pl.LazyFrame:
+    data = io.BytesIO(source) if isinstance(source, bytes) else source
+    if name.endswith(".parquet"):
+        return pl.scan_parquet(data) if isinstance(data, Path) else pl.read_parquet(data).lazy()
+    if name.endswith((".jsonl", ".ndjson")):
+        return (pl.scan_ndjson(data, infer_schema_length=None) if isinstance(data, Path)
+                else pl.read_ndjson(data, infer_schema_length=None).lazy())
+    if name.endswith(".json"):
+        raw = source if isinstance(source, bytes) else Path(source).read_bytes()
+        return _json_array(raw, file).lazy()
+    if name.endswith((".csv", ".tsv", ".txt")):
+        sep = "\t" if name.endswith(".tsv") else ","
+        return (pl.scan_csv(data, infer_schema=False, separator=sep) if isinstance(data, Path)
+                else pl.read_csv(data, infer_schema=False, separator=sep).lazy())
+    raise AuditError("unknown file type: give a .csv, .jsonl, .json or .parquet export "
+                     "(optionally .gz)", file=file, value=Path(file).suffix)
+
+
+def read_export(path: str | Path, max_rows: int = MAX_ROWS) -> pl.DataFrame:
+    """``scan_export`` collected: every column as text."""
+    return scan_export(path, max_rows).collect()
 
 
 def _json_array(raw: bytes, file: str) -> pl.DataFrame:

@@ -32,6 +32,7 @@ from workbench.audit.requests import (
     bad_rows,
     parse_time,
     require_columns,
+    time_kind,
 )
 
 NULL = pl.lit(None, pl.Utf8)
@@ -61,7 +62,7 @@ LITELLM = LogFormat(
      "status": "status", "cache_hit": "cache_hit"},
     ("request_id", "spend", "prompt_tokens", "completion_tokens", "startTime", "endTime",
      "model"),
-    json={"cached_tokens": [("metadata", "$.usage_object.prompt_tokens_details.cached_tokens")]})
+    json={"cached_tokens": [("metadata", r're:"cached_tokens"\s*:\s*(\d+)')]})
 LANGFUSE = LogFormat(
     "langfuse",
     {"request_id": "id", "start": "startTime", "end": "endTime",
@@ -90,77 +91,80 @@ ALIASES = {"helicone": {"request_model": "model", "costUSD": "cost",
                         "response_created_at": "request_created_at"}}
 
 
-def _column(raw: pl.DataFrame, fmt: LogFormat, name: str) -> pl.Expr:
+def _column(columns: list[str], fmt: LogFormat, name: str) -> pl.Expr:
     """The export's value of request column ``name`` as text (null where absent)."""
     candidates = []
     for column, path in fmt.json.get(name, []):
-        if column in raw.columns:
-            candidates.append(pl.col(column).str.json_path_match(path))
+        if column in columns:
+            candidates.append(pl.col(column).str.extract(path[3:], 1) if path.startswith("re:")
+                              else pl.col(column).str.json_path_match(path))
     column = fmt.columns.get(name)
     alias = ALIASES.get(fmt.name, {}).get(column or "")
     for source in (column, alias):
-        if source and source in raw.columns:
+        if source and source in columns:
             candidates.append(pl.col(source).cast(pl.Utf8))
     return pl.coalesce(candidates) if candidates else NULL
 
 
-def _first_token(raw: pl.DataFrame, fmt: LogFormat) -> pl.Expr:
-    if fmt.name == "helicone" and "time_to_first_token" in raw.columns:
-        ms = pl.col("time_to_first_token").cast(pl.Float64, strict=False)
-        return (parse_time(pl.col("request_created_at"))
-                + pl.duration(microseconds=(ms * 1000).cast(pl.Int64)))
-    return parse_time(_column(raw, fmt, "first_token"))
+def _times(raw: pl.LazyFrame, columns: list[str], fmt: LogFormat) -> dict[str, pl.Expr]:
+    """start, end and first_token as UTC datetimes; each column's timestamp form detected on
+    its first rows (one form parses several times faster than trying every form)."""
+    text = {name: _column(columns, fmt, name) for name in ("start", "end", "first_token")}
+    head = raw.head(1000).select(expr.alias(name) for name, expr in text.items()).collect()
+    parsed = {name: parse_time(expr, time_kind(head[name].to_list()))
+              for name, expr in text.items()}
+    if fmt.name == "helicone":  # end and first token are milliseconds after the start
+        for name, column in (("end", "delay_ms"), ("first_token", "time_to_first_token")):
+            if column in columns:
+                ms = pl.col(column).cast(pl.Float64, strict=False)
+                parsed[name] = parsed["start"] + pl.duration(
+                    microseconds=(ms * 1000).cast(pl.Int64))
+    return parsed
 
 
-def _end(raw: pl.DataFrame, fmt: LogFormat) -> pl.Expr:
-    if fmt.name == "helicone" and "delay_ms" in raw.columns:
-        ms = pl.col("delay_ms").cast(pl.Float64, strict=False)
-        return (parse_time(pl.col("request_created_at"))
-                + pl.duration(microseconds=(ms * 1000).cast(pl.Int64)))
-    return parse_time(_column(raw, fmt, "end"))
-
-
-def _provider(raw: pl.DataFrame, fmt: LogFormat) -> pl.Expr:
-    stated = _column(raw, fmt, "provider").str.to_lowercase()
-    from_prefix = _column(raw, fmt, "model").str.extract(r"^([A-Za-z0-9_-]+)/", 1)
+def _provider(columns: list[str], fmt: LogFormat) -> pl.Expr:
+    stated = _column(columns, fmt, "provider").str.to_lowercase()
+    from_prefix = _column(columns, fmt, "model").str.extract(r"^([A-Za-z0-9_-]+)/", 1)
     return pl.coalesce(pl.when(stated != "").then(stated), from_prefix, pl.lit(""))
 
 
-def requests_from_export(raw: pl.DataFrame, fmt: LogFormat, file: str,
+def _number(columns: list[str], fmt: LogFormat, name: str) -> pl.Expr:
+    return _column(columns, fmt, name).cast(pl.Float64, strict=False).alias(name)
+
+
+def requests_from_export(raw: pl.LazyFrame, fmt: LogFormat, file: str,
                          task_from: str | None = None, team_from: str | None = None,
                          skip: bool = False) -> RequestLog:
-    """The calls of one export in format ``fmt``; bad rows raise AuditError naming the file,
-    the row and the export's column (or, with ``skip``, are dropped and counted by reason)."""
-    columns = raw.columns
+    """The calls of one export (all columns text, as ``scan_export`` gives) in format
+    ``fmt``; bad rows raise AuditError naming the file, the row and the export's column (or,
+    with ``skip``, are dropped and counted by reason)."""
+    columns = raw.collect_schema().names()
     require_columns(columns, fmt.required, file, fmt.name)
-    task_spec, team_spec = task_from or fmt.task_from, team_from or fmt.team_from
-    task = field_expr(task_spec, columns, file, "--task-from", optional=task_from is None)
-    team = field_expr(team_spec, columns, file, "--team-from", optional=team_from is None)
-    status = _column(raw, fmt, "status").str.to_lowercase().fill_null("")
+    task = field_expr(task_from or fmt.task_from, columns, file, "--task-from",
+                      optional=task_from is None)
+    team = field_expr(team_from or fmt.team_from, columns, file, "--team-from",
+                      optional=team_from is None)
+    status = _column(columns, fmt, "status").str.to_lowercase().fill_null("")
     ok = (~status.is_in(list(fmt.fail_values)) if fmt.fail_values
           else status.is_in(list(fmt.ok_values)))
-    raw_names = {name: fmt.columns.get(name, name) for name in
-                 ("request_id", "start", "end", "input_tokens", "output_tokens", "cost_usd")}
+    names = {name: fmt.columns.get(name, name) for name in
+             ("request_id", "start", "end", "input_tokens", "output_tokens", "cost_usd")}
+    times = _times(raw, columns, fmt)
     frame = raw.select(
-        _column(raw, fmt, "request_id").alias("request_id"),
-        parse_time(_column(raw, fmt, "start")).alias("start"),
-        _end(raw, fmt).alias("end"),
-        _first_token(raw, fmt).alias("first_token"),
-        _column(raw, fmt, "model").str.replace(r"^[A-Za-z0-9_-]+/", "").alias("model"),
-        _provider(raw, fmt).alias("provider"),
+        _column(columns, fmt, "request_id").alias("request_id"),
+        *(expr.alias(name) for name, expr in times.items()),
+        _column(columns, fmt, "model").str.replace(r"^[A-Za-z0-9_-]+/", "").alias("model"),
+        _provider(columns, fmt).alias("provider"),
         task.alias("task_type"), team.alias("team"),
-        _column(raw, fmt, "input_tokens").cast(pl.Float64, strict=False).alias("input_tokens"),
-        _column(raw, fmt, "output_tokens").cast(pl.Float64, strict=False).alias("output_tokens"),
-        _column(raw, fmt, "cached_tokens").cast(pl.Float64, strict=False).fill_null(0.0)
-        .alias("cached_tokens"),
-        _column(raw, fmt, "cost_usd").cast(pl.Float64, strict=False).alias("cost_usd"),
-        ok.alias("ok"),
-        _column(raw, fmt, "cache_hit").str.to_lowercase().is_in(["true", "1", "yes"])
+        _number(columns, fmt, "input_tokens"), _number(columns, fmt, "output_tokens"),
+        _number(columns, fmt, "cached_tokens").fill_null(0.0),
+        _number(columns, fmt, "cost_usd"), ok.alias("ok"),
+        _column(columns, fmt, "cache_hit").str.to_lowercase().is_in(["true", "1", "yes"])
         .fill_null(False).alias("cache_hit"),
-        *(_column(raw, fmt, name).alias(f"_raw_{shown}") for name, shown in raw_names.items()),
+        *(_column(columns, fmt, name).alias(f"_raw_{shown}") for name, shown in names.items()),
         pl.int_range(1, pl.len() + 1).alias("_line"),
-    )
-    return finish(frame, [file], {}, skip, raw_names)
+    ).collect()
+    return finish(frame, [file], {}, skip, names)
 
 
 def finish(frame: pl.DataFrame, files: list[str], skipped: dict[str, int], skip: bool,
@@ -182,8 +186,8 @@ def finish(frame: pl.DataFrame, files: list[str], skipped: dict[str, int], skip:
         (pl.col("request_id").is_duplicated() & ~pl.col("request_id").is_first_distinct(),
          "request_id", "duplicate request_id"),
     ]
-    for mask, column, reason in checks:
-        frame = bad_rows(frame, mask, names[column], reason, file, skip, skipped)
+    frame = bad_rows(frame, [(mask, names[column], reason) for mask, column, reason in checks],
+                     file, skip, skipped)
     untagged = frame["task_type"].is_null().sum()
     if untagged:
         skipped[f"kept as task type '{UNTAGGED}' (no task tag)"] = int(untagged)

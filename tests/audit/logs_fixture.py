@@ -190,7 +190,7 @@ def planted_cost_usd() -> float:
 
 
 def _ms(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
-    parse = lambda c: c.str.to_datetime("%Y-%m-%dT%H:%M:%S%.fZ", time_unit="us")  # noqa: E731
+    parse = lambda c: c.str.to_datetime("%Y-%m-%dT%H:%M:%S%.fZ", time_unit="us")
     return (parse(later) - parse(earlier)).dt.total_microseconds() / 1000.0
 
 

@@ -207,3 +207,33 @@ def test_langfuse_and_helicone_exports_audit_like_the_litellm_logs(one_week, tmp
     for audit in (langfuse, helicone):
         assert SECRET_PROMPT not in json.dumps(audit.to_json())
         assert SECRET_PROMPT not in json.dumps(audit.scenario)
+
+
+def test_any_table_with_a_mapping_file_audits_like_the_litellm_logs(one_week, tmp_path):
+    one_week.drop("messages").write_csv(tmp_path / "litellm.csv")
+    own = one_week.select(
+        pl.col("request_id").alias("id"), pl.col("startTime").alias("created"),
+        pl.col("endTime").alias("done"), pl.col("model").alias("engine"),
+        pl.col("prompt_tokens").alias("tin"), pl.col("completion_tokens").alias("tout"),
+        pl.col("spend").alias("usd"), pl.col("status").alias("outcome"),
+        pl.col("model_group").alias("feature"), pl.col("team_id").alias("dept"),
+        pl.col("metadata").alias("meta"))
+    own.write_parquet(tmp_path / "own.parquet")
+    (tmp_path / "mapping.yaml").write_text(
+        "columns: {request_id: id, start: created, end: done, model: engine, input_tokens: tin,\n"
+        "          output_tokens: tout, cost_usd: usd, status: outcome,\n"
+        "          cached_tokens: meta.usage_object.prompt_tokens_details.cached_tokens}\n"
+        "task_type: feature\nteam: dept\nok_values: [success]\n")
+    table = audit_logs([tmp_path / "own.parquet"], "table", mapping=tmp_path / "mapping.yaml")
+    _same_audit(table, audit_logs([tmp_path / "litellm.csv"]))
+
+
+def test_a_mapping_without_the_cost_column_exits_2_naming_the_file(tmp_path):
+    (tmp_path / "m.yaml").write_text("columns: {request_id: id, start: t, model: m,\n"
+                                     "          input_tokens: i, output_tokens: o}\n")
+    (tmp_path / "logs.csv").write_text("id,t,m,i,o\nr1,2026-03-01,x,1,1\n")
+    run = subprocess.run([sys.executable, "-m", "workbench.cli", "audit", str(tmp_path / "logs.csv"),
+                          "--format", "table", "--mapping", str(tmp_path / "m.yaml")],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 2, run.stderr
+    assert "m.yaml" in run.stderr and "cost_usd" in run.stderr

@@ -15,6 +15,7 @@ from workbench.audit.build import TODAY, build_scenario
 from workbench.audit.exports import scan_export
 from workbench.audit.fit import FittedWorkload, fit_workload
 from workbench.audit.log_formats import FORMATS, requests_from_export
+from workbench.audit.mapping import load_mapping
 from workbench.audit.prices import PriceMatch, catalog_match, match_prices
 from workbench.audit.provider_usage import USAGE_READERS
 from workbench.audit.reconcile import list_price_gap, residual_items, untracked_spend
@@ -80,12 +81,19 @@ class Audit:
 
 
 def read_logs(paths: list[str | Path], fmt: str, task_from: str | None,
-              team_from: str | None, skip: bool) -> RequestLog:
+              team_from: str | None, skip: bool, mapping: str | Path | None = None) -> RequestLog:
     """Every file read and checked, then joined (request ids unique across files)."""
-    if fmt not in FORMATS:
-        raise AuditError(f"unknown log format; formats: {', '.join(FORMATS)}",
+    if fmt == "table":
+        if mapping is None:
+            raise AuditError("the table format needs --mapping FILE (which column holds what)",
+                             path="--mapping")
+        log_format = load_mapping(mapping)
+    elif fmt in FORMATS:
+        log_format = FORMATS[fmt]
+    else:
+        raise AuditError(f"unknown log format; formats: {', '.join(FORMATS)}, table",
                          path="--format", value=fmt)
-    logs = [requests_from_export(scan_export(p), FORMATS[fmt], str(p), task_from, team_from,
+    logs = [requests_from_export(scan_export(p), log_format, str(p), task_from, team_from,
                                  skip) for p in paths]
     frame = pl.concat([log.frame for log in logs])
     skipped: dict[str, int] = {}
@@ -106,7 +114,7 @@ def read_logs(paths: list[str | Path], fmt: str, task_from: str | None,
 def audit_logs(paths: list[str | Path], fmt: str = "litellm", *, task_from: str | None = None,
                team_from: str | None = None, usage: list[str | Path] | None = None,
                usage_format: str = "openai-usage", skip_bad_rows: bool = False,
-               name: str = "audited") -> Audit:
+               name: str = "audited", mapping: str | Path | None = None) -> Audit:
     """Audit gateway logs (and optionally the provider's usage export) into a scenario.
 
     >>> audit = audit_logs(["spendlogs.csv"], usage=["usage.json"])  # doctest: +SKIP
@@ -115,7 +123,7 @@ def audit_logs(paths: list[str | Path], fmt: str = "litellm", *, task_from: str 
     from workbench.estimator import estimate
     from workbench.estimator.estimate import volume_factor
 
-    log = read_logs(paths, fmt, task_from, team_from, skip_bad_rows)
+    log = read_logs(paths, fmt, task_from, team_from, skip_bad_rows, mapping)
     cache_hits = int(log.frame["cache_hit"].sum())
     provider_calls = RequestLog(log.frame.filter(~pl.col("cache_hit")), log.files, log.skipped)
     if provider_calls.frame.height == 0:

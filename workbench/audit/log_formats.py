@@ -113,6 +113,8 @@ def _times(raw: pl.LazyFrame, columns: list[str], fmt: LogFormat) -> dict[str, p
     head = raw.head(1000).select(expr.alias(name) for name, expr in text.items()).collect()
     parsed = {name: parse_time(expr, time_kind(head[name].to_list()))
               for name, expr in text.items()}
+    if "end" not in fmt.columns and "end" not in fmt.json:
+        parsed["end"] = parsed["start"]  # no end time: latency unknown, never a bad row
     if fmt.name == "helicone":  # end and first token are milliseconds after the start
         for name, column in (("end", "delay_ms"), ("first_token", "time_to_first_token")):
             if column in columns:

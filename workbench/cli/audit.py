@@ -56,7 +56,7 @@ def register(app: typer.Typer) -> None:
     def audit(
         logs: list[Path] = typer.Argument(..., help="Gateway log exports (CSV, JSONL, JSON, "
                                                     "Parquet; .gz accepted)."),
-        fmt: str = typer.Option("litellm", "--format", "-f", help="Log format: litellm, langfuse or helicone."),
+        fmt: str = typer.Option("litellm", "--format", "-f", help="Log format: litellm, langfuse, helicone or table (with --mapping)."),
         out: Path = typer.Option(None, "--out", "-o", help="Write the fitted scenario YAML."),
         usage: list[Path] = typer.Option(None, "--usage", help="The provider's usage export "
                                          "(repeatable): finds spend the gateway never saw."),
@@ -71,6 +71,8 @@ def register(app: typer.Typer) -> None:
         skip_bad_rows: bool = typer.Option(False, "--skip-bad-rows",
                                            help="Skip and count bad rows instead of stopping."),
         name: str = typer.Option("audited", "--name", help="Name of the scenario."),
+        mapping: Path = typer.Option(None, "--mapping", help="With --format table: a YAML "
+                                     "file naming which column holds what."),
         as_json: bool = JsonOption,
     ) -> None:
         """Turn gateway logs into a scenario: volumes, token sizes, profiles, today's routing,
@@ -79,7 +81,7 @@ def register(app: typer.Typer) -> None:
 
         result = audit_logs(logs, fmt, task_from=task_from, team_from=team_from,
                             usage=usage or None, usage_format=usage_format,
-                            skip_bad_rows=skip_bad_rows, name=name)
+                            skip_bad_rows=skip_bad_rows, name=name, mapping=mapping)
         if out is not None:
             result.write_scenario(out)
         if as_json:

@@ -237,3 +237,29 @@ def test_a_mapping_without_the_cost_column_exits_2_naming_the_file(tmp_path):
                          capture_output=True, text=True, check=False)
     assert run.returncode == 2, run.stderr
     assert "m.yaml" in run.stderr and "cost_usd" in run.stderr
+
+
+def test_scores_become_measured_pass_rates_per_task_type_and_model(one_week, tmp_path):
+    from statistics import NormalDist
+
+    from workbench.domain.loader import scenario_from_data
+    from workbench.estimator.ladder import pass_probability
+
+    one_week.drop("messages").write_csv(tmp_path / "litellm.csv")
+    ok = one_week.filter(pl.col("status") == "success")
+    # triage passes 3 of 4 scored requests, reply every one; the rest is not scored
+    triage = ok.filter(pl.col("model_group") == "triage").head(400)
+    reply = ok.filter(pl.col("model_group") == "reply").head(100)
+    scores = pl.concat([
+        triage.select("request_id", pl.Series("score", [0.95, 0.95, 0.95, 0.5] * 100)),
+        reply.select("request_id", pl.lit(0.99).alias("score"))])
+    scores.write_csv(tmp_path / "scores.csv")
+    audit = audit_logs([tmp_path / "litellm.csv"], scores=[tmp_path / "scores.csv"])
+    scenario = scenario_from_data(audit.scenario, "audited", None)
+    triage_task = scenario.workload.task_type("triage")
+    assert pass_probability(scenario, "gpt-4o-mini", triage_task) == pytest.approx(0.75)
+    reply_rate = pass_probability(scenario, "gpt-4o", scenario.workload.task_type("reply"))
+    assert reply_rate == pytest.approx(1 - 0.5 / 100)  # all passed: clipped to 1 - 1/2n
+    profile = scenario.model("gpt-4o-mini").quality.by_category["triage"]
+    assert profile.mean == pytest.approx(0.90 + 0.05 * NormalDist().inv_cdf(0.75), abs=1e-6)
+    assert any("quality assumed (no scores)" in n for n in audit.to_json()["notes"])

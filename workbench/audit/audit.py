@@ -12,6 +12,7 @@ import polars as pl
 import yaml
 
 from workbench.audit.build import TODAY, build_scenario
+from workbench.audit.evidence import apply_evidence, pass_rates, read_scores
 from workbench.audit.exports import scan_export
 from workbench.audit.fit import FittedWorkload, fit_workload
 from workbench.audit.log_formats import FORMATS, requests_from_export
@@ -21,6 +22,7 @@ from workbench.audit.provider_usage import USAGE_READERS
 from workbench.audit.reconcile import list_price_gap, residual_items, untracked_spend
 from workbench.audit.requests import RequestLog
 from workbench.domain.errors import AuditError
+from workbench.domain.scenario import DEFAULT_BARS
 
 
 @dataclass
@@ -114,7 +116,8 @@ def read_logs(paths: list[str | Path], fmt: str, task_from: str | None,
 def audit_logs(paths: list[str | Path], fmt: str = "litellm", *, task_from: str | None = None,
                team_from: str | None = None, usage: list[str | Path] | None = None,
                usage_format: str = "openai-usage", skip_bad_rows: bool = False,
-               name: str = "audited", mapping: str | Path | None = None) -> Audit:
+               name: str = "audited", mapping: str | Path | None = None,
+               scores: list[str | Path] | None = None) -> Audit:
     """Audit gateway logs (and optionally the provider's usage export) into a scenario.
 
     >>> audit = audit_logs(["spendlogs.csv"], usage=["usage.json"])  # doctest: +SKIP
@@ -134,6 +137,18 @@ def audit_logs(paths: list[str | Path], fmt: str = "litellm", *, task_from: str 
     draft = build_scenario(fitted, prices, name)
     factor = volume_factor(scenario_from_data(draft, "(audited scenario)", None))
     data = build_scenario(fitted, prices, name, factor)
+    evidence_notes: list[str] = []
+    if scores:
+        bar = DEFAULT_BARS["standard"]
+        table = pl.concat([read_scores(p, bar) for p in scores]).unique("request_id", keep="last")
+        rates = pass_rates(provider_calls.frame, table)
+        if not rates:
+            raise AuditError("no scored request matches a logged request id",
+                             file=", ".join(str(p) for p in scores))
+        evidence_notes = apply_evidence(data, rates, bar)
+        data["description"] = data["description"].replace(
+            "Quality profiles are assumptions (usage logs carry no scores).",
+            "Quality measured from scored requests where scores exist.")
     scenario = scenario_from_data(data, "(audited scenario)", None)
     month_factor = scenario.days_per_month / fitted.days
     estimated = estimate(scenario).to_json()["policies"][TODAY]["monthly_cost_usd"]
@@ -150,7 +165,7 @@ def audit_logs(paths: list[str | Path], fmt: str = "litellm", *, task_from: str 
              for team, cost in log.frame.group_by("team").agg(pl.col("cost_usd").sum())
              .sort("team").iter_rows()}
     audit = Audit(data, fitted, prices, observed, estimated, residual, teams, log.skipped,
-                  cache_hits)
+                  cache_hits, notes=evidence_notes)
     if cache_hits:
         audit.notes.append(f"{cache_hits:,} gateway cache hits served without a provider call: "
                            "not part of the fitted workload")

@@ -71,6 +71,8 @@ def register(app: typer.Typer) -> None:
         skip_bad_rows: bool = typer.Option(False, "--skip-bad-rows",
                                            help="Skip and count bad rows instead of stopping."),
         name: str = typer.Option("audited", "--name", help="Name of the scenario."),
+        scores: list[Path] = typer.Option(None, "--scores", help="Per-request scores "
+                                          "(request id + pass or score): measured quality."),
         mapping: Path = typer.Option(None, "--mapping", help="With --format table: a YAML "
                                      "file naming which column holds what."),
         as_json: bool = JsonOption,
@@ -81,7 +83,8 @@ def register(app: typer.Typer) -> None:
 
         result = audit_logs(logs, fmt, task_from=task_from, team_from=team_from,
                             usage=usage or None, usage_format=usage_format,
-                            skip_bad_rows=skip_bad_rows, name=name, mapping=mapping)
+                            skip_bad_rows=skip_bad_rows, name=name, mapping=mapping,
+                            scores=scores or None)
         if out is not None:
             result.write_scenario(out)
         if as_json:

@@ -263,3 +263,26 @@ def test_scores_become_measured_pass_rates_per_task_type_and_model(one_week, tmp
     profile = scenario.model("gpt-4o-mini").quality.by_category["triage"]
     assert profile.mean == pytest.approx(0.90 + 0.05 * NormalDist().inv_cdf(0.75), abs=1e-6)
     assert any("quality assumed (no scores)" in n for n in audit.to_json()["notes"])
+
+
+@pytest.mark.parametrize("n", [201, 744, 12_345])
+def test_token_sample_keeps_the_mean_exactly_whatever_the_count(n):
+    import numpy as np
+
+    from workbench.audit.fit import token_sample
+
+    values = np.round(np.random.default_rng(n).lognormal(6.0, 1.0, n))
+    sample = token_sample(values)
+    assert len(sample) == 200
+    assert sum(sample) / len(sample) == pytest.approx(values.mean(), rel=1e-12)
+    assert sample == sorted(sample)
+
+
+def test_bundled_month_reconciles_within_one_percent():
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parents[2] / "data" / "audit"
+    doc = audit_logs([data / "litellm_spendlogs_march.csv.gz"],
+                     usage=[data / "openai_usage_march.json"]).to_json()
+    assert abs(doc["residual_share"]) < 0.01
+    assert doc["untracked"]["cost_usd"] == pytest.approx(planted_cost_usd(), abs=1e-9)

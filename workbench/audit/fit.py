@@ -69,11 +69,18 @@ class FittedWorkload:
 
 
 def token_sample(values: np.ndarray, bins: int = SAMPLE_BINS) -> list[float]:
-    """Means of equal-count bins of the sorted values (the mean is kept exactly)."""
+    """Means of ``bins`` equal-mass slices of the sorted values (a value on a slice edge is
+    shared by fraction), so the sample's mean is the values' mean exactly."""
     ordered = np.sort(values.astype(float))
-    if ordered.size <= bins:
+    n = ordered.size
+    if n <= bins:
         return [float(v) for v in ordered]
-    return [float(chunk.mean()) for chunk in np.array_split(ordered, bins)]
+    cumulative = np.concatenate([[0.0], np.cumsum(ordered)])
+    edges = np.arange(bins + 1) * (n / bins)
+    whole = np.minimum(np.floor(edges).astype(int), n - 1)
+    at_edge = cumulative[whole] + (edges - whole) * ordered[whole]
+    at_edge[-1] = cumulative[-1]
+    return [float(v) for v in np.diff(at_edge) / (n / bins)]
 
 
 def _quantiles(values: np.ndarray) -> dict[str, float]:

@@ -33,6 +33,55 @@ import polars as pl
 ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()"""
 
 NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
+    "00_audit_from_logs.ipynb": [
+        ("md", ("# Audit from logs\n\nA month of a LiteLLM proxy's SpendLogs becomes a scenario: "
+               "volumes, token sizes and arrival profiles per task type (from the `task:` "
+               "request tags), the models each task type uses today, and measured quality from "
+               "reviewers' scores. The estimate of `today` on the fitted scenario is reconciled "
+               "with the spend the logs observed, and the provider's own usage export shows the "
+               "calls that bypassed the gateway. The files in `data/audit/` are synthetic "
+               "(see their SOURCE.md).")),
+        ("code", """\
+from pathlib import Path
+import tempfile
+
+import polars as pl
+
+from workbench.audit import audit_logs
+
+ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()
+DATA = ROOT / "data" / "audit"
+audit = audit_logs([DATA / "litellm_spendlogs_march.csv.gz"],
+                   usage=[DATA / "openai_usage_march.json"],
+                   scores=[DATA / "reviewer_scores_march.csv"])
+doc = audit.to_json()
+doc["observed"]"""),
+        ("md", "## The fitted workload\n\nPer task type: calls per day, token sizes (p50 / p95) "
+               "and the models it went to."),
+        ("code", """\
+pl.DataFrame([{"task_type": name, **{k: v for k, v in t.items() if k != "models"},
+               "models": ", ".join(f"{m} {s:.0%}" for m, s in t["models"].items())}
+              for name, t in doc["task_types"].items()])"""),
+        ("md", "## Reconciliation\n\nThe estimate of `today` against the observed month, what "
+               "explains the difference, and the spend per team."),
+        ("code", """\
+print(f"observed ${doc['observed']['monthly_cost_usd']:,.2f}/month, estimate "
+      f"${doc['estimated_monthly_cost_usd']:,.2f} ({doc['residual_share']:+.2%})")
+pl.DataFrame([{"team": k, **v} for k, v in doc["teams"].items()])"""),
+        ("md", "## Spend the gateway never saw\n\nThe provider's usage minus what the gateway "
+               "logged, per day and model, at list price."),
+        ("code", """\
+pl.DataFrame(doc["untracked"]["rows"])"""),
+        ("md", "## The scenario\n\nWritten as YAML that `workbench validate` accepts; every "
+               "other command works on it."),
+        ("code", """\
+from workbench.domain import load_scenario
+from workbench.estimator import estimate
+
+path = Path(tempfile.mkdtemp()) / "audited.yaml"
+audit.write_scenario(path)
+estimate(load_scenario(path)).to_json()["policies"]["today"]["monthly_cost_usd"]"""),
+    ],
     "01_compare_policies.ipynb": [
         ("md", ("# Compare routing policies\n\nThe support desk of the seed article: GPT-4 for "
                "every ticket (`baseline`) against routing by complexity (`routed`). First the "

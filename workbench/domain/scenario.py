@@ -20,6 +20,7 @@ from workbench.domain.finance import Finance
 from workbench.domain.model import Model
 from workbench.domain.policy import Policy
 from workbench.domain.provider import Provider
+from workbench.domain.requirements import DEFAULT_DATA_CLASSES, DataClass, DataClassRule
 from workbench.domain.workload import TaskType, Workload
 
 
@@ -98,6 +99,8 @@ class Scenario(Frozen):
     baseline: str
     quality_bars: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_BARS))
     latency_classes: dict[str, LatencyClass] = Field(default_factory=lambda: dict(DEFAULT_CLASSES))
+    data_classes: dict[DataClass, DataClassRule] = Field(
+        default_factory=lambda: dict(DEFAULT_DATA_CLASSES))
     providers: list[Provider] = Field(min_length=1)
     models: list[Model] = Field(min_length=1)
     workload: Workload
@@ -119,6 +122,11 @@ class Scenario(Frozen):
             if not 0.0 <= bar <= 1.0:
                 raise ValueError(f"bar of {tier} must be within [0, 1]")
         return merged
+
+    @field_validator("data_classes")
+    @classmethod
+    def _data_classes(cls, rules: dict[str, DataClassRule]) -> dict[str, DataClassRule]:
+        return {**DEFAULT_DATA_CLASSES, **rules}
 
     @field_validator("latency_classes")
     @classmethod

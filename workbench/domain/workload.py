@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, NonNegativeFloat, PositiveFloat, model_validator
 
 from workbench.domain.base import Frozen
+from workbench.domain.requirements import Requirements
 
 Z95 = 1.6448536269514722
 MAX_SPREAD = 1000.0  # p95 / median above this is a typo, not a distribution
@@ -92,6 +93,7 @@ class TaskType(Frozen):
     language: str = "en"
     team: str = "default"
     attributes: dict[str, Attribute] = Field(default_factory=dict)
+    requirements: Requirements = Requirements()
 
     @model_validator(mode="after")
     def _one_volume(self) -> TaskType:

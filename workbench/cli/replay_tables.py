@@ -19,10 +19,20 @@ def _num(value: float | None, digits: int = 4) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
+def _rows(doc: dict) -> str:
+    """"1,456 prompts" - the rows every figure uses - with the rows left out by reason."""
+    text = f"{doc['prompts']:,} prompts"
+    left_out = {k: v for k, v in doc["excluded"].items() if v}
+    if left_out:
+        reasons = ", ".join(f"{k} {v:,}" for k, v in left_out.items())
+        text += f" of {doc['prompts_read']:,} read ({sum(left_out.values()):,} excluded: {reasons})"
+    return text
+
+
 def policy_rows_table(doc: dict) -> Table:
     """Single models, the oracle, cascades and scenario policies: quality, raw score, cost."""
     raw = doc["raw_score"]
-    table = Table(title=f"{doc['benchmark']} - {doc['prompts']} prompts ({doc['source']})",
+    table = Table(title=f"{doc['benchmark']} - {_rows(doc)} ({doc['source']})",
                   title_justify="left")
     for header in ("policy", "quality", raw, "cost USD", "USD / prompt", "strong share"):
         table.add_column(header, justify="left" if header == "policy" else "right")

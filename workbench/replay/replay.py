@@ -103,21 +103,36 @@ class _Summary:
         }
 
 
-def _models(table: EvalTable) -> dict:
+def _own_rows(full: EvalTable, j: int) -> dict:
+    """Model ``j`` alone on every row it has a score for: the figure a leaderboard publishes,
+    on a different row set from the replay's (kept apart under ``own_rows``)."""
+    have = ~np.isnan(full.scores[:, j])
+    quality = float(full.scores[have, j].mean()) if have.any() else None
+    cost = None if full.cost_usd is None else _num(_sum_or_nan(full.cost_usd[have, j]))
+    return {"prompts": int(have.sum()), "quality": quality,
+            full.raw_name: None if quality is None else quality * full.raw_scale,
+            "cost_usd": cost}
+
+
+def _models(table: EvalTable, full: EvalTable | None = None) -> dict:
+    """Every model alone, on the table's rows (complete: every model has a score). With the
+    ``full`` table the replay left rows of, each model also carries ``own_rows``."""
     out = {}
     cost = table.cost_usd
+    n = table.n_prompts
     for j, model in enumerate(table.models):
-        have = ~np.isnan(table.scores[:, j])
-        quality = float(table.scores[have, j].mean()) if have.any() else None
-        total = None if cost is None else _num(_sum_or_nan(cost[have, j]))
+        quality = float(table.scores[:, j].mean())
+        total = None if cost is None else _num(_sum_or_nan(cost[:, j]))
         out[model] = {
             "quality": quality,
-            table.raw_name: None if quality is None else quality * table.raw_scale,
+            table.raw_name: quality * table.raw_scale,
             "cost_usd": total,
-            "cost_per_prompt_usd": None if total is None else total / int(have.sum()),
-            "prompts": int(have.sum()),
+            "cost_per_prompt_usd": None if total is None else total / n,
+            "prompts": n,
             "price": table.price_sources.get(model, "table" if cost is not None else "none"),
         }
+        if full is not None:
+            out[model]["own_rows"] = _own_rows(full, full.index(model))
     return out
 
 
@@ -143,46 +158,65 @@ def _curve(table: EvalTable, strong: str, weak: str, order: np.ndarray, kind: st
     }
 
 
+def _missing_note(table: EvalTable) -> str | None:
+    """Which models lack scores, on how many rows (those rows leave every figure)."""
+    missing = np.isnan(table.scores).sum(axis=0)
+    if not missing.any():
+        return None
+    parts = [f"{m} {int(k)}" for m, k in zip(table.models, missing) if k]
+    return (f"rows without a score, per model: {', '.join(parts)}; every figure uses the "
+            f"{int(table.complete_rows().sum())} rows every model has a score for "
+            "(models.<name>.own_rows: a model alone on all of its own rows, as a leaderboard "
+            "counts it)")
+
+
 def replay(table: EvalTable, options: ReplayOptions = ReplayOptions()) -> dict:
     """Replay ``table`` through every policy family; returns the JSON document of
-    ``workbench replay --json``."""
-    strong, weak = pick_pair(table, options.strong, options.weak)
+    ``workbench replay --json``. Every figure - single models, oracle, curves, cascades - is
+    computed on one row set, the rows every model has a score for; the others are counted by
+    reason in ``excluded``."""
     notes = list(table.notes)
-    complete = table.complete_rows()
-    routed_table = table
-    if not complete.all():
-        routed_table = table.subset(complete)
-        notes.append(f"policies other than single models use the {int(complete.sum())} "
-                     f"prompts every model has a score for ({int((~complete).sum())} dropped)")
+    full = table
+    keep, excluded = table.row_set()
+    if not keep.any():
+        raise ReplayError(f"{table.source}: no prompt has a score for every model "
+                          f"(models: {', '.join(table.models)})")
+    note = _missing_note(table)
+    if note is not None:
+        notes.append(note)
+    if not keep.all():
+        table = table.subset(keep)
+    strong, weak = pick_pair(table, options.strong, options.weak)
     rng = np.random.default_rng(options.seed)
-    summary = _Summary(routed_table, strong)
+    summary = _Summary(table, strong)
     raw = (table.raw_name, table.raw_scale)
-    oracle = summary.of(policies.oracle(routed_table))
-    curves = {"random": _curve(routed_table, strong, weak,
-                               policies.random_order(rng, routed_table.n_prompts), "random",
+    oracle = summary.of(policies.oracle(table))
+    curves = {"random": _curve(table, strong, weak,
+                               policies.random_order(rng, table.n_prompts), "random",
                                options.share_step, raw)}
-    gain = routed_table.column(strong) - routed_table.column(weak)
-    curves["optimal"] = _curve(routed_table, strong, weak, policies.threshold_order(gain, rng),
+    gain = table.column(strong) - table.column(weak)
+    curves["optimal"] = _curve(table, strong, weak, policies.threshold_order(gain, rng),
                                "optimal", options.share_step, raw)
-    for name, score in router_scores(routed_table, strong, weak, rng, options.routers).items():
+    for name, score in router_scores(table, strong, weak, rng, options.routers).items():
         curves[f"threshold:{name}"] = _curve(
-            routed_table, strong, weak, policies.threshold_order(score, rng), "threshold",
+            table, strong, weak, policies.threshold_order(score, rng), "threshold",
             options.share_step, raw)
     ladder = list(options.ladder) if options.ladder else [weak, strong]
     cascades = [summary.of(policies.cascade(
-        routed_table, ladder, rng, false_accept=e, false_reject=e,
+        table, ladder, rng, false_accept=e, false_reject=e,
         judge_cost_usd=options.judge_cost_usd, pass_bar=options.pass_bar,
         name=f"cascade (judge error {e:g})"))
         for e in options.judge_errors]
     curves["cascade"] = {"kind": "cascade", "strong": ladder[-1], "weak": ladder[0],
                          "points": [dict(c, judge_error=c["false_accept"]) for c in cascades]}
-    extra = [summary.of(o(routed_table, rng)) if callable(o) else summary.of(o)
+    extra = [summary.of(o(table, rng)) if callable(o) else summary.of(o)
              for o in options.extra_outcomes]
-    models = _models(table)
+    models = _models(table, None if full is table else full)
     _add_aiq(models, oracle, curves)
     return {
         "source": table.source, "benchmark": table.benchmark, "prompts": table.n_prompts,
-        "prompts_replayed": routed_table.n_prompts, "excluded": dict(table.excluded),
+        "prompts_replayed": table.n_prompts,
+        "prompts_read": table.n_prompts + sum(excluded.values()), "excluded": excluded,
         "cost_method": table.cost_method, "raw_score": table.raw_name,
         "raw_scale": table.raw_scale, "seed": options.seed, "strong": strong, "weak": weak,
         "pass_bar": options.pass_bar, "judge_cost_usd": options.judge_cost_usd,

@@ -241,7 +241,7 @@ def _load_mt_bench(path: Path, overrides: dict[str, str]) -> EvalTable:
     scores = np.full((len(prompts), len(models)), np.nan)
     in_chars = np.full((len(prompts), len(models)), np.nan)
     out_chars = np.full((len(prompts), len(models)), np.nan)
-    failed = 0
+    failed = np.zeros(scores.shape, dtype=bool)
     for r in rows:
         i, j = row_of[(r["question_id"], r["turn"])], col_of[str(r["model"])]
         if not np.isnan(scores[i, j]):
@@ -251,15 +251,18 @@ def _load_mt_bench(path: Path, overrides: dict[str, str]) -> EvalTable:
         if chars is not None:
             in_chars[i, j], out_chars[i, j] = chars
         if r["score"] == -1:
-            failed += 1
+            failed[i, j] = True
             scores[i, j] = -1.0  # marked; turned into NaN below
             continue
         scores[i, j] = float(r["score"]) / 10.0
-    scores[scores == -1.0] = np.nan
+    scores[failed] = np.nan
     prices = costs.resolve_model_prices(models, overrides)
     cost = costs.estimated_cost_usd(models, costs.tokens_from_chars(in_chars),
                                     costs.tokens_from_chars(out_chars), prices)
     notes = []
+    if failed.any():
+        notes.append(f"{int(failed.sum())} failed judgement(s) (score -1): their rows are left "
+                     "out for every model")
     if np.isnan(in_chars).any():
         notes.append(f"{int(np.isnan(in_chars).sum())} judgement(s) without a readable "
                      "conversation: their cost is unknown")
@@ -269,7 +272,7 @@ def _load_mt_bench(path: Path, overrides: dict[str, str]) -> EvalTable:
         groups=np.array([f"turn {t}" for _, t in prompts]), group_name="turn",
         prompt_chars=np.where(np.isnan(in_chars), -1.0, in_chars).max(axis=1).clip(0.0),
         raw_scale=10.0, raw_name="mean_judge_score", source=str(path), benchmark="mt_bench",
-        price_sources=costs.price_sources(prices), excluded={"failed_judgements": failed},
+        price_sources=costs.price_sources(prices), row_flags={"failed_judgements": failed.any(axis=1)},
         notes=notes,
         cost_method=costs.describe_estimate(
             "question (and earlier turns) characters read from the judge prompt",

@@ -15,7 +15,11 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def replay(
-        path: Annotated[Path, typer.Argument(help="Evaluation table: a file or a directory.")],
+        path: Annotated[Path, typer.Argument(
+            help="Evaluation table: a file or a directory (routellm: the evals root or one "
+                 "benchmark's folder; routerbench: every .csv/.parquet/.pkl in it, e.g. "
+                 "train/test splits, read as one table; alpacaeval: its "
+                 "preferences_long.csv).")],
         fmt: Annotated[str, typer.Option("--format", "-f",
                                          help="routellm | routerbench | alpacaeval")],
         benchmark: Annotated[str | None, typer.Option(

@@ -31,7 +31,8 @@ def load_alpacaeval(path: Path, *, price_overrides: dict[str, str] | None = None
     path = Path(path)
     if path.is_dir():
         path = path / "preferences_long.csv"
-    frame = read_frame(path)
+    notes: list[str] = []
+    frame = read_frame(path, notes)
     require_columns(frame, path, REQUIRED)
     pref = frame["preference_1to2"]
     if not pref.dtype.is_numeric():
@@ -70,7 +71,6 @@ def load_alpacaeval(path: Path, *, price_overrides: dict[str, str] | None = None
     cost = costs.estimated_cost_usd(models, costs.tokens_from_chars(in_chars),
                                     costs.tokens_from_chars(np.nan_to_num(out_chars)), prices)
     cost[np.isnan(scores)] = np.nan
-    notes = []
     missing = int(np.isnan(scores).sum())
     if missing:
         notes.append(f"{missing} (prompt, model) pairs have no preference; a model's win rate "

@@ -111,10 +111,11 @@ def _load_mmlu(path: Path, overrides: dict[str, str], output_tokens: float) -> E
             path = single[0]
     else:
         files = []
+    notes: list[str] = []
     if files:
         parts = []
         for file in files:
-            frame = read_frame(file)
+            frame = read_frame(file, notes)
             subject = file.stem.removeprefix("mmlu_")
             parts.append((file, frame.with_columns(pl.lit(subject).alias("subject"))))
         first_file, first = parts[0]
@@ -127,7 +128,7 @@ def _load_mmlu(path: Path, overrides: dict[str, str], output_tokens: float) -> E
         frame = pl.concat([f.select(first.columns) for _, f in parts])
         source = f"{path} ({len(files)} files)"
     else:
-        frame = read_frame(path)
+        frame = read_frame(path, notes)
         models = _model_columns(frame, path, {"prompt", "subject"})
         scores = bool_matrix(frame, path, models)
         source = str(path)
@@ -142,14 +143,15 @@ def _load_mmlu(path: Path, overrides: dict[str, str], output_tokens: float) -> E
     return EvalTable(
         models=models, scores=scores, cost_usd=cost, prompt_ids=np.arange(n),
         groups=groups, group_name="subject", prompt_chars=prompt_chars, source=source,
-        benchmark="mmlu", price_sources=costs.price_sources(prices),
+        benchmark="mmlu", price_sources=costs.price_sources(prices), notes=notes,
         cost_method=costs.describe_estimate(
             "prompt characters", f"{output_tokens:g} per call (assumed: the table has no "
             "response text; MMLU asks for the answer only)", prices))
 
 
 def _load_gsm8k(path: Path, overrides: dict[str, str]) -> EvalTable:
-    frame = read_frame(path)
+    notes: list[str] = []
+    frame = read_frame(path, notes)
     if "prompt" not in frame.columns:
         raise ReplayError(f"{path}: missing column 'prompt'")
     models = _model_columns(frame, path, {"prompt"})
@@ -172,7 +174,7 @@ def _load_gsm8k(path: Path, overrides: dict[str, str]) -> EvalTable:
     return EvalTable(
         models=models, scores=scores, cost_usd=cost, prompt_ids=np.arange(frame.height),
         prompt_chars=prompt_chars, source=str(path), benchmark="gsm8k",
-        price_sources=costs.price_sources(prices),
+        price_sources=costs.price_sources(prices), notes=notes,
         cost_method=costs.describe_estimate("prompt characters",
                                             "response characters / 4", prices))
 

@@ -29,7 +29,8 @@ def register(app: typer.Typer) -> None:
         weak: Annotated[str | None, typer.Option(
             help="Weak model (default: cheapest other one).")] = None,
         seed: Annotated[int, typer.Option(
-            help="Seed of the random router and the judge's errors.")] = 0,
+            help="Seed of threshold routers' tie-breaks, group_gain's folds and the cascade "
+                 "judge's errors (the random router is exact).")] = 0,
         price: Annotated[list[str] | None, typer.Option(
             help="MODEL=provider:ref or MODEL=IN/OUT (USD per million tokens); "
                  "repeatable.")] = None,

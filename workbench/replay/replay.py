@@ -1,5 +1,6 @@
 """Replay an EvalTable through every policy family and summarise: single models, the oracle,
-a random router and threshold routers at every strong-call share, the optimal strong/weak
+a random router (its exact expectation, with 95% intervals) and threshold routers at every
+strong-call share, the optimal strong/weak
 router at every share (RouteLLM's "Optimal": the prompts the strong model gains most on go
 first), cascades at several judge error rates, and (optionally) a scenario's rule policies.
 The result is one JSON-ready dict.
@@ -19,6 +20,7 @@ import numpy as np
 
 from workbench.domain.errors import ReplayError
 from workbench.replay import metrics, policies
+from workbench.replay.random_router import RandomRouter, interval, random_router
 from workbench.replay.routers import router_scores
 from workbench.replay.table import EvalTable
 
@@ -138,16 +140,26 @@ def _models(table: EvalTable, full: EvalTable | None = None) -> dict:
 
 def _curve(table: EvalTable, strong: str, weak: str, order: np.ndarray, kind: str,
            step: float, raw: tuple[str, float]) -> dict:
-    curve = policies.share_curve(table, strong, weak, order)
+    """A router that sends the first k prompts of ``order`` strong, at every k."""
+    return _summarise_curve(policies.share_curve(table, strong, weak, order), strong, weak,
+                            kind, step, raw)
+
+
+def _grid(n: int, step: float) -> np.ndarray:
+    """The k (strong calls out of n) of the reported points: shares 0, step, ..., 1."""
+    return np.unique(np.clip(np.round(np.arange(0.0, 1.0 + step / 2, step) * n), 0, n)
+                     .astype(np.int64))
+
+
+def _summarise_curve(curve: policies.ShareCurve | RandomRouter, strong: str, weak: str,
+                     kind: str, step: float, raw: tuple[str, float]) -> dict:
     n = curve.n_prompts
     shares, quality = curve.shares, curve.quality
     q_strong, q_weak = float(quality[-1]), float(quality[0])
-    grid = np.unique(np.clip(np.round(np.arange(0.0, 1.0 + step / 2, step) * n), 0, n)
-                     .astype(np.int64))
     pgr = metrics.pgr(quality, q_weak, q_strong)
     points = [{"strong_share": float(shares[k]), "quality": float(quality[k]),
                raw[0]: float(quality[k]) * raw[1], "cost_usd": _num(curve.cost_sum_usd[k]),
-               "pgr": _num(pgr[k])} for k in grid]
+               "pgr": _num(pgr[k])} for k in _grid(n, step)]
     return {
         "kind": kind, "strong": strong, "weak": weak, "points": points,
         "apgr": _num(metrics.apgr(shares, quality, q_weak, q_strong)),
@@ -156,6 +168,28 @@ def _curve(table: EvalTable, strong: str, weak: str, order: np.ndarray, kind: st
         "share_for_95pct_strong": metrics.first_share_reaching(shares, quality,
                                                                0.95 * q_strong),
     }
+
+
+def _random_curve(table: EvalTable, strong: str, weak: str, step: float,
+                  raw: tuple[str, float]) -> dict:
+    """The random router as its exact expectation over all permutations, with 95% intervals
+    (see `workbench.replay.random_router`)."""
+    router = random_router(table, strong, weak)
+    out = _summarise_curve(router, strong, weak, "random", step, raw)
+    n = router.n_prompts
+    for point, k in zip(out["points"], _grid(n, step)):
+        point["quality_interval_95"] = interval(router.quality_sum[k] / n,
+                                                router.quality_sd[k] / n, 0.0, 1.0)
+        point["cost_usd_interval_95"] = interval(router.cost_sum_usd[k],
+                                                 router.cost_sd_usd[k], 0.0)
+    out["method"] = ("exact expectation over every random choice of the strong prompts; "
+                     "intervals: mean +- 1.96 sd of the permutation distribution")
+    if out["apgr"] is not None:
+        out["apgr"] = 0.5  # exact: the trapezoid sum is 0.5 up to rounding
+    out["apgr_sd"] = router.apgr_sd
+    out["apgr_interval_95"] = None if router.apgr_sd is None or out["apgr"] is None else \
+        interval(out["apgr"], router.apgr_sd)
+    return out
 
 
 def _missing_note(table: EvalTable) -> str | None:
@@ -191,9 +225,7 @@ def replay(table: EvalTable, options: ReplayOptions = ReplayOptions()) -> dict:
     summary = _Summary(table, strong)
     raw = (table.raw_name, table.raw_scale)
     oracle = summary.of(policies.oracle(table))
-    curves = {"random": _curve(table, strong, weak,
-                               policies.random_order(rng, table.n_prompts), "random",
-                               options.share_step, raw)}
+    curves = {"random": _random_curve(table, strong, weak, options.share_step, raw)}
     gain = table.column(strong) - table.column(weak)
     curves["optimal"] = _curve(table, strong, weak, policies.threshold_order(gain, rng),
                                "optimal", options.share_step, raw)

@@ -45,7 +45,7 @@ def test_gsm8k_strong_weak_oracle(run_json):
 
 def test_mt_bench_mean_judge_scores(run_json):
     doc = run_json("replay", ROUTELLM / "mt_bench" / "judgements.jsonl", "-f", "routellm")
-    assert doc["prompts"] == 160 and doc["excluded"] == {"failed_judgements": 0}
+    assert doc["prompts"] == 80 and doc["excluded"] == {"failed_judgements": 0}  # questions
     assert doc["raw_score"] == "mean_judge_score"
     assert doc["models"][STRONG]["mean_judge_score"] == pytest.approx(9.228, abs=5e-4)
     assert doc["models"][WEAK]["mean_judge_score"] == pytest.approx(8.341, abs=5e-4)

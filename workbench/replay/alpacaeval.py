@@ -73,8 +73,8 @@ def load_alpacaeval(path: Path, *, price_overrides: dict[str, str] | None = None
     cost[np.isnan(scores)] = np.nan
     missing = int(np.isnan(scores).sum())
     if missing:
-        notes.append(f"{missing} (prompt, model) pairs have no preference; a model's win rate "
-                     "is over the prompts it has")
+        notes.append(f"{missing} (prompt, model) pairs have no preference: a model's win rate "
+                     "over the prompts it has (the leaderboard's) is its own_rows.win_rate")
     if "NullModel" in models:
         notes.append("NullModel is an adversarial entry (a constant output that games the "
                      "judge), not a real model: leave it out with --exclude-model NullModel")

@@ -4,6 +4,7 @@ ignored instead of taken for a router score (outside check: a curve named ``thre
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -51,6 +52,13 @@ def test_directory_errors(run_cli, frame, tmp_path):
     code, _, err = run_cli("replay", overlap, "-f", "routerbench")
     assert code == 2 and "'s30'" in err and "test.csv row 1" in err and "train.csv row 31" \
         in err
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    frame[:40].write_csv(bad / "train.csv")
+    frame[40:].with_columns(frame[40:]["model-01"] * 3).write_csv(bad / "test.csv")
+    code, _, err = run_cli("replay", bad, "-f", "routerbench")
+    first = int(np.argmax(frame[40:]["model-01"].to_numpy() > 0)) + 1
+    assert code == 2 and f"'model-01', test.csv row {first}: score outside" in err
     other = tmp_path / "other"
     other.mkdir()
     frame.write_csv(other / "a.csv")

@@ -174,9 +174,10 @@ def _bool_column(series: pl.Series, path: Path, col: str) -> np.ndarray:
 
 
 def score_matrix(frame: pl.DataFrame, path: Path, columns: list[str],
-                 low: float = 0.0, high: float = 1.0) -> np.ndarray:
+                 low: float = 0.0, high: float = 1.0,
+                 files: list[tuple[Path, int]] | None = None) -> np.ndarray:
     """prompts x columns of numeric scores in [low, high] (bools count as 0/1); nulls stay
-    NaN."""
+    NaN. ``files`` (from `read_tables`) names the file and row of a bad value in a union."""
     for col in columns:
         series = frame[col]
         if not (series.dtype == pl.Boolean or series.dtype.is_numeric()):
@@ -188,6 +189,8 @@ def score_matrix(frame: pl.DataFrame, path: Path, columns: list[str],
     if not ((out >= low) & (out <= high) | np.isnan(out)).all():
         outside = ~np.isnan(out) & ((out < low) | (out > high))
         row, j = np.argwhere(outside)[0]
-        raise ReplayError(f"{path}: column {columns[j]!r}, row {row + 1}: score outside "
+        where = f"row {row + 1}" if files is None or len(files) < 2 else \
+            file_and_row(files, int(row))
+        raise ReplayError(f"{path}: column {columns[j]!r}, {where}: score outside "
                           f"[{low:g}, {high:g}] (got {out[row, j]!r})")
     return out

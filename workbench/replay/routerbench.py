@@ -65,13 +65,14 @@ def load_routerbench(path: Path, *, price_overrides: dict[str, str] | None = Non
     if not models:
         raise ReplayError(f"{path}: no model score columns (expected one column per model "
                           f"beside {', '.join(sorted(RESERVED))})")
-    scores = score_matrix(frame, path, models)
+    scores = score_matrix(frame, path, models, files=files)
     extra = {c: frame[c].cast(pl.Float64).to_numpy() for c in plain
              if c not in models and frame[c].dtype.is_numeric()}
     prompt_chars = None
     if "prompt" in frame.columns:
         prompt_chars = text_chars(frame["prompt"])
-    cost, method, sources = _costs(frame, path, models, prompt_chars, price_overrides or {})
+    cost, method, sources = _costs(frame, path, models, prompt_chars, price_overrides or {},
+                                   files)
     groups = frame["eval_name"].cast(pl.String).to_numpy() if "eval_name" in frame.columns \
         else None
     return EvalTable(
@@ -82,10 +83,11 @@ def load_routerbench(path: Path, *, price_overrides: dict[str, str] | None = Non
 
 
 def _costs(frame: pl.DataFrame, path: Path, models: list[str], prompt_chars: np.ndarray | None,
-           overrides: dict[str, str]) -> tuple[np.ndarray, str, dict[str, str]]:
+           overrides: dict[str, str], files: list[tuple[Path, int]]
+           ) -> tuple[np.ndarray, str, dict[str, str]]:
     cost_cols = [m + COST_SUFFIX for m in models]
     if all(c in frame.columns for c in cost_cols) and not overrides:
-        matrix = score_matrix(frame, path, cost_cols, low=0.0, high=np.inf)
+        matrix = score_matrix(frame, path, cost_cols, low=0.0, high=np.inf, files=files)
         return matrix, "table: <model>|total_cost columns (USD)", \
             {m: "table" for m in models}
     prices = costs.resolve_model_prices(models, overrides)

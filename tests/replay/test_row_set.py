@@ -52,3 +52,31 @@ def test_header_counts_the_rows_used_and_excluded(run_cli, bench_csv):
     code, out, err = run_cli("replay", bench_csv, "-f", "routerbench")
     assert code == 0, err
     assert "4 prompts of 6 read (2 excluded: missing_score 2)" in out
+
+
+def test_a_priced_model_without_a_cost_on_a_row_leaves_that_row(run_json, tmp_path):
+    # r2 has both scores but no A|total_cost: every cost figure would be unknown (or the row
+    # counted in quality and not in cost); it leaves every figure instead
+    file = tmp_path / "rb.csv"
+    file.write_text(ROUTERBENCH_CSV.replace("arc.r2,q2,arc-challenge,1.0,x,0.10",
+                                            "arc.r2,q2,arc-challenge,1.0,x,"))
+    doc = run_json("replay", file, "-f", "routerbench", "--judge-error", "0")
+    assert doc["excluded"] == {"missing_score": 2, "missing_cost": 1}
+    assert doc["prompts"] == 3 and doc["prompts_read"] == 6
+    # rows r1, r3, r4: A right on 2 of 3 for 0.30 USD, B on 0 for 0.03
+    assert doc["models"]["A"]["quality"] == pytest.approx(2 / 3)
+    assert doc["models"]["A"]["cost_usd"] == pytest.approx(0.30)
+    assert doc["models"]["B"]["cost_usd"] == pytest.approx(0.03)
+    assert doc["oracle"]["cost_usd"] == pytest.approx(0.10 + 0.01 + 0.10)
+    assert any("rows without a cost, per model: A 1" in note for note in doc["notes"])
+
+
+def test_an_unpriced_model_keeps_its_rows(run_json, tmp_path):
+    # no cost columns and a price for A only: B's costs are unknown, not holes
+    file = tmp_path / "rb.csv"
+    lines = ROUTERBENCH_CSV.splitlines()
+    keep = [0, 1, 2, 3, 4, 6, 7, 9]  # drop the two |total_cost columns
+    file.write_text("\n".join(",".join(line.split(",")[k] for k in keep) for line in lines))
+    doc = run_json("replay", file, "-f", "routerbench", "--price", "A=1/2")
+    assert doc["excluded"] == {"missing_score": 2} and doc["prompts"] == 4
+    assert doc["models"]["B"]["cost_usd"] is None and doc["models"]["A"]["cost_usd"] > 0

@@ -193,15 +193,23 @@ def _random_curve(table: EvalTable, strong: str, weak: str, step: float,
 
 
 def _missing_note(table: EvalTable) -> str | None:
-    """Which models lack scores, on how many rows (those rows leave every figure)."""
-    missing = np.isnan(table.scores).sum(axis=0)
-    if not missing.any():
+    """Which models lack scores (or, priced, costs) on how many rows: those rows leave every
+    figure."""
+    parts = []
+    for what, holes in (("a score", np.isnan(table.scores)),
+                        ("a cost", None if table.cost_usd is None else
+                         np.isnan(table.cost_usd) & ~np.isnan(table.cost_usd).all(axis=0))):
+        if holes is None or not holes.any():
+            continue
+        counts = holes.sum(axis=0)
+        parts.append(f"rows without {what}, per model: " + ", ".join(
+            f"{m} {int(k)}" for m, k in zip(table.models, counts) if k))
+    if not parts:
         return None
-    parts = [f"{m} {int(k)}" for m, k in zip(table.models, missing) if k]
-    return (f"rows without a score, per model: {', '.join(parts)}; every figure uses the "
-            f"{int(table.complete_rows().sum())} rows every model has a score for "
-            "(models.<name>.own_rows: a model alone on all of its own rows, as a leaderboard "
-            "counts it)")
+    keep, _ = table.row_set()
+    return ("; ".join(parts) + f"; every figure uses the {int(keep.sum())} rows every model has "
+            "a score (and cost) for (models.<name>.own_rows: a model alone on all of its own "
+            "rows, as a leaderboard counts it)")
 
 
 def replay(table: EvalTable, options: ReplayOptions = ReplayOptions()) -> dict:

@@ -103,26 +103,37 @@ class EvalTable:
         """Bool per prompt: True when every model has a score."""
         return ~np.isnan(self.scores).any(axis=1)
 
+    def cost_holes(self) -> np.ndarray:
+        """Bool per prompt: some priced model (one with any known cost) has no cost there."""
+        if self.cost_usd is None:
+            return np.zeros(self.n_prompts, dtype=bool)
+        unknown = np.isnan(self.cost_usd)
+        return unknown[:, ~unknown.all(axis=0)].any(axis=1)
+
     def row_set(self) -> tuple[np.ndarray, dict[str, int]]:
-        """The rows every figure of a replay uses - the complete ones - and the rows left out
-        counted by reason: the loader's ``excluded`` counts, then each incomplete row under
-        the first of its ``row_flags`` reasons that applies (a flag reason is listed even at
-        0), else ``missing_score``. Example::
+        """The rows every figure of a replay uses - every model has a score, every priced
+        model a cost - and the rows left out counted by reason: the loader's ``excluded``
+        counts, then each incomplete row under the first of its ``row_flags`` reasons that
+        applies (a flag reason is listed even at 0), else ``missing_score``, and complete rows
+        with a cost hole as ``missing_cost``. Example::
 
             >>> t = EvalTable(models=["a", "b"], scores=np.array([[1, 0], [np.nan, 1.0]]))
             >>> keep, excluded = t.row_set()
             >>> keep.tolist(), excluded
             ([True, False], {'missing_score': 1})
         """
-        keep = self.complete_rows()
+        complete = self.complete_rows()
+        holes = complete & self.cost_holes()
+        keep = complete & ~holes
         excluded = dict(self.excluded)
-        left = ~keep
+        left = ~complete
         for reason, flagged in self.row_flags.items():
             hit = left & flagged
             excluded[reason] = excluded.get(reason, 0) + int(hit.sum())
             left &= ~hit
-        if left.any():
-            excluded["missing_score"] = excluded.get("missing_score", 0) + int(left.sum())
+        for reason, rows in (("missing_score", left), ("missing_cost", holes)):
+            if rows.any():
+                excluded[reason] = excluded.get(reason, 0) + int(rows.sum())
         return keep, excluded
 
     @cached_property

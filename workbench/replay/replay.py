@@ -1,9 +1,16 @@
 """Replay an EvalTable through every policy family and summarise: single models, the oracle,
 a random router (its exact expectation, with 95% intervals) and threshold routers at every
-strong-call share, the optimal strong/weak
-router at every share (RouteLLM's "Optimal": the prompts the strong model gains most on go
-first), cascades at several judge error rates, and (optionally) a scenario's rule policies.
-The result is one JSON-ready dict.
+strong-call share, the optimal strong/weak router at every share (RouteLLM's "Optimal": the
+prompts the strong model gains most on go first), cascades at several judge error rates, and
+(optionally) a scenario's rule policies. The result is one JSON-ready dict.
+
+Every figure is computed on one row set: the rows every model has a score for (and every
+priced model a cost). ``prompts`` (= ``prompts_replayed``) counts them, ``prompts_read`` the
+rows read, ``excluded`` the rows left out by reason (``missing_score``, ``missing_cost``, a
+loader's reason such as MT-Bench's ``failed_judgements``); ``models.<name>.own_rows`` keeps a
+model alone on all of its own rows apart (the figure a leaderboard publishes). The random
+curve adds ``quality_interval_95`` / ``cost_usd_interval_95`` per point, ``apgr_sd`` and
+``apgr_interval_95``.
 
 Example::
 

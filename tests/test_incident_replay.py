@@ -148,3 +148,12 @@ def test_march_2024_replay_is_counted_by_the_estimate(repo_root):
     # single: one attempt, 600 s timeout (P(in time) = 1 to 1e-9 for these outputs)
     assert est["single"].success_rate == pytest.approx(1 - failed / horizon, abs=1e-7)
     assert est["failover"].availability < 0.99995
+
+
+def test_impact_mapping_reaches_the_estimate(write_scenario):
+    """With minor incidents counted as down, a fails 20 h of 48: success 1 - 20 / 48."""
+    write_scenario(INCIDENTS, "incidents.csv")
+    text = SCENARIO.replace("degraded_error_rate: 0.5}",
+                            "degraded_error_rate: 0.5, incident_impact: {minor: down}}", 1)
+    est = estimate(load_scenario(write_scenario(text))).policies["single"]
+    assert est.success_rate == pytest.approx(1 - 20 / 48, rel=EXACT)

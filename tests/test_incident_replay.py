@@ -157,3 +157,76 @@ def test_impact_mapping_reaches_the_estimate(write_scenario):
                             "degraded_error_rate: 0.5, incident_impact: {minor: down}}", 1)
     est = estimate(load_scenario(write_scenario(text))).policies["single"]
     assert est.success_rate == pytest.approx(1 - 20 / 48, rel=EXACT)
+
+
+# ------------------------------------------------ done when: the whole study window, two ways
+
+STUDY_START = "2023-07-11T00:00:00+00:00"  # first day the study recorded the Anthropic API
+STUDY_DAYS = 418                            # to 2024-08-31 included
+
+
+def _open_incidents(path, provider: str, service: str) -> list[tuple[float, float]]:
+    """Union of the incident windows (impact minor, major or critical) of ``provider`` listing
+    ``service`` exactly, clipped to the study window: sorted, disjoint (start_s, end_s)."""
+    origin, end = _utc(STUDY_START), STUDY_DAYS * 86400.0
+    spans = []
+    with open(path, newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if (row["provider"] == provider and service in row["services"].split(";")
+                    and row["impact_level"] in ("1", "2", "3")):
+                s = max(_utc(row["start_utc"]) - origin, 0.0)
+                e = min(_utc(row["end_utc"]) - origin, end)
+                if e > s:
+                    spans.append((s, e))
+    union: list[list[float]] = []
+    for s, e in sorted(spans):
+        if union and s <= union[-1][1]:
+            union[-1][1] = max(union[-1][1], e)
+        else:
+            union.append([s, e])
+    return [(s, e) for s, e in union]
+
+
+def _intersection_s(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> float:
+    """Total length of the intersection of two sorted disjoint interval lists."""
+    i = j = 0
+    total = 0.0
+    while i < len(a) and j < len(b):
+        total += max(0.0, min(a[i][1], b[j][1]) - max(a[i][0], b[j][0]))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return total
+
+
+def test_study_window_failover_pair_estimate_and_simulate_agree_on_the_joint_downtime(
+        repo_root):
+    """OpenAI primary, Anthropic backup, every open incident counted as down (the scenario's
+    stated reading): the pair fails exactly while both APIs have an open incident. The joint
+    downtime is computed here by intersecting the two incident unions; the estimate equals it
+    (to the latency tail, under 1e-9 with a 120 s deadline), the simulation's 95% interval
+    contains it, and it is not what independent providers with the same shares would give."""
+    from workbench.engine.simulation import simulate
+
+    path = repo_root / "data/outages/incidents.csv"
+    openai = _open_incidents(path, "openai", "API")
+    anthropic = _open_incidents(path, "anthropic", "api.anthropic.com")
+    window = STUDY_DAYS * 86400.0
+    joint = _intersection_s(openai, anthropic)
+    assert joint / 60 == pytest.approx(489.0)  # minutes, by this hand count
+    exact = 1.0 - joint / window
+    independent = 1.0 - (sum(e - s for s, e in openai) / window) * (
+        sum(e - s for s, e in anthropic) / window)
+
+    scenario = load_scenario(repo_root / "scenarios/incident_replay_study_window.yaml")
+    est = estimate(scenario).policies["failover"]
+    assert est.availability == pytest.approx(exact, abs=1e-9)
+    assert est.success_rate == pytest.approx(exact, abs=1e-9)
+
+    sim = simulate(scenario, replications=3, keep_records=False).summaries["failover"]
+    low, high = sim["availability_ci95"]
+    assert low <= exact <= high
+    assert low <= est.availability <= high
+    assert not low <= independent <= high  # the history overlaps more than independence says
+    assert independent > exact

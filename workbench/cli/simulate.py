@@ -117,16 +117,22 @@ def register(app: typer.Typer) -> None:
         from workbench.estimator import estimate as run_estimate
 
         scenario, result = _run(file, replications, seed, days, None, outages, "auto")
+        from workbench.domain.claims import judge_claims
+
         est = run_estimate(scenario).to_json()["policies"]
         doc = {"scenario": scenario.name, "baseline": scenario.baseline, "seed": result.seed,
                "replications": result.replications, "days": result.days,
                "policies": {n: {"estimate": est[n], "simulate": result.summaries[n]}
-                            for n in result.summaries}}
+                            for n in result.summaries},
+               "claims": judge_claims(scenario, est, result.summaries)}
         if as_json:
             emit_json(doc)
             return
+        from workbench.cli.tables import claims_table
+
         print_tables([comparison_table(f"{scenario.name} - estimate vs simulation",
-                                       doc["policies"], scenario.baseline)])
+                                       doc["policies"], scenario.baseline),
+                      claims_table(doc["claims"])])
 
     @app.command()
     def sweep(

@@ -230,3 +230,17 @@ def test_study_window_failover_pair_estimate_and_simulate_agree_on_the_joint_dow
     assert low <= est.availability <= high
     assert not low <= independent <= high  # the history overlaps more than independence says
     assert independent > exact
+
+
+def test_providers_table_shows_the_replayed_share_of_time_in_an_outage(repo_root):
+    """It showed 0 for every replayed provider (MTTR / (MTBF + MTTR) with no MTBF)."""
+    from workbench.metrics.scenario_frames import providers_frame
+
+    scenario = load_scenario(repo_root / "scenarios/incident_replay_study_window.yaml")
+    shares = dict(providers_frame(scenario).select("provider", "long_run_unavailable")
+                  .iter_rows())
+    path = repo_root / "data/outages/incidents.csv"
+    window = STUDY_DAYS * 86400.0
+    for provider, service in (("openai", "API"), ("anthropic", "api.anthropic.com")):
+        hand = sum(e - s for s, e in _open_incidents(path, provider, service)) / window
+        assert shares[provider] == pytest.approx(hand, rel=EXACT)

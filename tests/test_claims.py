@@ -145,3 +145,22 @@ def test_report_shows_which_fidelity_judged_each_claim(scenarios_dir):
     text = build_report(scenario, doc, simulation=sim)
     assert "not modelled by the estimate" not in text
     assert "simulation [" in text
+
+
+def test_a_simulation_without_outages_does_not_judge_an_outage_claim(write_scenario):
+    scenario = load_scenario(write_scenario(TINY))
+    sim = {p: {"availability": 1.0, "availability_ci95": [1.0, 1.0], "success_rate": 1.0,
+               "latency_p95_s": 2.0, "monthly_cost_usd": 30.0} for p in scenario.policy_names}
+    judged = {c["text"]: c for c in judge_claims(scenario, None, sim, simulated_outages=False)}
+    assert judged["b"]["holds"] is None
+    assert judged["b"]["status"] == "not modelled by this simulation (run without outages)"
+    assert judged["c"]["judged_by"] == "simulation"  # limits are simulated all the same
+    assert judged["d"]["judged_by"] == "simulation" and judged["d"]["holds"] is True
+
+
+def test_simulate_json_carries_the_claims(scenarios_dir):
+    result = CliRunner().invoke(app, ["simulate", str(scenarios_dir / "incident_replay.yaml"),
+                                      "-r", "2", "--days", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    (claim,) = json.loads(result.stdout)["claims"]
+    assert claim["judged_by"] == "simulation" and claim["interval"] is not None

@@ -25,6 +25,7 @@ ESTIMATE, SIMULATION = "estimate", "simulation"
 RELIABILITY_METRICS = ("availability", "success_rate")
 HOLDS, FAILS, UNDECIDED = "holds", "does not hold", "undecided within the 95% interval"
 NOT_MODELLED = "not modelled by the estimate"
+NOT_SIMULATED = "not modelled by this simulation (run without outages)"
 NOT_COMPUTED = "not computed"
 
 
@@ -81,22 +82,28 @@ def verdict(claim: Claim, computed: float | None,
 
 
 def judge_claims(scenario: Scenario, estimate: dict[str, dict] | None,
-                 simulation: dict[str, dict] | None = None) -> list[dict]:
+                 simulation: dict[str, dict] | None = None,
+                 simulated_outages: bool = True) -> list[dict]:
     """Each claim of the scenario judged by the fidelity that models it. ``estimate`` and
     ``simulation`` are per-policy summaries (``estimate --json`` / ``simulate --json``
-    ``policies``); a simulation interval is read from ``<metric>_ci95`` when present.
+    ``policies``); a simulation interval is read from ``<metric>_ci95`` when present. A
+    simulation run without outages (``simulated_outages`` False) judges no claim that needs
+    them ("not modelled by this simulation").
 
     Keys: text, source, policy, metric, claimed, claimed_range, fidelity (what the claim
     needs), why, judged_by (``estimate``, ``simulation`` or None), computed (the judging
     fidelity's figure), interval ([low, high] or None), estimate (the estimate's figure, for
     reference), holds (True / False / None) and status (holds, does not hold, undecided within
-    the 95% interval, not modelled by the estimate, not computed)."""
+    the 95% interval, not modelled by the estimate or by this simulation, not computed)."""
     out = []
     for claim in scenario.claims:
         needed, why = fidelity_needed(scenario, claim)
         est = (estimate or {}).get(claim.policy, {}).get(claim.metric)
         sim_summary = (simulation or {}).get(claim.policy)
         judged_by, computed, interval = None, None, None
+        blind = needed == SIMULATION and not simulated_outages and "outages" in why
+        if blind:
+            sim_summary = None
         if needed == SIMULATION and sim_summary is not None:
             judged_by, computed = SIMULATION, sim_summary.get(claim.metric)
             interval = sim_summary.get(f"{claim.metric}_ci95")
@@ -106,7 +113,9 @@ def judge_claims(scenario: Scenario, estimate: dict[str, dict] | None,
             judged_by, computed = SIMULATION, sim_summary.get(claim.metric)
             interval = sim_summary.get(f"{claim.metric}_ci95")
         if judged_by is None:
-            holds, status = None, NOT_MODELLED
+            status = (NOT_SIMULATED if blind else NOT_MODELLED if estimate is not None
+                      else NOT_COMPUTED)  # the last: a simulation of other policies only
+            holds = None
         else:
             holds, status = verdict(claim, computed, interval)
         out.append({"text": claim.text, "source": claim.source, "policy": claim.policy,

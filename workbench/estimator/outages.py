@@ -10,6 +10,11 @@ time each combination holds - what the closed form integrates the call rules ove
 
 A mix of both is the replayed joint share times the parametric product (the simulated
 parametric outages are independent of the history).
+
+The shares are those of the whole horizon: with budget rules, every budget segment of the
+month sees the window's shares (exact when no rule fires, or when outages do not cluster in one
+part of the month). ``simulate --days`` shorter than the horizon replays a shorter window than
+the estimate integrates over.
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ from datetime import datetime
 from itertools import pairwise
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workbench.domain import load_scenario
 from workbench.domain.incidents import joint_timeline, merge_worst, state_weights
@@ -244,3 +246,36 @@ def test_providers_table_shows_the_replayed_share_of_time_in_an_outage(repo_root
     for provider, service in (("openai", "API"), ("anthropic", "api.anthropic.com")):
         hand = sum(e - s for s, e in _open_incidents(path, provider, service)) / window
         assert shares[provider] == pytest.approx(hand, rel=EXACT)
+
+
+# ------------------------------------------------------------------ properties (Hypothesis)
+
+RANKS = {"up": 0, "degraded": 1, "down": 2}
+incident = st.tuples(st.integers(-10, 110), st.integers(0, 40),
+                     st.sampled_from(["degraded", "down"])).map(
+    lambda t: (float(t[0]), float(t[0] + t[1]), t[2]))
+
+
+def _worst_at(rows, t: float) -> str:
+    return max((st_ for s, e, st_ in rows if s <= t < e), key=RANKS.get, default="up")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(incident, max_size=12), st.lists(incident, max_size=12))
+def test_joint_timeline_matches_a_brute_force_lookup(a_rows, b_rows):
+    """Merged timelines are sorted and disjoint; the joint timeline covers [0, 100) without a
+    gap, and in every interval each domain is in the worst state of its incidents open there."""
+    horizon = 100.0
+    merged = {"a": merge_worst(a_rows, horizon), "b": merge_worst(b_rows, horizon)}
+    for rows in merged.values():
+        assert all(s < e for s, e, _ in rows)
+        assert all(p[1] <= q[0] for p, q in pairwise(rows))
+    joint = joint_timeline(merged, horizon)
+    assert joint[0].start_s == 0.0 and joint[-1].end_s == horizon
+    assert all(p.end_s == q.start_s for p, q in pairwise(joint))
+    raw = {"a": a_rows, "b": b_rows}
+    for interval in joint:
+        for t in (interval.start_s, (interval.start_s + interval.end_s) / 2):
+            for name, state in interval.states:
+                assert state == _worst_at(raw[name], t), (name, t)
+    assert sum(w for w, _ in state_weights(joint)) == pytest.approx(1.0)

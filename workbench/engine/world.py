@@ -2,8 +2,8 @@
 
 Each failure domain is a SimPy process alternating up and outage periods (exponential time
 between failures with mean MTBF, exponential repair with mean MTTR; an outage is partial with
-probability ``partial_share``), or a replay of real incidents (impact mapping and service
-filter from the provider's incidents fields, workbench.domain.incidents). Requests look states up with
+probability ``partial_share``), or a replay of real incidents (read, filtered and mapped by
+workbench.domain.incidents, which the estimator shares). Requests look states up with
 ``state_at`` (vectorised) - outages do not depend on traffic, so the timeline is built first.
 """
 

@@ -1,9 +1,9 @@
 """Expected outcome of one call through a failover plan, exact over the joint up / degraded /
-down states of the failure domains involved - products of state shares for MTBF / MTTR domains,
-the real joint timeline for replayed incidents (estimator/outages.py) - (attempts see the same
-state; within a state
-calls fail independently). An attempt that would outlast the policy's timeout fails unbilled, so
-the billed cost counts only the outputs short enough to arrive in time."""
+down states of the failure domains involved (attempts see the same state; within a state
+calls fail independently): products of state shares for MTBF / MTTR domains, the real joint
+timeline for replayed incidents (estimator/outages.py). An attempt that would outlast the
+policy's timeout fails unbilled, so the billed cost counts only the outputs short enough to
+arrive in time."""
 
 from __future__ import annotations
 

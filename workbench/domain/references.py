@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 from workbench.domain.errors import ScenarioError
+from workbench.domain.incidents import known_services, parse_utc, read_incidents
 from workbench.domain.scenario import Scenario
 from workbench.domain.workload import BUILTIN_ATTRIBUTES
 
@@ -66,15 +67,43 @@ def _check_models(s: Scenario) -> None:
 def _check_domains(s: Scenario) -> None:
     first: dict[str, tuple[int, tuple]] = {}
     for i, p in enumerate(s.providers):
-        if p.incidents is not None and not s.resolve_path(p.incidents).is_file():
-            raise ScenarioError("no such incidents file", path=f"providers[{i}].incidents",
-                                value=p.incidents)
+        if p.incidents is not None:
+            _check_incidents(s, i)
         if p.domain in first and first[p.domain][1] != p.outage_params():
             raise ScenarioError(
                 "providers sharing a failure_domain share one outage timeline: give them the "
                 f"same mtbf_days, mttr_hours, partial_share and incidents as providers[{first[p.domain][0]}]",
                 path=f"providers[{i}].failure_domain", value=p.domain)
         first.setdefault(p.domain, (i, p.outage_params()))
+
+
+def _check_incidents(s: Scenario, i: int) -> None:
+    """The incidents file exists and parses, ``incidents_from`` is a date, the incident
+    provider has rows, and every named service appears in them (names compared exactly)."""
+    p = s.providers[i]
+    path = s.resolve_path(str(p.incidents))
+    if not path.is_file():
+        raise ScenarioError("no such incidents file", path=f"providers[{i}].incidents",
+                            value=p.incidents)
+    if p.incidents_from is not None:
+        parse_utc(p.incidents_from, path=f"providers[{i}].incidents_from")
+    try:
+        rows = read_incidents(path)
+    except ScenarioError as exc:  # a bad row: name the scenario field and the CSV line
+        raise ScenarioError(f"{exc.reason} ({p.incidents}, {exc.path})",
+                            path=f"providers[{i}].incidents", value=exc.value) from None
+    wanted = (p.incident_provider or p.name).lower()
+    if not any(r.provider == wanted for r in rows):
+        names = sorted({r.provider for r in rows})
+        raise ScenarioError(f"no incident of that provider in {p.incidents} (providers: "
+                            f"{', '.join(names)})", path=f"providers[{i}].incident_provider",
+                            value=p.incident_provider or p.name)
+    known = known_services(p, rows)
+    for j, service in enumerate(p.incident_services):
+        if service not in known:
+            raise ScenarioError(f"no incident of {wanted} lists that service (exact names: "
+                                f"{', '.join(known[:8])})",
+                                path=f"providers[{i}].incident_services[{j}]", value=service)
 
 
 def _check_workload(s: Scenario) -> None:

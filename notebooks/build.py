@@ -85,7 +85,7 @@ latency_cdf_figure(series.latency_cdf(result.records),
                "quality, and what would other budgets do?")),
         ("code", SETUP),
         ("code", """\
-from workbench.app.whatif import expected_spend, rule_impacts
+from workbench.estimator.budget_effects import expected_spend, rule_impacts
 
 scenario = load_scenario(SCENARIOS / "content_pipeline.yaml")
 policy = "per_step_budget"

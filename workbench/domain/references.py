@@ -1,5 +1,5 @@
 """Cross-reference checks of a parsed scenario: names unique, every reference resolves (routing
-conditions on task types, categories, teams, tiers and latency classes included), workflows
+conditions on task types, teams, tiers and latency classes included), workflows
 acyclic, failure domains consistent, prices resolvable."""
 
 from __future__ import annotations
@@ -153,11 +153,11 @@ def _check_policies(s: Scenario) -> None:
 
 def _named_fields(s: Scenario) -> dict[str, tuple[str, str, list[str]]]:
     """Condition fields whose values are names: what one and several are called, and the
-    names that exist (declared task types, tiers and latency classes; categories and teams
-    in use)."""
+    names that exist (declared task types, tiers and latency classes; teams in use).
+    ``category`` is not among them: a scenario replayed on an evaluation table routes by the
+    table's prompt groups as categories (`workbench.replay.scenario_policies`)."""
     tasks = s.workload.task_types
     return {"task_type": ("task type", "task types", [t.name for t in tasks]),
-            "category": ("category", "categories", sorted({t.category_name for t in tasks})),
             "team": ("team", "teams", sorted({t.team for t in tasks})),
             "tier": ("quality tier", "quality tiers", list(get_args(Tier))),
             "latency_class": ("latency class", "latency classes", list(s.latency_classes))}

@@ -13,11 +13,14 @@ The table, lowest layer first; a layer may import itself and the layers listed f
   them (today `EVIDENCE_MODULES` inside ``workbench/replay/``, DESIGN's future ``evidence/``) -
   domain only; below engine and estimator, which draw quality from them;
 - ``metrics``: typed summaries over records, the ones estimate, simulate and probe all emit -
-  domain and policies only, so never the engine (or the estimator, which uses them);
+  domain and policies only, so never the engine (or the estimator, which uses them). DESIGN
+  lists metrics after the engine; it sits below here because the estimator and the engine
+  build their summaries with it, and metrics itself reads records, never engine objects;
 - ``estimator`` < ``engine``: the closed form, then the SimPy world (the engine may reuse the
   estimator's closed-form pieces, never the other way round);
-- ``probe``, replay analysis (``replay``), ``audit``, ``planner``, ``gateway``: above the
-  estimator; the probe never imports the engine;
+- ``probe`` and the replay analysis (``replay``): above the estimator, never the engine;
+  ``audit`` and ``planner`` (DESIGN, not yet in the tree) may also use the engine;
+  ``gateway`` (config export/import) only domain and policies;
 - ``viz``: figures from frames - domain, policies and metrics only (no replay analysis, engine,
   app or cli);
 - ``report`` < ``app`` < ``cli``; ``workbench/__init__`` (the public API) may import anything

@@ -95,7 +95,7 @@ def chart_sections(scenario: Scenario, doc: dict, chosen: str, records: pl.DataF
                    outages: pl.DataFrame | None) -> list[str]:
     """Cost, frontier and ROI charts; with records also cost over time, the task flow,
     latency CDFs, the budget burn-down and the outage timeline."""
-    from workbench.app.whatif import expected_spend
+    from workbench.estimator.budget_effects import expected_spend
     from workbench.metrics import series
     from workbench.viz.budget import burn_down_figure
     from workbench.viz.compare import policy_frontier_figure

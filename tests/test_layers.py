@@ -40,7 +40,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "workbench"
 
 EVIDENCE_MODULES = frozenset(f"workbench.replay.{name}" for name in (
     "table", "source", "formats", "frames", "cost", "routellm", "routerbench", "alpacaeval",
-    "synthetic"))
+    "synthetic", "mt_bench"))
 
 _BELOW_PROBE = {"domain", "policies", "evidence", "metrics", "estimator"}
 _BELOW_REPORT = _BELOW_PROBE | {"engine", "probe", "replay", "audit", "planner", "gateway",

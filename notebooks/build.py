@@ -18,8 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from workbench.domain import load_scenario
-from workbench.estimator import estimate
+from workbench import estimate, load_scenario
 
 ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()
 SCENARIOS = ROOT / "scenarios"
@@ -95,7 +94,7 @@ scenario = load_scenario(SCENARIOS / "support_desk.yaml")
 expected = estimate(scenario).to_json()
 kpi_frame(expected["policies"])"""),
         ("code", """\
-from workbench.engine.simulation import simulate
+from workbench import simulate
 
 result = simulate(scenario, replications=2, days=3)
 simulated = result.to_json()
@@ -134,7 +133,7 @@ latency_cdf_figure(series.latency_cdf(result.records),
                "quality, and what would other budgets do?")),
         ("code", SETUP),
         ("code", """\
-from workbench.app.whatif import expected_spend, rule_impacts
+from workbench.estimator.budget_effects import expected_spend, rule_impacts
 
 scenario = load_scenario(SCENARIOS / "content_pipeline.yaml")
 policy = "per_step_budget"
@@ -152,7 +151,7 @@ burn_down_figure(expected_spend(scenario, policy), policy, spec.budget.monthly_u
 rule_impact_figure(rule_impacts(scenario, policy)).show()"""),
         ("md", "The same month simulated once (the batch path; one replication):"),
         ("code", """\
-from workbench.engine.simulation import simulate
+from workbench import simulate
 from workbench.metrics import series
 
 result = simulate(scenario, replications=1, policies=[policy])
@@ -189,7 +188,7 @@ from workbench.metrics.scenario_frames import providers_frame
 scenario = load_scenario(SCENARIOS / "multi_provider_failover.yaml")
 providers_frame(scenario)"""),
         ("code", """\
-from workbench.engine.simulation import simulate
+from workbench import simulate
 
 result = simulate(scenario, replications=2, days=2, policies=["single", "failover"])
 doc = result.to_json()
@@ -258,10 +257,10 @@ sensitivity"""),
         ("code", """\
 import tempfile
 
-from workbench.report.html import build_report
+from workbench import report
 
 out = Path(tempfile.mkdtemp()) / "support_desk-report.html"
-out.write_text(build_report(scenario, doc, chosen="routed"), encoding="utf-8")
+report(scenario, out, policy="routed")
 print(out, out.stat().st_size, "bytes")"""),
     ],
     "05_evaluation_replay.ipynb": [
@@ -271,11 +270,10 @@ print(out, out.stat().st_size, "bytes")"""),
                "frontier with measured quality instead of assumed profiles.")),
         ("code", SETUP_REPLAY),
         ("code", """\
-from workbench.replay.formats import load_table
-from workbench.replay.replay import ReplayOptions, replay
+from workbench import replay
 
-table = load_table(ROOT / "data" / "routellm", "routellm", benchmark="gsm8k")
-doc = replay(table, ReplayOptions(seed=0, judge_errors=(0.0, 0.1)))
+doc = replay(ROOT / "data" / "routellm", "routellm", benchmark="gsm8k", seed=0,
+             judge_errors=(0.0, 0.1))
 print(doc["prompts_replayed"], "prompts; strong", doc["strong"], "weak", doc["weak"])
 pl.DataFrame([{"name": name, "quality": m["quality"], "cost_usd": m["cost_usd"]}
               for name, m in doc["models"].items()])"""),

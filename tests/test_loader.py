@@ -109,6 +109,43 @@ def test_overlay_naming_an_unknown_model(write_scenario):
     assert "models.ghost" in str(error.value)
 
 
+def test_routing_conditions_on_names_that_exist_load_in_every_form(write_scenario):
+    """Scalars, lists and eq / ne / in / not_in comparisons naming task types (a workflow-only
+    one included), teams, tiers and latency classes that exist all validate, and route as
+    written (the broken corpus holds the unknown names). Categories are free: a scenario
+    replayed on an evaluation table routes by the table's groups as categories."""
+    from workbench.policies.routing import Route, route
+
+    scenario = load_scenario(write_scenario("""\
+name: names
+baseline: base
+providers: [{name: p}]
+models:
+  - {name: m, provider: p, price: {input_per_mtok_usd: 1, output_per_mtok_usd: 2}}
+  - {name: big, provider: p, price: {input_per_mtok_usd: 10, output_per_mtok_usd: 30}}
+workload:
+  task_types:
+    - {name: simple, per_day: 100, team: support, category: faq}
+    - {name: complex, per_day: 20, team: sales, tier: premium, latency_class: batch}
+    - {name: step}
+  workflows:
+    - {name: w, per_day: 5, steps: [{name: only, task_type: step}]}
+policies:
+  - name: base
+    routing: {default: big}
+  - name: routed
+    routing:
+      default: big
+      rules:
+        - {when: {task_type: [simple, step], team: {ne: sales}}, model: m}
+        - {when: {tier: {in: [premium, basic]}, latency_class: batch}, model: big}
+        - {when: {category: {not_in: [a_table_group]}, task_type: {eq: complex}}, model: m}
+"""))
+    routed, task = scenario.policy("routed"), scenario.workload.task_type
+    assert [route(routed, task(n)) for n in ("simple", "complex", "step")] == [
+        Route("m", 0), Route("big", 1), Route("m", 0)]
+
+
 def _tiny() -> str:
     return (REPO_ROOT / "tests" / "broken" / "unknown_model_in_routing.yaml").read_text(
         encoding="utf-8").replace("gpt-9", "m")

@@ -225,3 +225,25 @@ def test_upload_errors_name_the_uploaded_file():
     assert state.load_upload("mine.yaml", text).name == "support_desk"
     with pytest.raises(ScenarioError, match="mine.yaml"):
         state.load_upload("mine.yaml", b"name: [unclosed")
+
+
+def test_overview_judges_claims_on_the_last_simulation():
+    """Before a simulation the replay's availability claim is "not modelled by the estimate";
+    after one, the simulation judges it with its interval."""
+    at = open_page("audit")
+    at.selectbox(key="audit_scenario").set_value("incident_replay.yaml").run()
+    at.switch_page("app_pages/overview.py")
+    at.run()
+    assert_ok(at)
+    (claims,) = [d.value for d in at.dataframe if "status" in d.value.columns]
+    assert claims["status"].tolist() == ["not modelled by the estimate"]
+    at.switch_page("app_pages/simulate.py")
+    at.run()
+    at.button(key="sim_run").click().run()
+    assert_ok(at)
+    at.switch_page("app_pages/overview.py")
+    at.run()
+    assert_ok(at)
+    (claims,) = [d.value for d in at.dataframe if "status" in d.value.columns]
+    assert claims["judged_by"].tolist() == ["simulation"]
+    assert claims["status"].tolist()[0] != "not modelled by the estimate"

@@ -106,7 +106,7 @@ def estimate_doc(s: Scenario | None = None) -> dict:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _what_if(key: str, policy: str, _scenario: Scenario) -> tuple:
-    from workbench.app.whatif import expected_spend, rule_impacts
+    from workbench.estimator.budget_effects import expected_spend, rule_impacts
 
     return expected_spend(_scenario, policy), rule_impacts(_scenario, policy)
 

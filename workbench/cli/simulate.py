@@ -94,13 +94,18 @@ def register(app: typer.Typer) -> None:
         scenario, result = _run(file, replications, seed, days, policy, outages, path)
         if records is not None:
             result.records.write_parquet(records)
+        from workbench.domain.claims import judge_claims
+
+        claims = judge_claims(scenario, None, result.summaries, outages)
         if as_json:
-            emit_json(result.to_json())
+            emit_json({**result.to_json(), "claims": claims})
             return
+        from workbench.cli.tables import claims_table
+
         title = (f"{scenario.name} - simulated per month: {result.replications} replications x "
                  f"{result.days:g} days, seed {result.seed} (95% interval under the cost)")
         print_tables([policy_table(title, result.summaries, result.baseline),
-                      _events_table(result.summaries)])
+                      _events_table(result.summaries), claims_table(claims)])
 
     @app.command()
     def compare(
@@ -117,16 +122,22 @@ def register(app: typer.Typer) -> None:
         from workbench.estimator import estimate as run_estimate
 
         scenario, result = _run(file, replications, seed, days, None, outages, "auto")
+        from workbench.domain.claims import judge_claims
+
         est = run_estimate(scenario).to_json()["policies"]
         doc = {"scenario": scenario.name, "baseline": scenario.baseline, "seed": result.seed,
                "replications": result.replications, "days": result.days,
                "policies": {n: {"estimate": est[n], "simulate": result.summaries[n]}
-                            for n in result.summaries}}
+                            for n in result.summaries},
+               "claims": judge_claims(scenario, est, result.summaries, outages)}
         if as_json:
             emit_json(doc)
             return
+        from workbench.cli.tables import claims_table
+
         print_tables([comparison_table(f"{scenario.name} - estimate vs simulation",
-                                       doc["policies"], scenario.baseline)])
+                                       doc["policies"], scenario.baseline),
+                      claims_table(doc["claims"])])
 
     @app.command()
     def sweep(

@@ -34,8 +34,9 @@ class LatencyClass(Frozen):
 
 
 class Claim(Frozen):
-    """A figure an article claims, checked against the estimate: ``metric`` of ``policy``
-    equals ``value`` (within ``tolerance``) or lies within [``low``, ``high``]."""
+    """A figure an article claims: ``metric`` of ``policy`` equals ``value`` (within
+    ``tolerance``) or lies within [``low``, ``high``]. Judged by the fidelity that models it
+    (workbench.domain.claims): the estimate, or a simulation with its 95% interval."""
 
     text: str
     source: str = ""

@@ -16,7 +16,6 @@ from workbench.domain.policy import Policy
 from workbench.domain.scenario import Scenario
 from workbench.engine.attempts import OUTCOME, REASON, AttemptLog
 from workbench.engine.callspec import CallSpecs
-from workbench.engine.latency import sample_latency_s
 from workbench.engine.quality import QualityModel
 from workbench.engine.tasks import DAY_S, TaskTable
 from workbench.engine.world import DEGRADED, DOWN, ProviderWorld
@@ -24,6 +23,7 @@ from workbench.estimator.ladder import judge_cost_usd
 from workbench.policies.budget import NO_RULES, BudgetState, budget_state, thresholds_usd
 from workbench.policies.failover import attempt_plan
 from workbench.policies.routing import route
+from workbench.policies.sampling import sample_latency_s
 
 FAST_FAIL_S = 0.25  # a 5xx answers about as fast as a first token; floor in seconds
 

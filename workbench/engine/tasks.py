@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from workbench.domain.scenario import Scenario
-from workbench.domain.workload import TaskType, TokenSize
+from workbench.domain.workload import TaskType
+from workbench.policies.sampling import sample_tokens
 
 DAY_S = 86_400.0
 HOUR_S = 3_600.0
@@ -90,16 +91,6 @@ def poisson_arrivals(rates: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     starts = np.repeat(np.arange(rates.size, dtype=float) * HOUR_S, counts)
     times = starts + rng.random(starts.size) * HOUR_S
     return np.sort(times)
-
-
-def sample_tokens(size: TokenSize, rng: np.random.Generator, n: int) -> np.ndarray:
-    """``n`` token counts (integers >= 0)."""
-    if size.fixed is not None:
-        return np.full(n, round(size.fixed), dtype=np.int64)
-    if size.sample is not None:
-        return np.rint(rng.choice(np.asarray(size.sample), n)).astype(np.int64)
-    draws = size.median * np.exp(size.sigma * rng.standard_normal(n))  # type: ignore[operator]
-    return np.rint(draws).astype(np.int64)
 
 
 def window_ready_s(scenario: Scenario, task: TaskType, arrival_s: np.ndarray) -> np.ndarray:

@@ -1,17 +1,19 @@
 """Expected outcome of one call through a failover plan, exact over the joint up / degraded /
 down states of the failure domains involved (attempts see the same state; within a state
-calls fail independently). An attempt that would outlast the policy's timeout fails unbilled, so
-the billed cost counts only the outputs short enough to arrive in time."""
+calls fail independently): products of state shares for MTBF / MTTR domains, the real joint
+timeline for replayed incidents (estimator/outages.py). An attempt that would outlast the
+policy's timeout fails unbilled, so the billed cost counts only the outputs short enough to
+arrive in time."""
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 
 from workbench.domain.policy import Failover
 from workbench.domain.scenario import Scenario
 from workbench.domain.workload import TaskType
 from workbench.estimator.latency import attempt_latency
+from workbench.estimator.outages import joint_states
 from workbench.policies.failover import attempt_plan
 
 STATES = ("up", "degraded", "down")
@@ -66,20 +68,6 @@ def in_time(scenario: Scenario, model: str, task: TaskType,
     return out
 
 
-def _joint_states(scenario: Scenario, models: list[str]):
-    domains: dict[str, dict[str, float]] = {}
-    for m in models:
-        provider = scenario.provider_of(m)
-        domains.setdefault(provider.domain, provider.state_shares())
-    names = list(domains)
-    for combo in itertools.product(STATES, repeat=len(names)):
-        weight = 1.0
-        for name, state in zip(names, combo):
-            weight *= domains[name][state]
-        if weight > 0.0:
-            yield weight, dict(zip(names, combo))
-
-
 def estimate_call(scenario: Scenario, failover: Failover, primary: str, task: TaskType,
                   substitute=lambda m: m) -> CallEstimate:
     """Expected outcome of one call whose first choice is ``primary``. Failed attempts are not
@@ -87,7 +75,7 @@ def estimate_call(scenario: Scenario, failover: Failover, primary: str, task: Ta
     plan = [a.model for a in attempt_plan(failover, primary, substitute)]
     timing = {m: in_time(scenario, m, task, failover.timeout_s) for m in set(plan)}
     out = CallEstimate()
-    for weight, states in _joint_states(scenario, plan):
+    for weight, states in joint_states(scenario, plan):
         fail, billed = [], []
         for m in plan:
             provider = scenario.provider_of(m)

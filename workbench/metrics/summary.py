@@ -173,6 +173,8 @@ def summarize_reduced(scenario: Scenario, reduced: Reduced, days: float,
         host = [sum(hosting.get((policy, r["replication"]), {}).values()) for r in rows]
         monthly = [(r["model_usd"] + r["judge_usd"]) * scale + h for r, h in zip(rows, host)]
         mean_cost, ci = mean_ci95(monthly)
+        shares = {key: [r[num] / r["tasks"] for r in rows if r["tasks"]]
+                  for key, num in (("availability", "on_time"), ("success_rate", "delivered"))}
         tot = {k: sum(r[k] for r in rows) for k in rows[0] if k not in ("policy", "replication")}
         tasks = tot["tasks"]
         lat = latency.get(policy, {})
@@ -189,6 +191,8 @@ def summarize_reduced(scenario: Scenario, reduced: Reduced, days: float,
             "quality_pass_rate": tot["passed"] / tot["delivered"] if tot["delivered"] else None,
             "success_rate": tot["delivered"] / tasks if tasks else 0.0,
             "availability": tot["on_time"] / tasks if tasks else 0.0,
+            "availability_ci95": _share_ci95(shares["availability"]),
+            "success_rate_ci95": _share_ci95(shares["success_rate"]),
             "latency_p50_s": lat.get("p50"), "latency_p95_s": lat.get("p95"),
             "latency_p99_s": lat.get("p99"),
             "rework_hours": (tot["delivered"] - tot["passed"]) * scale / len(rows)
@@ -209,6 +213,14 @@ def summarize_reduced(scenario: Scenario, reduced: Reduced, days: float,
         }
     _add_savings_and_roi(scenario, out)
     return out
+
+
+def _share_ci95(values: list[float]) -> list[float] | None:
+    """95% interval of a share over replications (t distribution); None with fewer than two
+    replications, where the spread between runs is unknown."""
+    if len(values) < 2:
+        return None
+    return mean_ci95(values)[1]
 
 
 def _add_savings_and_roi(scenario: Scenario, out: dict[str, dict]) -> None:

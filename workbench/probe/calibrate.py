@@ -6,7 +6,7 @@ Per model, from its ``ok`` attempts (streamed, so time to first token is known):
     latency.tokens_per_s / tokens_per_s_p05
                                            median and 5th percentile of
                                            output_tokens / (latency_s - ttft_s)
-which is the profile `workbench.engine.latency` samples: ttft + tokens / tokens_per_s.
+which is the profile `workbench.policies.sampling` samples: ttft + tokens / tokens_per_s.
 Per model and category, from final records with a reference check: the measured pass rate p
 (clipped to [1/2n, 1 - 1/2n]) becomes ``quality.by_category.<category>`` = Normal(mean, sd)
 with the sd of the scenario's profile (0.05 when it is 0) and the mean solved so that the
@@ -29,7 +29,7 @@ from workbench.domain.errors import ProbeError
 from workbench.domain.loader import load_scenario
 from workbench.domain.model import LatencyProfile, ScoreProfile
 from workbench.domain.scenario import Scenario
-from workbench.engine.latency import sample_latency_s
+from workbench.policies.sampling import sample_latency_s
 from workbench.probe.store import RunStore
 from workbench.probe.summary import quantile
 

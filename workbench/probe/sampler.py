@@ -17,7 +17,7 @@ import numpy as np
 
 from workbench.domain.scenario import Scenario
 from workbench.domain.workload import TaskType
-from workbench.engine.tasks import sample_tokens
+from workbench.policies.sampling import sample_tokens
 from workbench.probe.checks import Check
 from workbench.probe.config import ProbeSetup
 from workbench.probe.prompts import render

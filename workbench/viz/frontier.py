@@ -7,6 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 
+from workbench.metrics.frontier import nondecreasing_hull
 from workbench.viz.theme import colour_map, empty_figure, styled
 
 POINT_SCHEMA = {"family": pl.String, "kind": pl.String, "name": pl.String,
@@ -41,8 +42,6 @@ def frontier_points(document: dict) -> pl.DataFrame:
 
 
 def _hull(frame: pl.DataFrame) -> tuple[list[float], list[float]]:
-    from workbench.replay.metrics import nondecreasing_hull
-
     hull = nondecreasing_hull(frame["cost_usd"].to_numpy(), frame["quality"].to_numpy())
     return hull[:, 0].tolist(), hull[:, 1].tolist()
 

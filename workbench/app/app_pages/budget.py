@@ -4,8 +4,8 @@ marked, and what each rule costs in quality."""
 import streamlit as st
 
 from workbench.app import state, widgets
-from workbench.app.budget_trial import trial_budget
 from workbench.domain import edits
+from workbench.domain.budget_trial import trial_budget
 from workbench.domain.errors import WorkbenchError
 from workbench.metrics import series
 from workbench.viz.budget import burn_down_figure, rule_impact_figure

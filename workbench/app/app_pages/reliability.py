@@ -26,6 +26,9 @@ whatif = scenario
 for provider in scenario.providers:
     cols = st.columns([1, 2, 2])
     cols[0].markdown(f"**{provider.name}**")
+    if provider.incidents is not None:  # the history is replayed: MTBF / MTTR do not apply
+        cols[1].caption(f"replays {provider.incidents} (MTBF / MTTR do not apply)")
+        continue
     mtbf = cols[1].slider("MTBF days", 0.0, 180.0, float(provider.mtbf_days or 0.0), 0.5,
                           key=f"rel_mtbf_{provider.name}")
     mttr = cols[2].slider("MTTR hours", 0.25, 48.0, float(provider.mttr_hours), 0.25,

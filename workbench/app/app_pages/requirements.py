@@ -5,8 +5,8 @@ import polars as pl
 import streamlit as st
 
 from workbench.app import state
-from workbench.app.requirements import HEURISTIC_POLICY, requirements_frame, threshold_policy
 from workbench.domain import edits
+from workbench.estimator.requirements import HEURISTIC_POLICY, requirements_frame, threshold_policy
 from workbench.viz.theme import pct, usd
 
 st.title("Requirements")

@@ -21,11 +21,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-from workbench.domain.errors import ProbeError
+from workbench.domain.bounded_read import MIB, ReadLimits, parse_json, read_json
+from workbench.domain.errors import ProbeError, ScenarioError
 from workbench.domain.records import RECORD_SCHEMA, CallRecord
 
 _NAMES = tuple(RECORD_SCHEMA)
 FSYNC_INTERVAL_S = 0.05
+META_LIMITS = ReadLimits(max_bytes=MIB)  # run.json is a few hundred bytes
 
 
 def read_jsonl(path: Path) -> tuple[list[dict[str, Any]], int]:
@@ -41,10 +43,14 @@ def read_jsonl(path: Path) -> tuple[list[dict[str, Any]], int]:
         if not line.strip():
             continue
         try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            raise ProbeError(f"{path}: line {number} is not JSON; the run store is damaged "
-                             "(move the file away to start over)") from None
+            row = parse_json(line, str(path), f"line {number}")
+        except ScenarioError as exc:
+            raise ProbeError(f"{exc}; the run store is damaged (move the file away to start "
+                             "over)") from None
+        if not isinstance(row, dict):
+            raise ProbeError(f"{path}: line {number} is not a JSON object; the run store is "
+                             "damaged (move the file away to start over)")
+        rows.append(row)
     return rows, valid
 
 
@@ -87,9 +93,12 @@ class RunStore:
         if not self.meta_path.exists():
             return None
         try:
-            return json.loads(self.meta_path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ProbeError(f"{self.meta_path}: cannot read ({type(exc).__name__})") from None
+            meta = read_json(self.meta_path, META_LIMITS)
+        except ScenarioError as exc:
+            raise ProbeError(str(exc)) from None
+        if not isinstance(meta, dict):
+            raise ProbeError(f"{self.meta_path}: not a JSON object")
+        return meta
 
     def begin(self, meta: dict[str, Any], resume: bool) -> bool:
         """Create or reopen the run; True when earlier records exist. A different config

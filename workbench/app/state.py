@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -55,11 +54,16 @@ def load_bundled(name: str) -> Scenario:
 
 
 def load_upload(name: str, data: bytes) -> Scenario:
-    """Validate an uploaded YAML scenario (errors name the uploaded file)."""
-    folder = Path(tempfile.mkdtemp(prefix="workbench-upload-"))
-    path = folder / Path(name).name
-    path.write_bytes(data)
-    return load_scenario(path)
+    """Validate an uploaded YAML scenario within the upload limits (errors name the uploaded
+    file; see `workbench.app.uploads`)."""
+    import io
+
+    from workbench.app.uploads import load_scenario_upload
+
+    upload = io.BytesIO(data)
+    upload.name = name  # type: ignore[attr-defined]
+    upload.size = len(data)  # type: ignore[attr-defined]
+    return load_scenario_upload(upload)
 
 
 def init() -> None:

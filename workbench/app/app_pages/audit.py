@@ -90,6 +90,9 @@ with st.form("workload_form"):
                        {r["task_type"]: r["output_tokens_median"] for r in rows}):
             st.rerun()
 
+widgets.csv_download("Download the workload mix (CSV)", workload,
+                     widgets.download_name(scenario.name, "-workload.csv"), key="audit_csv")
+
 left, right = st.columns(2)
 with left:
     widgets.chart(volume_figure(workload), key="audit_volume")

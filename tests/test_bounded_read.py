@@ -171,3 +171,19 @@ def test_run_store_lines_must_be_json_objects(tmp_path):
     path.write_text("[" * 200_000 + "\n", encoding="utf-8")
     with pytest.raises(ProbeError, match="line 1: JSON nested too deeply; the run store"):
         read_jsonl(path)
+
+
+def test_check_text_start_judges_only_the_start(tmp_path):
+    """A large table is sniffed, not read: its first bytes must be UTF-8; a character cut by
+    the sample's end is fine."""
+    from workbench.domain.bounded_read import check_text_start
+
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a," + "é".encode() + b"x" * 10)
+    check_text_start(path, n_bytes=3)  # cuts the two-byte é in half
+    path.write_bytes("a,café\n".encode("latin-1"))
+    with pytest.raises(ScenarioError, match="not UTF-8 text \\(byte 0xe9 at offset 5\\)"):
+        check_text_start(path)
+    path.write_bytes("a,b\n".encode("utf-16"))
+    with pytest.raises(ScenarioError, match="UTF-16"):
+        check_text_start(path)

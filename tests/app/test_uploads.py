@@ -124,3 +124,18 @@ def test_streamlit_server_cap_matches():
     cmd = streamlit_command(8599)
     assert int(cmd[cmd.index("--server.maxUploadSize") + 1]) == uploads.SERVER_MAX_UPLOAD_MB
     assert SCENARIO_UPLOAD.max_upload_mb <= uploads.SERVER_MAX_UPLOAD_MB
+
+
+def test_live_page_names_a_damaged_run_folder(tmp_path):
+    """records.jsonl from someone else (a row that is not a probe record): a message, not a
+    traceback."""
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "records.jsonl").write_text('{"model": "<b>x</b>"}\n', encoding="utf-8")
+    at = AppTest.from_file(MAIN, default_timeout=60)
+    at.run()
+    at.switch_page("app_pages/live.py")
+    at.run()
+    at.text_input(key="live_folder").set_value(str(folder)).run()
+    assert not at.exception
+    assert "record 1\\: missing field 'run\\_id'" in at.error[0].value

@@ -273,12 +273,13 @@ def probe_records(folder: str):
     import polars as pl
 
     from workbench.metrics.series import polars_schema
-    from workbench.probe.store import read_jsonl
+    from workbench.probe.store import check_records, read_jsonl
 
     path = Path(folder) / "records.jsonl"
     if not path.is_file():
         return None
     rows, _ = read_jsonl(path)
+    check_records(rows, path)
     if not rows:
         return None
     schema = polars_schema()

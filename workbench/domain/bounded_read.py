@@ -82,9 +82,10 @@ def read_bytes(path: str | Path, limits: ReadLimits = DEFAULT_LIMITS) -> bytes:
     return data
 
 
-def decode_text(data: bytes, file: str | None) -> str:
+def decode_text(data: bytes, file: str | None, complete: bool = True) -> str:
     """UTF-8 text (an initial BOM dropped); UTF-16/32, other encodings and binary data are
-    refused with a message that says which."""
+    refused with a message that says which. ``complete=False``: ``data`` is the start of a
+    file, and a character cut at its end is not an error."""
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         raise ScenarioError("UTF-32 text; save the file as UTF-8", file=file)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -92,12 +93,24 @@ def decode_text(data: bytes, file: str | None) -> str:
     if b"\x00" in data[:8192]:
         raise ScenarioError("binary data (NUL bytes), not UTF-8 text", file=file)
     try:
-        return data.decode("utf-8-sig")
+        return codecs.getincrementaldecoder("utf-8-sig")().decode(data, final=complete)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise ScenarioError(f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
                             f"{exc.start}); save the file as UTF-8", file=file,
                             path=f"line {line}") from None
+
+
+def check_text_start(path: str | Path, n_bytes: int = 64 * 1024) -> None:
+    """Refuse (as `decode_text` does) a file whose first ``n_bytes`` are not UTF-8 text: for
+    large tables a faster reader parses, after this cheap look at their start."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(n_bytes)
+    except OSError as exc:
+        raise ScenarioError(f"cannot read file ({exc.strerror or type(exc).__name__})",
+                            file=str(path)) from None
+    decode_text(head, str(path), complete=len(head) < n_bytes)
 
 
 def read_text(path: str | Path, limits: ReadLimits = DEFAULT_LIMITS) -> str:

@@ -9,6 +9,7 @@ probability ``partial_share``), or a replay of real incidents. Requests look sta
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from datetime import UTC, datetime
 import numpy as np
 import simpy
 
+from workbench.domain.bounded_read import read_text
 from workbench.domain.errors import ScenarioError
 from workbench.domain.provider import Provider
 from workbench.domain.scenario import Scenario
@@ -87,27 +89,35 @@ def _to_timeline(rows: list[tuple[float, float, int]], horizon_s: float) -> Time
 def _parse_utc(text: str, file: str, line: int) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
-    except ValueError:
+    except (ValueError, AttributeError):  # AttributeError: a short row's missing cell (None)
         raise ScenarioError("not an ISO date-time", file=file, path=f"line {line}",
                             value=text) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+INCIDENT_COLUMNS = frozenset({"provider", "impact_level", "start_utc", "end_utc"})
 
 
 def read_incidents(scenario: Scenario, p: Provider, horizon_s: float) -> Timeline:
     """Replay ``p.incidents``: rows of the provider (and services) from ``incidents_from`` on."""
     path = scenario.resolve_path(str(p.incidents))
     file = str(path)
+    reader = csv.DictReader(io.StringIO(read_text(path), newline=""))  # bounded, UTF-8
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-    except OSError as exc:
-        raise ScenarioError(f"cannot read incidents ({exc.strerror})", file=file) from None
+        rows = list(reader)
+    except csv.Error as exc:
+        raise ScenarioError(f"not CSV ({exc})", file=file, path=f"line {reader.line_num}") \
+            from None
+    missing = sorted(INCIDENT_COLUMNS - set(reader.fieldnames or ()))
+    if missing:
+        raise ScenarioError(f"needs columns {', '.join(sorted(INCIDENT_COLUMNS))} (missing "
+                            f"{', '.join(missing)})", file=file, path="line 1")
     wanted = (p.incident_provider or p.name).lower()
     picked = []
     for line, row in enumerate(rows, start=2):
         try:
             provider, impact = row["provider"].lower(), int(row["impact_level"])
-        except (KeyError, ValueError, AttributeError):
+        except (KeyError, ValueError, AttributeError, TypeError):
             raise ScenarioError("needs columns provider and integer impact_level", file=file,
                                 path=f"line {line}", value=row) from None
         services = (row.get("services") or "").lower()

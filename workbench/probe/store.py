@@ -54,6 +54,40 @@ def read_jsonl(path: Path) -> tuple[list[dict[str, Any]], int]:
     return rows, valid
 
 
+_NONE = type(None)
+
+
+def _field_types() -> dict[str, tuple[type, ...]]:
+    """Python types each CallRecord field accepts (int for float fields too)."""
+    import typing
+
+    out: dict[str, tuple[type, ...]] = {}
+    for name, hint in typing.get_type_hints(CallRecord).items():
+        kinds = typing.get_args(hint) or (hint,)
+        accepted = tuple(k for k in kinds if isinstance(k, type))
+        if float in accepted:
+            accepted += (int,)
+        out[name] = accepted
+    return out
+
+
+def check_records(rows: list[dict[str, Any]], path: Path) -> None:
+    """ProbeError naming the line, field and value of the first row that is not a CallRecord
+    (a missing field or a value of the wrong type)."""
+    types = _field_types()
+    for number, row in enumerate(rows, start=1):
+        for field, accepted in types.items():
+            if field not in row:
+                raise ProbeError(f"{path}: record {number}: missing field {field!r}; not a "
+                                 "record of a probe run")
+            value = row[field]
+            if not isinstance(value, accepted) or (isinstance(value, bool)
+                                                   and bool not in accepted):
+                raise ProbeError(f"{path}: record {number}: {field}: expected "
+                                 f"{' or '.join(t.__name__ for t in accepted)} "
+                                 f"(got {str(value)[:60]!r})")
+
+
 class _Appender:
     """A JSONL file opened for appending; the torn tail of an earlier session cut off."""
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from workbench.domain.errors import ReplayError
+from workbench.domain.errors import ReplayError, WorkbenchError
 
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
@@ -31,6 +31,7 @@ def read_frame(path: Path) -> pl.DataFrame:
         elif suffix in (".pkl", ".pickle"):
             frame = _read_pickle(path)
         elif suffix in (".csv", ".tsv"):
+            _check_text(path)
             frame = pl.read_csv(path, separator="\t" if suffix == ".tsv" else ",",
                                 infer_schema_length=None)
         else:
@@ -44,6 +45,16 @@ def read_frame(path: Path) -> pl.DataFrame:
     if frame.height == 0:
         raise ReplayError(f"{path}: empty table (no rows)")
     return frame
+
+
+def _check_text(path: Path) -> None:
+    """A CSV must start as UTF-8 text (UTF-16, Latin-1 and binary files are named as such)."""
+    from workbench.domain.bounded_read import check_text_start
+
+    try:
+        check_text_start(path)
+    except WorkbenchError as exc:
+        raise ReplayError(str(exc)) from None
 
 
 def _read_pickle(path: Path) -> pl.DataFrame:

@@ -212,3 +212,17 @@ def test_html_and_formulas_in_every_text_field_pass_everywhere(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     text = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "<script>alert" not in text and "<img src=x" not in text
+
+
+def test_terminal_markup_and_escape_sequences_in_names(tmp_path):
+    """Rich markup in a policy name is printed as written (it was a MarkupError, exit 1); an
+    escape sequence (it would drive the terminal printing the table) is refused, exit 2."""
+    text = (REPO_ROOT / "scenarios" / "support_desk.yaml").read_text(encoding="utf-8")
+    markup = tmp_path / "markup.yaml"
+    markup.write_text(text.replace(": routed", ": '[/bold][red]routed'"), encoding="utf-8")
+    result = run_cli("estimate", markup)
+    assert result.returncode == 0, result.stderr
+    assert "[/bold][red]routed" in result.stdout
+    escape = tmp_path / "escape.yaml"
+    escape.write_text(text.replace(": routed", ': "routed\\e]0;owned\\a"'), encoding="utf-8")
+    assert_bad_input(run_cli("estimate", escape), "policies[1].name: control character U+001B")

@@ -4,6 +4,7 @@ naming the file, the field path and the bad value."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -26,7 +27,31 @@ def read_yaml_mapping(path: str | Path, limits: ReadLimits = DEFAULT_LIMITS) -> 
     if not isinstance(data, dict):
         raise ScenarioError("the top level must be a mapping of keys to values",
                             file=file, value=type(data).__name__ if data is not None else None)
+    _refuse_control_characters(data, file)
     return data
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _refuse_control_characters(data: dict[str, Any], file: str) -> None:
+    """Text with control characters (an escape sequence in a name would drive the terminal
+    that prints it) is refused; tab and newline are fine."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        where, node = stack.pop()
+        if isinstance(node, dict):
+            for key in node:
+                if isinstance(key, str) and _CONTROL.search(key):
+                    raise ScenarioError("control character in a key", file=file, path=where,
+                                        value=key)
+            stack.extend((f"{where}.{k}" if where else str(k), v)
+                         for k, v in reversed(node.items()))  # popped in document order
+        elif isinstance(node, list):
+            stack.extend((f"{where}[{i}]", v) for i, v in reversed(list(enumerate(node))))
+        elif isinstance(node, str) and (found := _CONTROL.search(node)):
+            raise ScenarioError(f"control character U+{ord(found.group()):04X} in text",
+                                file=file, path=where, value=node)
 
 
 def format_loc(loc: tuple) -> str:

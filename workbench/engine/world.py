@@ -9,23 +9,13 @@ workbench.domain.incidents, which the estimator shares). Requests look states up
 
 from __future__ import annotations
 
-<<<<<<< HEAD
-=======
-import csv
-import io
->>>>>>> strangers
 import itertools
 from dataclasses import dataclass
 
 import numpy as np
 import simpy
 
-<<<<<<< HEAD
 from workbench.domain.incidents import replayed_intervals
-=======
-from workbench.domain.bounded_read import read_text
-from workbench.domain.errors import ScenarioError
->>>>>>> strangers
 from workbench.domain.provider import Provider
 from workbench.domain.scenario import Scenario
 
@@ -92,57 +82,12 @@ def _to_timeline(rows: list[tuple[float, float, int]], horizon_s: float) -> Time
     return Timeline(np.array(starts), np.array(ends), np.array(states, dtype=np.int8))
 
 
-<<<<<<< HEAD
 def read_incidents(scenario: Scenario, p: Provider, horizon_s: float) -> Timeline:
     """Replay ``p.incidents`` over [0, horizon_s): the rows of its incident provider listing
     one of its services exactly, each impact mapped by ``p.incident_impact``, from
     ``incidents_from`` on (see workbench.domain.incidents, shared with the estimator)."""
     rows = replayed_intervals(p, scenario.resolve_path(str(p.incidents)), horizon_s)
     if not rows:
-=======
-def _parse_utc(text: str, file: str, line: int) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except (ValueError, AttributeError):  # AttributeError: a short row's missing cell (None)
-        raise ScenarioError("not an ISO date-time", file=file, path=f"line {line}",
-                            value=text) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-INCIDENT_COLUMNS = frozenset({"provider", "impact_level", "start_utc", "end_utc"})
-
-
-def read_incidents(scenario: Scenario, p: Provider, horizon_s: float) -> Timeline:
-    """Replay ``p.incidents``: rows of the provider (and services) from ``incidents_from`` on."""
-    path = scenario.resolve_path(str(p.incidents))
-    file = str(path)
-    reader = csv.DictReader(io.StringIO(read_text(path), newline=""))  # bounded, UTF-8
-    try:
-        rows = list(reader)
-    except csv.Error as exc:
-        raise ScenarioError(f"not CSV ({exc})", file=file, path=f"line {reader.line_num}") \
-            from None
-    missing = sorted(INCIDENT_COLUMNS - set(reader.fieldnames or ()))
-    if missing:
-        raise ScenarioError(f"needs columns {', '.join(sorted(INCIDENT_COLUMNS))} (missing "
-                            f"{', '.join(missing)})", file=file, path="line 1")
-    wanted = (p.incident_provider or p.name).lower()
-    picked = []
-    for line, row in enumerate(rows, start=2):
-        try:
-            provider, impact = row["provider"].lower(), int(row["impact_level"])
-        except (KeyError, ValueError, AttributeError, TypeError):
-            raise ScenarioError("needs columns provider and integer impact_level", file=file,
-                                path=f"line {line}", value=row) from None
-        services = (row.get("services") or "").lower()
-        if provider != wanted or impact not in IMPACT_STATE:
-            continue
-        if p.incident_services and not any(s.lower() in services for s in p.incident_services):
-            continue
-        picked.append((_parse_utc(row["start_utc"], file, line),
-                       _parse_utc(row["end_utc"], file, line), IMPACT_STATE[impact]))
-    if not picked:
->>>>>>> strangers
         return EMPTY
     return Timeline(np.array([s for s, _, _ in rows], dtype=float),
                     np.array([e for _, e, _ in rows], dtype=float),

@@ -29,13 +29,8 @@ from workbench.domain.errors import ProbeError
 from workbench.domain.loader import load_scenario
 from workbench.domain.model import LatencyProfile, ScoreProfile
 from workbench.domain.scenario import Scenario
-<<<<<<< HEAD
 from workbench.policies.sampling import sample_latency_s
-from workbench.probe.store import RunStore
-=======
-from workbench.engine.latency import sample_latency_s
 from workbench.probe.store import RunStore, check_records
->>>>>>> strangers
 from workbench.probe.summary import quantile
 
 MIN_LATENCY_SAMPLES = 5

@@ -71,7 +71,6 @@ def read_frame(path: Path, notes: list[str] | None = None) -> pl.DataFrame:
     return frame
 
 
-<<<<<<< HEAD
 def read_tables(path: Path, notes: list[str]) -> tuple[pl.DataFrame, str, list[tuple[Path, int]]]:
     """One file, or every table file under a directory (e.g. train and test splits) read as
     one table: the union of their rows, which must have the same columns. Returns the frame,
@@ -113,7 +112,8 @@ def file_and_row(files: list[tuple[Path, int]], row: int) -> str:
             return f"{file.name} row {row + 1}"
         row -= height
     raise IndexError(row)
-=======
+
+
 def _check_text(path: Path) -> None:
     """A CSV must start as UTF-8 text (UTF-16, Latin-1 and binary files are named as such)."""
     from workbench.domain.bounded_read import check_text_start
@@ -122,7 +122,6 @@ def _check_text(path: Path) -> None:
         check_text_start(path)
     except WorkbenchError as exc:
         raise ReplayError(str(exc)) from None
->>>>>>> strangers
 
 
 def _read_pickle(path: Path) -> pl.DataFrame:

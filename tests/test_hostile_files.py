@@ -178,7 +178,7 @@ INCIDENTS = {
     "latin1": ("provider,start_utc,end_utc,impact_level,services\ncaf\u00e9,x,y,2,z\n"
                .encode("latin-1"), "not UTF-8 text"),
     "formulas": (FORMULA_CSV, "line 3"),
-    "no columns": (b"just one line of text\n", "line 1: needs columns end_utc, impact_level"),
+    "no columns": (b"just one line of text\n", "needs columns end_utc, impact_level"),
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from workbench.app import state
+from workbench.app import state, widgets
 
 st.set_page_config(page_title="workbench", page_icon=":bar_chart:", layout="wide")
 
@@ -42,7 +42,7 @@ with st.sidebar:
         st.number_input("Replications", min_value=1, max_value=20,
                         value=state.QUICK_REPLICATIONS, step=1, key="sim_replications")
     st.download_button("Download report", data=state.report_builder(),
-                       file_name=f"{scenario.name}-report.html", mime="text/html",
+                       file_name=widgets.download_name(scenario.name, "-report.html"), mime="text/html",
                        icon=":material/download:", key="report_download",
                        help="Self-contained HTML for leadership: opens offline.",
                        on_click="ignore")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -55,11 +54,16 @@ def load_bundled(name: str) -> Scenario:
 
 
 def load_upload(name: str, data: bytes) -> Scenario:
-    """Validate an uploaded YAML scenario (errors name the uploaded file)."""
-    folder = Path(tempfile.mkdtemp(prefix="workbench-upload-"))
-    path = folder / Path(name).name
-    path.write_bytes(data)
-    return load_scenario(path)
+    """Validate an uploaded YAML scenario within the upload limits (errors name the uploaded
+    file; see `workbench.app.uploads`)."""
+    import io
+
+    from workbench.app.uploads import load_scenario_upload
+
+    upload = io.BytesIO(data)
+    upload.name = name  # type: ignore[attr-defined]
+    upload.size = len(data)  # type: ignore[attr-defined]
+    return load_scenario_upload(upload)
 
 
 def init() -> None:
@@ -269,12 +273,13 @@ def probe_records(folder: str):
     import polars as pl
 
     from workbench.metrics.series import polars_schema
-    from workbench.probe.store import read_jsonl
+    from workbench.probe.store import check_records, read_jsonl
 
     path = Path(folder) / "records.jsonl"
     if not path.is_file():
         return None
     rows, _ = read_jsonl(path)
+    check_records(rows, path)
     if not rows:
         return None
     schema = polars_schema()

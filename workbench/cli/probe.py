@@ -21,7 +21,9 @@ def _print_probe(result) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(width=max(120, Console().width))
+    from workbench.cli.tables import PLAIN
+
+    console = Console(width=max(120, Console().width), **PLAIN)
     table = Table(title=f"Probe run {result.run_id} - {result.jobs} tasks, "
                         f"${result.spent_usd:.4f} of ${result.cap_usd:.2f} cap",
                   title_justify="left")
@@ -59,7 +61,9 @@ def _print_calibration(cal, out: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(width=max(120, Console().width))
+    from workbench.cli.tables import PLAIN
+
+    console = Console(width=max(120, Console().width), **PLAIN)
     table = Table(title=f"Calibration of run {cal.run_id}: measured vs simulated "
                         "(before -> after the overlay)", title_justify="left")
     for header in ("model", "ok", "figure", "measured", "simulated before", "simulated after"):

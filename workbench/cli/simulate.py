@@ -82,7 +82,7 @@ def register(app: typer.Typer) -> None:
         outages: bool = typer.Option(True, "--outages/--no-outages",
                                      help="Simulate provider outages."),
         path: str = typer.Option("auto", help="auto | batch | contention."),
-        records: Path = typer.Option(None, help="Write every attempt to this Parquet file."),
+        records: Path = typer.Option(None, help="Write every attempt to this Parquet (or .csv) file."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
     ) -> None:
         """Replay the workload through each policy in a simulated provider world."""
@@ -92,7 +92,11 @@ def register(app: typer.Typer) -> None:
         if path not in ("auto", "batch", "contention"):
             raise ScenarioError("must be auto, batch or contention", path="--path", value=path)
         scenario, result = _run(file, replications, seed, days, policy, outages, path)
-        if records is not None:
+        if records is not None and records.suffix.lower() == ".csv":
+            from workbench.metrics.csv_export import write_csv
+
+            write_csv(result.records, records)
+        elif records is not None:
             result.records.write_parquet(records)
         from workbench.domain.claims import judge_claims
 

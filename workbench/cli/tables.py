@@ -7,6 +7,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+PLAIN = {"markup": False, "emoji": False, "highlight": False}  # Console options for user text
+
 
 def _usd(v):
     return "-" if v is None else f"${v:,.2f}"
@@ -136,10 +138,12 @@ def claims_table(claims: list[dict]) -> Table | None:
 
 
 def print_tables(tables: list[Table | None]) -> None:
-    """Print tables to stdout at the terminal's width (at least 100 columns when piped)."""
-    console = Console()
+    """Print tables to stdout at the terminal's width (at least 100 columns when piped).
+    Names come from users' files: no rich markup, emoji codes or highlighting is applied to
+    them (``[/bold]`` in a policy name was a MarkupError)."""
+    console = Console(**PLAIN)
     if not console.is_terminal:
-        console = Console(width=max(100, console.width))
+        console = Console(width=max(100, console.width), **PLAIN)
     for table in tables:
         if table is not None:
             console.print(table)

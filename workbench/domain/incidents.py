@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import functools
 import heapq
+import io
 import itertools
 import os
 from collections import Counter
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from workbench.domain.bounded_read import read_text
 from workbench.domain.errors import ScenarioError
 from workbench.domain.provider import IMPACT_LEVELS, Provider
 
@@ -65,6 +67,9 @@ def parse_utc(text: str, file: str | None = None, path: str = "") -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+INCIDENT_COLUMNS = frozenset({"provider", "impact_level", "start_utc", "end_utc"})
+
+
 def read_incidents(path: str | Path) -> tuple[Incident, ...]:
     """Every row of an incidents CSV (cached per file and modification time)."""
     file = str(path)
@@ -77,11 +82,16 @@ def read_incidents(path: str | Path) -> tuple[Incident, ...]:
 
 @functools.lru_cache(maxsize=16)
 def _read(file: str, _stamp: int) -> tuple[Incident, ...]:
+    reader = csv.DictReader(io.StringIO(read_text(file), newline=""))  # bounded, UTF-8
     try:
-        with open(file, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot read incidents ({exc})", file=file) from None
+        rows = list(reader)
+    except csv.Error as exc:
+        raise ScenarioError(f"not CSV ({exc})", file=file, path=f"line {reader.line_num}") \
+            from None
+    missing = sorted(INCIDENT_COLUMNS - set(reader.fieldnames or ()))
+    if missing:
+        raise ScenarioError(f"needs columns {', '.join(sorted(INCIDENT_COLUMNS))} (missing "
+                            f"{', '.join(missing)})", file=file, path="line 1")
     out = []
     for line, row in enumerate(rows, start=2):
         try:

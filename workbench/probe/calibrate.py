@@ -30,7 +30,7 @@ from workbench.domain.loader import load_scenario
 from workbench.domain.model import LatencyProfile, ScoreProfile
 from workbench.domain.scenario import Scenario
 from workbench.policies.sampling import sample_latency_s
-from workbench.probe.store import RunStore
+from workbench.probe.store import RunStore, check_records
 from workbench.probe.summary import quantile
 
 MIN_LATENCY_SAMPLES = 5
@@ -144,6 +144,7 @@ def calibrate(run_dir: str | Path, scenario_path: str | Path | None = None) -> C
     store = RunStore(run_dir)
     meta = store.meta()
     rows = store.load("records")
+    check_records(rows, store.records_path)  # a run folder may come from someone else
     if meta is None or not rows:
         raise ProbeError(f"{run_dir}: no probe run here (run.json and records.jsonl)")
     path = scenario_path or meta.get("scenario")

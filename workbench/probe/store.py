@@ -21,11 +21,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-from workbench.domain.errors import ProbeError
+from workbench.domain.bounded_read import MIB, ReadLimits, parse_json, read_json
+from workbench.domain.errors import ProbeError, ScenarioError
 from workbench.domain.records import RECORD_SCHEMA, CallRecord
 
 _NAMES = tuple(RECORD_SCHEMA)
 FSYNC_INTERVAL_S = 0.05
+META_LIMITS = ReadLimits(max_bytes=MIB)  # run.json is a few hundred bytes
 
 
 def read_jsonl(path: Path) -> tuple[list[dict[str, Any]], int]:
@@ -41,11 +43,49 @@ def read_jsonl(path: Path) -> tuple[list[dict[str, Any]], int]:
         if not line.strip():
             continue
         try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            raise ProbeError(f"{path}: line {number} is not JSON; the run store is damaged "
-                             "(move the file away to start over)") from None
+            row = parse_json(line, str(path), f"line {number}")
+        except ScenarioError as exc:
+            raise ProbeError(f"{exc}; the run store is damaged (move the file away to start "
+                             "over)") from None
+        if not isinstance(row, dict):
+            raise ProbeError(f"{path}: line {number} is not a JSON object; the run store is "
+                             "damaged (move the file away to start over)")
+        rows.append(row)
     return rows, valid
+
+
+_NONE = type(None)
+
+
+def _field_types() -> dict[str, tuple[type, ...]]:
+    """Python types each CallRecord field accepts (int for float fields too)."""
+    import typing
+
+    out: dict[str, tuple[type, ...]] = {}
+    for name, hint in typing.get_type_hints(CallRecord).items():
+        kinds = typing.get_args(hint) or (hint,)
+        accepted = tuple(k for k in kinds if isinstance(k, type))
+        if float in accepted:
+            accepted += (int,)
+        out[name] = accepted
+    return out
+
+
+def check_records(rows: list[dict[str, Any]], path: Path) -> None:
+    """ProbeError naming the line, field and value of the first row that is not a CallRecord
+    (a missing field or a value of the wrong type)."""
+    types = _field_types()
+    for number, row in enumerate(rows, start=1):
+        for field, accepted in types.items():
+            if field not in row:
+                raise ProbeError(f"{path}: record {number}: missing field {field!r}; not a "
+                                 "record of a probe run")
+            value = row[field]
+            if not isinstance(value, accepted) or (isinstance(value, bool)
+                                                   and bool not in accepted):
+                raise ProbeError(f"{path}: record {number}: {field}: expected "
+                                 f"{' or '.join(t.__name__ for t in accepted)} "
+                                 f"(got {str(value)[:60]!r})")
 
 
 class _Appender:
@@ -87,9 +127,12 @@ class RunStore:
         if not self.meta_path.exists():
             return None
         try:
-            return json.loads(self.meta_path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ProbeError(f"{self.meta_path}: cannot read ({type(exc).__name__})") from None
+            meta = read_json(self.meta_path, META_LIMITS)
+        except ScenarioError as exc:
+            raise ProbeError(str(exc)) from None
+        if not isinstance(meta, dict):
+            raise ProbeError(f"{self.meta_path}: not a JSON object")
+        return meta
 
     def begin(self, meta: dict[str, Any], resume: bool) -> bool:
         """Create or reopen the run; True when earlier records exist. A different config

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from workbench.domain.errors import ReplayError
+from workbench.domain.errors import ReplayError, WorkbenchError
 
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
@@ -48,6 +48,7 @@ def read_frame(path: Path, notes: list[str] | None = None) -> pl.DataFrame:
         elif suffix in (".pkl", ".pickle"):
             frame = _read_pickle(path)
         elif suffix in (".csv", ".tsv"):
+            _check_text(path)
             frame = pl.read_csv(path, separator="\t" if suffix == ".tsv" else ",",
                                 infer_schema_length=None)
         else:
@@ -111,6 +112,16 @@ def file_and_row(files: list[tuple[Path, int]], row: int) -> str:
             return f"{file.name} row {row + 1}"
         row -= height
     raise IndexError(row)
+
+
+def _check_text(path: Path) -> None:
+    """A CSV must start as UTF-8 text (UTF-16, Latin-1 and binary files are named as such)."""
+    from workbench.domain.bounded_read import check_text_start
+
+    try:
+        check_text_start(path)
+    except WorkbenchError as exc:
+        raise ReplayError(str(exc)) from None
 
 
 def _read_pickle(path: Path) -> pl.DataFrame:

@@ -43,6 +43,8 @@ if run is None:
 
 doc, records = run["doc"], run["records"]
 widgets.policy_cards(doc["policies"], doc["baseline"])
+widgets.csv_download("Download every attempt (CSV)", records,
+                     widgets.download_name(scenario.name, "-records.csv"), key="sim_records_csv")
 left, right = st.columns(2)
 policies = list(doc["policies"])
 with left:

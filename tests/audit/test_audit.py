@@ -286,3 +286,25 @@ def test_bundled_month_reconciles_within_one_percent():
                      usage=[data / "openai_usage_march.json"]).to_json()
     assert abs(doc["residual_share"]) < 0.01
     assert doc["untracked"]["cost_usd"] == pytest.approx(planted_cost_usd(), abs=1e-9)
+
+
+def test_a_decompression_bomb_is_refused_early_with_the_file_named(tmp_path):
+    import gzip
+
+    bomb = tmp_path / "logs.csv.gz"
+    with gzip.open(bomb, "wb") as handle:
+        handle.write(b"request_id,spend\n")
+        for _ in range(64):
+            handle.write(b"\0" * (1 << 20))  # 64 MiB of zeros packs into ~64 KiB
+    with pytest.raises(AuditError, match="decompression bomb") as err:
+        audit_logs([bomb])
+    assert str(bomb) in str(err.value)
+
+
+def test_a_zipped_export_reads_like_the_plain_one(one_week, tmp_path):
+    import zipfile
+
+    one_week.drop("messages").write_csv(tmp_path / "litellm.csv")
+    with zipfile.ZipFile(tmp_path / "logs.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(tmp_path / "litellm.csv", "spendlogs.csv")
+    _same_audit(audit_logs([tmp_path / "logs.zip"]), audit_logs([tmp_path / "litellm.csv"]))

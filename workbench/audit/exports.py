@@ -8,25 +8,55 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import zipfile
+import zlib
 from pathlib import Path
 
 import polars as pl
 
-from workbench.domain.errors import AuditError
+from workbench.domain.bounded_read import parse_json
+from workbench.domain.errors import AuditError, ScenarioError
 
 MAX_BYTES = 2 * 1024**3  # an export above 2 GiB is refused: split it by month
 MAX_ROWS = 20_000_000
+MAX_RATIO = 200  # text exports compress 5-20x; far beyond that is a bomb
+
+
+def _inflate(handle, path: Path, packed: int) -> bytes:
+    """Read a decompressing stream in blocks, refusing past MAX_BYTES or MAX_RATIO x the
+    packed size (a decompression bomb stops early, never fills memory)."""
+    cap = min(MAX_BYTES, max(packed, 1) * MAX_RATIO)
+    chunks, total = [], 0
+    while block := handle.read(1 << 20):
+        total += len(block)
+        if total > cap:
+            raise AuditError(f"decompresses to more than {cap:,} bytes ({MAX_RATIO}x its "
+                             "packed size or 2 GiB): refused as a decompression bomb",
+                             file=str(path))
+        chunks.append(block)
+    return b"".join(chunks)
 
 
 def _payload(path: Path) -> tuple[bytes | Path, str]:
+    """The export's bytes (decompressed from .gz or a one-file .zip) or its path, and the
+    name that tells its format."""
     name = path.name.lower()
-    if name.endswith(".gz"):
-        with gzip.open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:
-            raise AuditError(f"decompresses to more than {MAX_BYTES // 1024**3} GiB",
-                             file=str(path))
-        return data, name[:-3]
+    try:
+        if name.endswith(".gz"):
+            with gzip.open(path, "rb") as handle:
+                return _inflate(handle, path, path.stat().st_size), name[:-3]
+        if name.endswith(".zip"):
+            with zipfile.ZipFile(path) as archive:
+                members = [m for m in archive.infolist() if not m.is_dir()]
+                if len(members) != 1:
+                    raise AuditError(f"a zip export must hold exactly one file (it holds "
+                                     f"{len(members)})", file=str(path))
+                with archive.open(members[0]) as handle:
+                    data = _inflate(handle, path, members[0].compress_size)
+                return data, members[0].filename.lower()
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        raise AuditError(f"not a readable archive ({type(exc).__name__}: {exc})",
+                         file=str(path)) from None
     return path, name
 
 
@@ -86,7 +116,8 @@ def _scan(source: bytes | Path, name: str, file: str) -> pl.LazyFrame:
         return (pl.scan_csv(data, infer_schema=False, separator=sep) if isinstance(data, Path)
                 else pl.read_csv(data, infer_schema=False, separator=sep).lazy())
     raise AuditError("unknown file type: give a .csv, .jsonl, .json or .parquet export "
-                     "(optionally .gz)", file=file, value=Path(file).suffix)
+                     "(optionally .gz or a one-file .zip)", file=file,
+                     value=Path(file).suffix)
 
 
 def read_export(path: str | Path, max_rows: int = MAX_ROWS) -> pl.DataFrame:
@@ -96,9 +127,9 @@ def read_export(path: str | Path, max_rows: int = MAX_ROWS) -> pl.DataFrame:
 
 def _json_array(raw: bytes, file: str) -> pl.DataFrame:
     try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise AuditError(f"not JSON ({exc})", file=file) from None
+        data = parse_json(raw, file)
+    except ScenarioError as exc:
+        raise AuditError(exc.reason, file=file) from None
     if isinstance(data, dict):  # API pages: {"data": [...]} or {"logs": [...]}
         data = next((v for k, v in data.items() if k in ("data", "logs", "results")
                      and isinstance(v, list)), None)

@@ -12,14 +12,14 @@ day and grouped by model) or a CSV/JSONL with those result fields plus ``start_t
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import polars as pl
 
 from workbench.audit.exports import read_export
 from workbench.audit.requests import parse_time, require_columns
-from workbench.domain.errors import AuditError
+from workbench.domain.bounded_read import parse_json
+from workbench.domain.errors import AuditError, ScenarioError
 
 USAGE_COLUMNS = ("day", "model", "provider", "requests", "input_tokens", "cached_tokens",
                  "output_tokens")
@@ -30,9 +30,9 @@ def _flatten_pages(path: Path) -> pl.DataFrame | None:
     if not path.name.lower().endswith(".json"):
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError, OSError) as exc:
-        raise AuditError(f"not JSON ({exc})", file=str(path)) from None
+        data = parse_json(path.read_bytes(), str(path))
+    except ScenarioError as exc:
+        raise AuditError(exc.reason, file=str(path)) from None
     pages = data if isinstance(data, list) else [data]
     if not pages or not all(isinstance(p, dict) and isinstance(p.get("data"), list)
                             for p in pages):

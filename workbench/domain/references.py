@@ -10,6 +10,7 @@ from typing import Any, get_args
 
 from workbench.domain.errors import ScenarioError
 from workbench.domain.incidents import known_services, parse_utc, read_incidents
+from workbench.domain.reachability import check_policy_requirements
 from workbench.domain.scenario import Scenario
 from workbench.domain.workload import BUILTIN_ATTRIBUTES, Tier
 
@@ -26,6 +27,7 @@ def check_references(s: Scenario) -> None:
     _check_domains(s)
     _check_workload(s)
     _check_policies(s)
+    check_policy_requirements(s)
     if s.quality_source is not None:
         known = {m.name for m in s.models}
         for model in s.quality_source.models:

@@ -61,6 +61,16 @@ class TokenSize(Frozen):
         return float(self.median) * math.exp(self.sigma ** 2 / 2.0)  # type: ignore[arg-type]
 
     @property
+    def p95_tokens(self) -> float:
+        """95th percentile tokens per call (a sample's by rank)."""
+        if self.fixed is not None:
+            return float(self.fixed)
+        if self.sample is not None:
+            ordered = sorted(self.sample)
+            return float(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))])
+        return float(self.p95)  # type: ignore[arg-type]
+
+    @property
     def typical(self) -> float:
         """Median tokens per call (used for latency)."""
         if self.fixed is not None:

@@ -18,7 +18,7 @@ def _progress_bar(total_label: str):
                         TimeElapsedColumn(), console=Console(stderr=True), transient=True)
     handle = {"id": None}
 
-    def update(done: int, total: int) -> None:
+    def update(done: float, total: float, tasks: int = 0) -> None:
         if handle["id"] is None:
             handle["id"] = progress.add_task(total_label, total=total)
         progress.update(handle["id"], completed=done)

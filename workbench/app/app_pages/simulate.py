@@ -27,8 +27,9 @@ else:
     if st.button("Run simulation", key="sim_run", type="primary"):
         bar = st.progress(0.0, text="simulating...")
 
-        def progress(done: int, total: int) -> None:
-            bar.progress(min(1.0, done / max(total, 1)), text=f"simulating {done}/{total}")
+        def progress(done: float, total: float, tasks: int = 0) -> None:
+            bar.progress(min(1.0, done / max(total, 1)),
+                         text=f"simulating: {done:g} of {total:g} days, {tasks:,} tasks")
 
         state.run_simulation(progress=progress)
         st.rerun()  # so the sidebar's report holds this run

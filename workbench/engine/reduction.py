@@ -109,41 +109,54 @@ def reduce_log(scenario: Scenario, log: AttemptLog, tasks: TaskTable,
 def tally_log(scenario: Scenario, log: AttemptLog, tasks: TaskTable,
               outcome: dict[str, np.ndarray], *, policy: str, replication: int,
               deadlines_s: np.ndarray) -> Tally:
-    """The Tally of one policy over the tasks of one block (or a whole replication)."""
-    col = log.columns(("task", "model", "reason", "outcome", "cost_usd", "judge_cost_usd"))
-    task = col["task"].astype(np.int64)
-    model = col["model"].astype(np.int64)
-    stream = tasks.stream.astype(np.int64)
-    spend = col["cost_usd"] + col["judge_cost_usd"]
+    """The Tally of one policy over the tasks of one block (or a whole replication), counted
+    chunk by chunk of the log (no concatenated copy of the attempts)."""
+    n_streams, n_models = len(tasks.streams), len(log.models)
+    reasons = np.zeros(len(REASONS), dtype=np.int64)
+    outcomes = np.zeros(len(OUTCOMES), dtype=np.int64)
+    by_stream, by_model = np.zeros(n_streams), np.zeros(n_models)
+    seen_stream = np.zeros(n_streams, dtype=np.int64)
+    seen_model = np.zeros(n_models, dtype=np.int64)
+    sent_model = np.zeros(n_models, dtype=np.int64)
+    model_usd = judge_usd = 0.0
+    attempts = 0
+    for ch in log.chunks:
+        model, stream_of = ch["model"], tasks.stream[ch["task"]]
+        spend = ch["cost_usd"] + ch["judge_cost_usd"]
+        attempts += model.size
+        reasons += np.bincount(ch["reason"], minlength=len(REASONS))
+        outcomes += np.bincount(ch["outcome"], minlength=len(OUTCOMES))
+        by_stream += np.bincount(stream_of, weights=spend, minlength=n_streams)
+        seen_stream += np.bincount(stream_of, minlength=n_streams)
+        by_model += np.bincount(model, weights=spend, minlength=n_models)
+        seen_model += np.bincount(model, minlength=n_models)
+        sent_model += np.bincount(model[ch["outcome"] != OUTCOME["blocked"]],
+                                  minlength=n_models)
+        model_usd += float(ch["cost_usd"].sum())
+        judge_usd += float(ch["judge_cost_usd"].sum())
+    stream = tasks.stream
     latency = outcome["end_s"] - tasks.arrival_s
     delivered = outcome["delivered"]
     on_time = delivered & (latency <= deadlines_s[stream])
-    reasons = np.bincount(col["reason"].astype(np.int64), minlength=len(REASONS))
-    outcomes = np.bincount(col["outcome"].astype(np.int64), minlength=len(OUTCOMES))
     reason = dict(zip(REASONS, reasons.tolist()))
     tally = Tally(policy, replication)
     tally.counts.update({
         "tasks": len(tasks), "delivered": int(delivered.sum()),
         "passed": int(outcome["passed"].sum()), "on_time": int(on_time.sum()),
-        "attempts": int(task.size), "failovers": reason["failover"],
+        "attempts": attempts, "failovers": reason["failover"],
         "retries": reason["retry"], "hedges": reason["hedge"],
         "escalations": reason["escalation"],
         "rate_limited": int(outcomes[OUTCOME["rate_limited"]]),
         "blocked": int(outcomes[OUTCOME["blocked"]]),
-        "errors": int(task.size - outcomes[OUTCOME["ok"]])})
-    tally.model_usd.append(float(col["cost_usd"].sum()))
-    tally.judge_usd.append(float(col["judge_cost_usd"].sum()))
-    n_streams = len(tasks.streams)
-    attempt_stream = stream[task]
-    by_stream = np.bincount(attempt_stream, weights=spend, minlength=n_streams)
-    streams_seen = np.bincount(attempt_stream, minlength=n_streams) > 0
-    by_model = np.bincount(model, weights=spend, minlength=len(log.models))
-    used_models = np.bincount(model, minlength=len(log.models)) > 0
+        "errors": int(attempts - outcomes[OUTCOME["ok"]])})
+    tally.model_usd.append(model_usd)
+    tally.judge_usd.append(judge_usd)
+    used_models = seen_model > 0
     for dim in DIMENSIONS:
         if dim in ("task_type", "team"):
             keys = _stream_key(tasks, dim)
             totals = _sum_by(keys, by_stream)
-            present = {k for k, seen in zip(keys, streams_seen) if seen}
+            present = {k for k, seen in zip(keys, seen_stream > 0) if seen}
         else:
             names = log.models if dim == "model" else log.providers
             totals = _sum_by([n for n, u in zip(names, used_models) if u], by_model[used_models])
@@ -152,25 +165,17 @@ def tally_log(scenario: Scenario, log: AttemptLog, tasks: TaskTable,
             if key in present:
                 tally.spend[(dim, key)] = [usd]
     tally.latency.add(latency[delivered])
-    tally.hosted = _hosted(scenario, log, col)
+    hosted = hosted_monthly_usd(scenario)
+    tally.hosted = {m for m, c in zip(log.models, sent_model) if c} & set(hosted)
     tally.groups = _groups(tasks, stream, delivered, outcome["passed"], on_time)
     return tally
-
-
-def _hosted(scenario: Scenario, log: AttemptLog, col: dict) -> set[str]:
-    hosted = hosted_monthly_usd(scenario)
-    if not hosted:
-        return set()
-    sent = col["model"][col["outcome"] != OUTCOME["blocked"]].astype(np.int64)
-    counts = np.bincount(sent, minlength=len(log.models))
-    return {m for m, c in zip(log.models, counts) if c} & set(hosted)
 
 
 def _groups(tasks: TaskTable, stream: np.ndarray, delivered: np.ndarray, passed: np.ndarray,
             on_time: np.ndarray) -> dict[tuple[str, str], list[int]]:
     n = len(tasks.streams)
-    per_stream = [np.bincount(stream, weights=w.astype(float), minlength=n)
-                  for w in (np.ones(stream.size), delivered, passed, on_time)]
+    per_stream = [np.bincount(stream, minlength=n)] + [
+        np.bincount(stream[w], minlength=n) for w in (delivered, passed, on_time)]
     out: dict[tuple[str, str], list[int]] = {}
     for dim in GROUPS:
         for i, key in enumerate(_stream_key(tasks, dim)):

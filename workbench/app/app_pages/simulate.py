@@ -44,8 +44,13 @@ if run is None:
 
 doc, records = run["doc"], run["records"]
 widgets.policy_cards(doc["policies"], doc["baseline"])
-left, right = st.columns(2)
 policies = list(doc["policies"])
+if records is None:
+    widgets.chart(policy_frontier_figure(doc["policies"], doc["baseline"]), key="sim_frontier")
+    st.info("Summaries only: tick *Keep every attempt* under Simulation size in the sidebar "
+            "and run again for cost over time, task flows and latency CDFs.")
+    st.stop()
+left, right = st.columns(2)
 with left:
     widgets.chart(policy_frontier_figure(doc["policies"], doc["baseline"]), key="sim_frontier")
 with right:

@@ -76,6 +76,14 @@ def plan_chunks(scenario: Scenario, replications: Iterable[int], seed: int, days
     return chunks
 
 
+def _pool_context():
+    """Worker processes forked from a server that imported the engine once: quick to start,
+    and safe where the parent already runs polars threads (a plain fork is not)."""
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["workbench.engine.chunks"])
+    return context
+
+
 def chunk_days_of(chunk: Chunk) -> float:
     """Simulated days a chunk covers (for progress)."""
     if chunk.contention:
@@ -236,7 +244,7 @@ def simulate(scenario: Scenario, replications: int = 5, seed: int | None = None,
                          keep_records or records_path is not None)
     pool = None
     if executor is None and workers > 1 and len(chunks) > 1:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver"))
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
     sink = RecordSink(keep_records, records_path)
     try:
         tallies, rows, firings, _ = run_chunks(

@@ -46,6 +46,13 @@ doc, records = run["doc"], run["records"]
 widgets.policy_cards(doc["policies"], doc["baseline"])
 policies = list(doc["policies"])
 if records is None:
+    chosen = doc["policies"].get(state.chosen_policy()) or doc["policies"][policies[0]]
+    per_run = run["days"] / scenario.days_per_month  # summaries are per month
+    cols = st.columns(4)
+    attempts = chosen["attempts_per_task"] * chosen["tasks_per_month"] * per_run
+    cols[0].metric("Attempts per run", f"{attempts:,.0f}", border=True)
+    for col, key in zip(cols[1:], ("escalations", "failovers", "retries")):
+        col.metric(f"{key} per run", f"{chosen[key] * per_run:,.0f}", border=True)
     widgets.chart(policy_frontier_figure(doc["policies"], doc["baseline"]), key="sim_frontier")
     st.info("Summaries only: tick *Keep every attempt* under Simulation size in the sidebar "
             "and run again for cost over time, task flows and latency CDFs.")

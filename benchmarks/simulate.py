@@ -184,7 +184,7 @@ def scale_run(per_day: float, days: float, workers: int) -> dict:
     tasks = summary["tasks_per_month"] * days / scenario.days_per_month
     return {"seconds": seconds, "tasks": round(tasks), "path": result.paths["tiered"],
             "monthly_cost_usd": summary["monthly_cost_usd"],
-            "latency_p95_s": summary["latency_p95_s"],
+            "latency_p95_s": summary["latency_p95_s"], "worker_cpu_seconds": result.cpu_s,
             "peak_rss_own_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
@@ -209,7 +209,8 @@ def measured_run(per_day: float, days: float, workers: int) -> dict:
     run = json.loads(out)
     run.update(per_day=per_day, days=days, workers=workers, peak_rss_tree_mb=peak[0] / 2**20,
                tasks_per_s=run["tasks"] / run["seconds"],
-               tasks_per_s_per_core=run["tasks"] / run["seconds"] / workers)
+               tasks_per_s_per_core=run["tasks"] / run["seconds"] / workers,
+               tasks_per_cpu_s=run["tasks"] / max(run["worker_cpu_seconds"], 1e-9))
     return run
 
 
@@ -224,6 +225,7 @@ def case_scale(per_day: float, days: float, volumes: list[float], flat_days: flo
     return {"name": "scale_streaming", "tasks": main_run["tasks"],
             "seconds": main_run["seconds"], "tasks_per_s": main_run["tasks_per_s"],
             "tasks_per_s_per_core": main_run["tasks_per_s_per_core"],
+            "tasks_per_cpu_s": main_run["tasks_per_cpu_s"],
             "peak_rss_mb": main_run["peak_rss_tree_mb"], "workers": workers,
             "runs": [main_run, *flat], "memory_ratio_high_to_low_volume": ratio,
             "load_average_before": list(load_before), "load_average_after": list(os.getloadavg()),

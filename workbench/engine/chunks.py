@@ -12,6 +12,7 @@ any boundary), on the same tasks as the batch path.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,6 +62,7 @@ class ChunkResult:
     outage_rows: list[tuple] = field(default_factory=list)
     days: float = 0.0
     tasks: int = 0
+    cpu_s: float = 0.0  # CPU seconds the chunk took in its worker
 
 
 class _Replication:
@@ -118,6 +120,13 @@ class _Replication:
 
 def run_chunk(chunk: Chunk) -> ChunkResult:
     """Run one chunk (in a worker process, a Dask worker or in-process)."""
+    started = time.process_time()
+    result = _run_chunk(chunk)
+    result.cpu_s = time.process_time() - started
+    return result
+
+
+def _run_chunk(chunk: Chunk) -> ChunkResult:
     rep = _Replication(chunk)
     result = ChunkResult(chunk.replication, {}, {})
     if chunk.outage_rows:

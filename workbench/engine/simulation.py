@@ -154,15 +154,15 @@ class RecordSink:
 
 def run_chunks(scenario: Scenario, chunks: list[Chunk], *, executor: Executor | None = None,
                sink: RecordSink | None = None, progress: Progress | None = None,
-               window: int = 4) -> tuple[dict, list, dict, int]:
+               window: int = 4) -> tuple[dict, list, dict, float]:
     """Run ``chunks`` and merge their results: (tallies by (replication, policy), outage rows,
-    firings by policy, tasks)."""
+    firings by policy, CPU seconds the chunks took)."""
     tallies: dict[tuple[int, str], Tally] = {}
     outage_rows: list = []
     firings: dict[str, list[dict]] = {}
     next_id: dict[int, int] = {}  # per replication: tasks of the blocks merged so far
     total_days = sum(chunk_days_of(c) for c in chunks)
-    done_days, tasks = 0.0, 0
+    done_days, tasks, cpu_s = 0.0, 0, 0.0
     for chunk, result in zip(chunks, ordered_results(executor, chunks, window)):
         rep = result.replication
         for name, part in result.tallies.items():
@@ -181,9 +181,10 @@ def run_chunks(scenario: Scenario, chunks: list[Chunk], *, executor: Executor | 
             sink.add(result, offsets)
         done_days += chunk_days_of(chunk)
         tasks += result.tasks
+        cpu_s += result.cpu_s
         if progress is not None:
             progress(done_days, total_days, tasks)
-    return tallies, outage_rows, firings, tasks
+    return tallies, outage_rows, firings, cpu_s
 
 
 def _reduced(scenario: Scenario, tallies: dict, replications: Iterable[int],
@@ -247,7 +248,7 @@ def simulate(scenario: Scenario, replications: int = 5, seed: int | None = None,
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
     sink = RecordSink(keep_records, records_path)
     try:
-        tallies, rows, firings, _ = run_chunks(
+        tallies, rows, firings, cpu_s = run_chunks(
             scenario, chunks, executor=executor or pool, sink=sink, progress=progress,
             window=2 * max(workers, 2))
     finally:
@@ -260,4 +261,4 @@ def simulate(scenario: Scenario, replications: int = 5, seed: int | None = None,
     outage_frame = pl.DataFrame(rows, schema=OUTAGE_SCHEMA, orient="row")
     return SimulationResult(scenario.name, scenario.baseline, seed, replications, days,
                             _paths(scenario, chunks), sink.frame(), outage_frame, firings,
-                            summaries)
+                            summaries, cpu_s=cpu_s)

@@ -4,10 +4,12 @@ Parquet; month-to-date budget state carries across blocks."""
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from tests.engine.helpers import one_model as one_model_data
 from tests.engine.helpers import scenario_from
 from workbench.domain import load_scenario
 from workbench.engine import blocks
@@ -126,3 +128,24 @@ def test_dask_cluster_equals_local_run():
         remote = simulate(scenario, replications=2, days=1.5, executor=client.get_executor())
     assert remote.summaries == local.summaries
     assert_frame_equal(remote.records, local.records)
+
+
+def test_growth_and_arrivals_follow_absolute_time_in_hour_blocks(hour_blocks):
+    """Growth of 100% a month: day 29 carries 2^(29.5/30) / 2^(0.5/30) = 1.96 x the tasks of
+    day 0, though each hour block draws its own arrivals; every arrival lies in its block."""
+    from workbench.engine.blocks import TASKS, block_seed
+    from workbench.engine.tasks import HOUR_S, build_tasks
+
+    scenario = scenario_from({**one_model_data(2_000), "workload": {
+        "growth_monthly": 1.0, "task_types": [{"name": "t", "per_day": 2_000}]}})
+    plan = BlockPlan.of(scenario, 30.0)
+    assert plan.hours == 1
+    per_day = np.zeros(30)
+    for block in range(plan.n_blocks):
+        start, days = plan.bounds(block)
+        tasks = build_tasks(scenario, days, np.random.default_rng(block_seed(1, 0, TASKS, block)),
+                            start)
+        assert ((tasks.arrival_s >= start * HOUR_S)
+                & (tasks.arrival_s < (start + 1) * HOUR_S)).all()
+        per_day[start // 24] += len(tasks)
+    assert per_day[29] / per_day[0] == pytest.approx(2 ** (29 / 30), rel=0.08)

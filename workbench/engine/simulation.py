@@ -84,6 +84,16 @@ def _pool_context():
     return context
 
 
+def _window(executor: Executor | None, workers: int, records: bool, n_chunks: int) -> int:
+    """Chunks in flight at once: all of them when results are small (tallies only), else two
+    per worker (records frames wait in memory until their turn to be written)."""
+    if not records:
+        return max(n_chunks, 1)
+    client = getattr(executor, "_client", None)  # a Dask ClientExecutor: its cluster's threads
+    slots = sum(client.nthreads().values()) if client is not None else workers
+    return 2 * max(slots, 2)
+
+
 def chunk_days_of(chunk: Chunk) -> float:
     """Simulated days a chunk covers (for progress)."""
     if chunk.contention:
@@ -247,10 +257,11 @@ def simulate(scenario: Scenario, replications: int = 5, seed: int | None = None,
     if executor is None and workers > 1 and len(chunks) > 1:
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
     sink = RecordSink(keep_records, records_path)
+    records = keep_records or records_path is not None
     try:
         tallies, rows, firings, cpu_s = run_chunks(
             scenario, chunks, executor=executor or pool, sink=sink, progress=progress,
-            window=2 * max(workers, 2))
+            window=_window(executor, workers, records, len(chunks)))
     finally:
         sink.close()
         if pool is not None:

@@ -120,6 +120,13 @@ def test_simulate_runs_and_shows_cards_and_charts():
     assert metric(at, "Cost / month") == "$4,500"  # the estimate before a run
     at.button(key="sim_run").click().run()
     assert_ok(at)
+    # summaries only by default: cards and the frontier, no records behind the other charts
+    assert metric(at, "Cost / month") != "$4,500"
+    assert len(at.get("plotly_chart")) == 1
+    assert any("Keep every attempt" in i.value for i in at.info)
+    at.sidebar.checkbox(key="sim_records").check().run()
+    at.button(key="sim_run").click().run()
+    assert_ok(at)
     assert len(at.get("plotly_chart")) >= 4
     total = metric(at, "Simulated spend over")
     at.selectbox(key="sim_cost_policy").set_value("routed").run()

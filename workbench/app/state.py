@@ -142,17 +142,20 @@ def _simulation_store() -> OrderedDict:
 
 
 def _simulate(key: str, days: float, replications: int, scenario_: Scenario,
-              progress: Any = None) -> dict:
+              progress: Any = None, records: bool = False) -> dict:
+    """A stored run; summaries only (the streaming path, memory bounded by a block of
+    simulated time) unless ``records`` asks for every attempt."""
     store = _simulation_store()
     days = min(days, float(scenario_.horizon.days))
-    if (key, days, replications) not in store:
-        result = simulator()(scenario_, replications=replications, days=days, progress=progress)
-        store[(key, days, replications)] = {
-            "doc": result.to_json(), "records": result.records, "outages": result.outages,
-            "days": days, "replications": replications}
+    if (key, days, replications, records) not in store:
+        result = simulator()(scenario_, replications=replications, days=days, progress=progress,
+                             keep_records=records)
+        store[(key, days, replications, records)] = {
+            "doc": result.to_json(), "records": result.records if records else None,
+            "outages": result.outages, "days": days, "replications": replications}
         while len(store) > SIMULATIONS_KEPT:
             store.popitem(last=False)
-    return store[(key, days, replications)]
+    return store[(key, days, replications, records)]
 
 
 def sim_size() -> tuple[float, int]:
@@ -166,7 +169,8 @@ def run_simulation(s: Scenario | None = None, progress: Any = None) -> dict:
     """Simulate (cached by scenario and size) and remember the run for the current scenario."""
     s = s or scenario()
     days, reps = sim_size()
-    run = _simulate(scenario_key(s), days, reps, s, progress)
+    run = _simulate(scenario_key(s), days, reps, s, progress,
+                    bool(st.session_state.get("sim_records", False)))
     if s is scenario():
         st.session_state["sim"] = {"key": scenario_key(s), **run}
     return run

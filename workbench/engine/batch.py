@@ -48,6 +48,16 @@ class RunContext:
     rng: np.random.Generator
 
 
+@dataclass
+class BudgetCarry:
+    """Month-to-date budget state carried from one block of simulated time to the next: the
+    month it is for, rules fired so far and spend booked so far (USD)."""
+
+    month: int = -1
+    fired: int = 0
+    spent_usd: float = 0.0
+
+
 class Outcomes:
     """Per-task results over the whole task table."""
 
@@ -79,8 +89,10 @@ class BatchResolver:
         self.block_start = blocks
 
     # ----------------------------------------------------------------- budget
-    def run(self) -> tuple[Outcomes, list[dict]]:
-        """Resolve all tasks; returns per-task outcomes and budget rule firings."""
+    def run(self, carry: BudgetCarry | None = None) -> tuple[Outcomes, list[dict]]:
+        """Resolve all tasks; returns per-task outcomes and budget rule firings. ``carry`` is
+        the month-to-date budget state before these tasks, updated in place (the tasks of a
+        block of simulated time follow those of the blocks before it)."""
         ctx = self.ctx
         budget = ctx.policy.budget
         all_tasks = np.arange(len(ctx.tasks))
@@ -92,16 +104,23 @@ class BatchResolver:
         job_arrival[ctx.tasks.job] = ctx.tasks.arrival_s
         month_s = ctx.scenario.days_per_month * DAY_S
         job_month = (job_arrival // month_s).astype(int)
+        carry = BudgetCarry() if carry is None else carry
         for month in np.unique(job_month):
             jobs = np.flatnonzero(job_month == month)
             jobs = jobs[np.argsort(job_arrival[jobs], kind="stable")]
-            self._run_month(int(month), jobs, job_arrival, levels)
+            if month != carry.month:  # the month resets the ledger
+                carry.month, carry.fired, carry.spent_usd = int(month), 0, 0.0
+            carry.fired, carry.spent_usd = self._run_month(
+                int(month), jobs, job_arrival, levels, carry.fired, carry.spent_usd)
         return self.out, self.firings
 
     def _run_month(self, month: int, jobs: np.ndarray, job_arrival: np.ndarray,
-                   levels: list[float]) -> None:
+                   levels: list[float], fired: int = 0,
+                   spent: float = 0.0) -> tuple[int, float]:
+        """Resolve ``jobs`` of ``month`` in arrival order from ``fired`` rules and ``spent``
+        USD; returns the rules fired and the spend after them."""
         tasks = self.ctx.tasks
-        fired, spent, start = 0, 0.0, 0
+        start = 0
         while start < jobs.size:
             pending = jobs[start:]
             in_pending = np.zeros(tasks.n_jobs, dtype=bool)
@@ -112,14 +131,14 @@ class BatchResolver:
             self._resolve(task_idx, state, trial)
             if fired == len(levels):
                 self.log.extend(trial)
-                return
+                return fired, spent  # every rule has fired: spend no longer matters
             job_cost = np.bincount(tasks.job[task_idx], weights=self.out.cost_usd[task_idx],
                                    minlength=tasks.n_jobs)[pending]
             cum = spent + np.cumsum(job_cost)
             crossing = np.flatnonzero(cum >= levels[fired])
             if crossing.size == 0:
                 self.log.extend(trial)
-                return
+                return fired, float(cum[-1]) if cum.size else spent
             j = int(crossing[0])
             keep_jobs = np.zeros(tasks.n_jobs, dtype=bool)
             keep_jobs[pending[: j + 1]] = True
@@ -134,6 +153,7 @@ class BatchResolver:
                                      "spend_usd": spent})
                 fired += 1
             start += j + 1
+        return fired, spent
 
     # ------------------------------------------------------------- resolution
     def _resolve(self, task_idx: np.ndarray, state: BudgetState, log: AttemptLog) -> None:

@@ -28,8 +28,9 @@ if measured is None:
             "environment variables), then point this page at its run folder.")
     st.stop()
 run = state.last_simulation()
-if run is None:
-    st.info("Run Simulate & compare to put simulated figures beside the measured ones.")
+if run is None or run["records"] is None:
+    st.info("Run Simulate & compare (with *Keep every attempt* ticked) to put simulated "
+            "figures beside the measured ones.")
     simulated = measured.clear()
 else:
     simulated = run["records"]

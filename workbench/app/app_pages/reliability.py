@@ -53,7 +53,7 @@ if state.simulator_available():
     if st.button("Simulate these outages", key="rel_run", type="primary"):
         bar = st.progress(0.0, text="simulating...")
         st.session_state["rel_sim"] = (state.scenario_key(whatif), state.run_simulation(
-            whatif, lambda done, total: bar.progress(min(1.0, done / max(total, 1)))))
+            whatif, lambda done, total, _tasks=0: bar.progress(min(1.0, done / max(total, 1)))))
     stored = st.session_state.get("rel_sim")
     if stored and stored[0] == state.scenario_key(whatif):
         run = stored[1]

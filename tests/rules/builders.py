@@ -17,14 +17,15 @@ def model(name: str, provider: str, usd: float | None = None, **price) -> dict:
 
 
 def scenario(providers: list[dict], models: list[dict], policy: dict, task: dict | None = None,
-             **extra) -> Scenario:
+             workflows: list[dict] | None = None, **extra) -> Scenario:
     """One task type ``t`` (500 input / 100 output tokens fixed: 2 s per attempt) and one
     policy ``p`` (also the baseline)."""
     data = {"name": "rules", "seed": 1, "baseline": "p", "horizon": {"days": 30},
             "providers": providers, "models": models,
             "workload": {"task_types": [{"name": "t", "per_day": 100, "input_tokens": 500,
                                          "output_tokens": 100, "latency_class": "batch",
-                                         **(task or {})}]},
+                                         **(task or {})}],
+                         "workflows": workflows or []},
             "policies": [{"name": "p", **policy}], **extra}
     s = validate_as(Scenario, data, "test")
     check_references(s)

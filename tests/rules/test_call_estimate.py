@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 
 from tests.rules.builders import model, scenario
-from workbench.domain.policy import Failover
 from workbench.estimator.call import CallEstimate, call_cost_usd, estimate_call, in_time
 
 TOL = 1e-12

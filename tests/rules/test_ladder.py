@@ -205,3 +205,16 @@ def test_gsm8k_cascade_pass_rate_from_the_evaluation_table(scenarios_dir):
     assert est["always_mixtral"].quality_pass_rate == pytest.approx(float(w.mean()), abs=1e-9)
     reach2 = float(np.mean(1.0 - accept))
     assert est["cascade"].escalations_per_task == pytest.approx(reach2, abs=1e-9)
+
+
+def test_a_workflow_step_that_does_not_run_is_no_negative_escalation():
+    """x -> y on a (fails 20%), no ladder: y runs 0.8 of the time and never escalates, so
+    escalations per task are 0 (counting reach - 1 gave 100 x (0.8 - 1) / 200 = -0.1)."""
+    workflow = {"name": "w", "per_day": 100,
+                "steps": [{"name": "x", "task_type": "t"},
+                          {"name": "y", "task_type": "t", "after": ["x"]}]}
+    s = scenario(PROVIDERS, MODELS, {"routing": {"default": "a"}}, {"per_day": None},
+                 [workflow], **BARS)
+    est = estimate(s).policies["p"]
+    assert est.escalations_per_task == 0.0
+    assert est.success_rate == pytest.approx((0.8 + 0.8 * 0.8) / 2, abs=1e-12)

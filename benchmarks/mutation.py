@@ -121,7 +121,10 @@ def run_module(module: str, tests: list[str], base: dict, keep: bool,
         stats = json.loads((scratch / "mutants" / "mutmut-cicd-stats.json").read_text())
         results = subprocess.run([*mutmut, "results"], cwd=scratch, env=env,
                                  capture_output=True, text=True, check=True).stdout
-        return case(module, stats, results, seconds)
+        result = case(module, stats, results, seconds)
+        print(f"  {result['killed']}/{result['mutants']} killed, score {result['score']}, "
+              f"{seconds:.0f} s", file=sys.stderr)
+        return result
     finally:
         if keep:
             print(f"kept {scratch}", file=sys.stderr)

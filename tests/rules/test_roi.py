@@ -55,3 +55,15 @@ def test_zero_net_has_no_payback_and_a_long_ramp_counts_no_months():
     assert got.net_12_months_usd == pytest.approx(-100.0)
     finance = Finance(tooling_monthly_usd=1999.0, implementation_cost_usd=100.0)
     assert roi(policy, baseline, finance, 30.0).payback_months == pytest.approx(100.0)
+
+
+def test_a_ramp_longer_than_a_year_leaves_no_month_of_savings():
+    """Net $2,000 a month but a 60-week ramp (14 months): 2000 x max(0, 12 - 14) - 100 = -100;
+    payback 14 + 100 / 2000 = 14.05 months."""
+    finance = Finance(implementation_cost_usd=100.0, implementation_weeks=60.0)
+    policy = MonthlyFigures(1000.0, 0.0, 0.0, 0.0, 1.0)
+    got = roi(policy, MonthlyFigures(3000.0, 0.0, 0.0, 0.0, 1.0),
+              finance, 30.0)
+    assert got.net_monthly_usd == 2000.0
+    assert got.net_12_months_usd == pytest.approx(-100.0)
+    assert got.payback_months == pytest.approx(14.05)

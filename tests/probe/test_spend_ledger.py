@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from workbench.domain.model import Model
-from workbench.probe.spend import SpendGuard, worst_case_prompt_tokens, worst_case_usd
+from workbench.probe.spend import _EPS_USD, SpendGuard, worst_case_prompt_tokens, worst_case_usd
 
 
 def test_worst_case_prompt_tokens():
@@ -37,6 +37,16 @@ def test_settling_above_the_reservation_raises_peak_spend():
     assert guard.remaining_usd == pytest.approx(0.5)
 
 
+def test_settling_above_while_another_request_is_in_flight():
+    """0.3 and 0.2 reserved (peak 0.5); the first costs 0.6: spent 0.6 + 0.2 still in flight
+    = 0.8, the new peak."""
+    guard = SpendGuard(2.0)
+    first, _second = guard.reserve(0.3), guard.reserve(0.2)
+    first.settle(0.6)
+    assert (guard.spent_usd, guard.reserved_usd) == pytest.approx((0.6, 0.2))
+    assert guard.peak_usd == pytest.approx(0.8)
+
+
 def test_peak_counts_money_in_flight_and_survives_settling_below():
     """0.3 + 0.4 in flight: peak 0.7; the first settles at 0.1: spent 0.1, reserved 0.4,
     peak stays 0.7; the second at 0.45: spent 0.55, peak 0.7."""
@@ -58,11 +68,34 @@ def test_the_cap_edge():
     assert held is not None and held.amount_usd == 0.75 and held.open
     assert guard.reserve(1e-9) is None
     held.release()
-    assert not held.open
+    assert held.open is False
     assert guard.spent_usd == 0.25 and guard.reserved_usd == 0.0
     assert guard.peak_usd == pytest.approx(1.0)
-    with pytest.raises(RuntimeError, match="already closed"):
+    with pytest.raises(RuntimeError, match="^reservation already closed$"):
         held.release()
+
+
+def test_rounding_tolerance_at_the_cap():
+    """A request may overshoot the cap by the float tolerance _EPS_USD, not by twice it."""
+    assert SpendGuard(1.0).reserve(1.0 + _EPS_USD) is not None
+    assert SpendGuard(1.0).reserve(1.0 + 2 * _EPS_USD) is None
+
+
+@pytest.mark.parametrize("worst", [1.0, 1.0 + _EPS_USD])
+def test_acquire_waits_for_a_request_that_fits_exactly_once_the_rest_settles(worst):
+    """Nothing spent, 0.3 in flight: a request of the whole cap (or the cap plus the
+    tolerance) waits rather than being refused, and gets its money on the release."""
+    async def run() -> None:
+        guard = SpendGuard(1.0)
+        held = guard.reserve(0.3)
+        waiting = asyncio.ensure_future(guard.acquire(worst))
+        await asyncio.sleep(0.01)
+        assert not waiting.done()
+        held.release()
+        got = await waiting
+        assert got is not None and got.amount_usd == worst
+
+    asyncio.run(run())
 
 
 def test_negative_amounts_count_as_zero():

@@ -152,6 +152,8 @@ def test_pass_probability_from_the_profile_raises_the_bar_by_the_penalty():
     assert pass_probability(s, "m", task, 0.1) == pytest.approx(
         _upper_normal(0.9, 0.8, 0.1), abs=TOL)
     assert pass_probability(s, "m", task, 0.1) == pytest.approx(0.158655254, abs=1e-9)
+    plain = estimate_single(s, s.policies[0].failover, "m", task)
+    assert plain.passed == pytest.approx(0.5, abs=TOL) and plain.reach == [1.0]
     single = estimate_single(s, s.policies[0].failover, "m", task, penalty=0.1)
     assert single.passed == pytest.approx(0.158655254, abs=1e-9)
     assert single.below_bar == pytest.approx(1 - 0.158655254, abs=1e-9)
@@ -170,6 +172,15 @@ def test_workflow_cascade_penalty_in_the_estimate():
     y = 0.5 * 0.5 + 0.5 * _upper_normal(0.9, 0.8, 0.1)
     assert est.quality_pass_rate == pytest.approx((0.5 + y) / 2, abs=1e-9)
     assert est.tasks_per_month == pytest.approx(2 * 100 * 30, abs=1e-9)
+
+
+def test_ladder_rungs_from_profiles_lose_the_penalty():
+    """One rung on m, no stated probability, penalty 0.1: P(score >= 0.9) = 0.158655."""
+    s = scenario([{"name": "r"}], QUALITY, {"escalation": {"ladder": [{"model": "m"}]}},
+                 **BARS)
+    policy, task = s.policies[0], s.workload.task_types[0]
+    est = estimate_ladder(s, policy.escalation, policy.failover, task, penalty=0.1)
+    assert est.passed == pytest.approx(_upper_normal(0.9, 0.8, 0.1), abs=TOL)
 
 
 def test_ladder_pass_from_profiles_follows_the_substituted_model():
@@ -205,6 +216,49 @@ def test_gsm8k_cascade_pass_rate_from_the_evaluation_table(scenarios_dir):
     assert est["always_mixtral"].quality_pass_rate == pytest.approx(float(w.mean()), abs=1e-9)
     reach2 = float(np.mean(1.0 - accept))
     assert est["cascade"].escalations_per_task == pytest.approx(reach2, abs=1e-9)
+    # USD: Mixtral on every task, the judge on every Mixtral answer, GPT-4 on escalations;
+    # 5,000 tasks a day x 30 days
+    task = s.workload.task_types[0]
+    usd = {m: s.model(m).call_cost_usd(250, 350) for m in ("mixtral-8x7b", "gpt-4-turbo")}
+    cascade, tasks = est["cascade"], 5000 * 30
+    assert cascade.breakdown["model"] == pytest.approx(
+        {"mixtral-8x7b": tasks * usd["mixtral-8x7b"],
+         "gpt-4-turbo": tasks * reach2 * usd["gpt-4-turbo"],
+         "(judge)": tasks * 0.0002}, rel=1e-9)
+    assert cascade.judge_usd == pytest.approx(tasks * 0.0002, rel=1e-9)
+    # below the bar: a failing Mixtral answer accepted (0.10), or a failing GPT-4 answer
+    below = float(np.mean((1.0 - w) * 0.10 + (1.0 - accept) * (1.0 - g)))
+    assert cascade.rework_hours == pytest.approx(tasks * below * 3 / 60, rel=1e-9)
+    ladder = estimate_ladder(s, s.policies[2].escalation, s.policies[2].failover, task)
+    assert ladder.calls_by_model == pytest.approx(
+        {"mixtral-8x7b": 1.0, "gpt-4-turbo": reach2}, abs=1e-9)
+
+
+def test_evaluation_table_with_a_stated_rung_and_a_penalty(scenarios_dir, tmp_path):
+    """A stated pass probability (0.99 for GPT-4) overrides the table for that rung:
+    P(pass) = mean(w x 0.95 + (1 - accept) x 0.99). A penalty of 0.6 lifts the 0.5 bar above
+    every score (1.1): no model passes any prompt, nothing passes."""
+    text = (scenarios_dir / "gsm8k_cascade.yaml").read_text(encoding="utf-8")
+    text = text.replace("table: ../data/routellm",
+                        f"table: {scenarios_dir.parent / 'data' / 'routellm'}")
+    text = text.replace("ladder: [{model: mixtral-8x7b}, {model: gpt-4-turbo}]",
+                        "ladder: [{model: mixtral-8x7b}, "
+                        "{model: gpt-4-turbo, pass_probability: 0.99}]")
+    path = tmp_path / "stated.yaml"
+    path.write_text(text, encoding="utf-8")
+    s = load_scenario(path)
+    source = scenario_source(s)
+    w = (source.scores("mixtral-8x7b", np.arange(source.n_prompts)) >= 0.5).astype(float)
+    accept = w * 0.95 + (1.0 - w) * 0.10
+    policy, task = s.policies[2], s.workload.task_types[0]
+    assert policy.escalation.ladder[1].pass_probability == 0.99
+    est = estimate_ladder(s, policy.escalation, policy.failover, task)
+    assert est.passed == pytest.approx(float(np.mean(w * 0.95 + (1.0 - accept) * 0.99)),
+                                       abs=1e-9)
+    hard = estimate_ladder(s, policy.escalation, policy.failover, task, penalty=0.6)
+    assert hard.passed == pytest.approx(0.99 * 0.4 * 0.9, abs=1e-9)  # only the stated rung
+    assert pass_probability(s, "mixtral-8x7b", task, 0.6) == 0.0
+    assert pass_probability(s, "mixtral-8x7b", task) == pytest.approx(float(w.mean()))
 
 
 def test_a_workflow_step_that_does_not_run_is_no_negative_escalation():

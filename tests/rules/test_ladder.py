@@ -135,6 +135,9 @@ def test_stated_pass_probabilities_lose_the_cascade_penalty():
                                     {"model": "c", "pass_probability": 0.9}], penalty=0.1)
     assert est.reach == pytest.approx([1.0, 0.46], abs=TOL)
     assert est.passed == pytest.approx(0.54 + 0.46 * 0.81, abs=TOL)
+    # both rungs call c: its calls and cost add up over the rungs
+    assert est.calls_by_model == pytest.approx({"c": 1.46}, abs=TOL)
+    assert est.cost_by_model == pytest.approx({"c": 1.46 * 0.005}, abs=TOL)
 
 
 # ---------------------------------------------------------------- quality profiles
@@ -172,6 +175,25 @@ def test_workflow_cascade_penalty_in_the_estimate():
     y = 0.5 * 0.5 + 0.5 * _upper_normal(0.9, 0.8, 0.1)
     assert est.quality_pass_rate == pytest.approx((0.5 + y) / 2, abs=1e-9)
     assert est.tasks_per_month == pytest.approx(2 * 100 * 30, abs=1e-9)
+
+
+def test_profile_pass_given_success_on_a_failing_provider():
+    """m fails 20% of its calls: delivered 0.8, and P(pass | delivered) is still 0.5 (the
+    served share 0.8 x 0.5 over success 0.8): passed 0.4."""
+    s = scenario([{"name": "r", "error_rate": 0.2}], QUALITY, {"routing": {"default": "m"}},
+                 **BARS)
+    est = estimate_single(s, s.policies[0].failover, "m", s.workload.task_types[0])
+    assert est.delivered == pytest.approx(0.8, abs=TOL)
+    assert est.passed == pytest.approx(0.4, abs=TOL)
+
+
+def test_pass_probability_uses_the_task_category_profile():
+    """m scores Normal(0.9, 0.1) on category t (the task's name): P(>= 0.8) = P(Z >= -1)."""
+    by_category = [{**QUALITY[0], "quality": {"mean": 0.8, "sd": 0.1,
+                                              "by_category": {"t": {"mean": 0.9, "sd": 0.1}}}}]
+    s = scenario([{"name": "r"}], by_category, {"routing": {"default": "m"}}, **BARS)
+    assert pass_probability(s, "m", s.workload.task_types[0]) == pytest.approx(
+        _upper_normal(0.8, 0.9, 0.1), abs=TOL)
 
 
 def test_ladder_rungs_from_profiles_lose_the_penalty():
@@ -241,6 +263,7 @@ def test_evaluation_table_with_a_stated_rung_and_a_penalty(scenarios_dir, tmp_pa
     text = (scenarios_dir / "gsm8k_cascade.yaml").read_text(encoding="utf-8")
     text = text.replace("table: ../data/routellm",
                         f"table: {scenarios_dir.parent / 'data' / 'routellm'}")
+    text = text.replace("  benchmark: gsm8k\n", "  benchmark: gsm8k\n  task_types: [maths_question]\n")
     text = text.replace("ladder: [{model: mixtral-8x7b}, {model: gpt-4-turbo}]",
                         "ladder: [{model: mixtral-8x7b}, "
                         "{model: gpt-4-turbo, pass_probability: 0.99}]")
@@ -259,6 +282,9 @@ def test_evaluation_table_with_a_stated_rung_and_a_penalty(scenarios_dir, tmp_pa
     assert hard.passed == pytest.approx(0.99 * 0.4 * 0.9, abs=1e-9)  # only the stated rung
     assert pass_probability(s, "mixtral-8x7b", task, 0.6) == 0.0
     assert pass_probability(s, "mixtral-8x7b", task) == pytest.approx(float(w.mean()))
+    # penalty 0.5: the bar is exactly 1.0, which a correct answer (score 1.0) still clears
+    assert pass_probability(s, "mixtral-8x7b", task, 0.5) == pytest.approx(float(w.mean()))
+    assert s.quality_source.task_types == ["maths_question"]
 
 
 def test_a_workflow_step_that_does_not_run_is_no_negative_escalation():

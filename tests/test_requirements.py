@@ -70,8 +70,8 @@ def test_a_policy_may_waive_a_requirement_knowingly():
     s = _scenario(policies=[{"name": "today", "routing": {"default": "api-us"},
                              "waives": ["region", "structured output"]}])
     assert waived(s, s.policy("today")) == [
-        "contracts -> api-us (the routing default): region: allowed eu, the model serves "
-        "from us",
+        ("contracts -> api-us (the routing default): region: allowed eu, the model serves "
+         "from us"),
         "contracts -> api-us (the routing default): structured output: needed, not stated"]
 
 

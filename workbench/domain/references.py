@@ -180,6 +180,7 @@ def _check_policies(s: Scenario) -> None:
             if ats != sorted(ats):
                 raise ScenarioError("budget rules must be in increasing order of 'at'",
                                     path=f"policies[{i}].budget.rules", value=ats)
+            _check_downgrade_cycles(i, policy.budget.rules)
 
 
 def _named_fields(s: Scenario) -> dict[str, tuple[str, str, list[str]]]:
@@ -219,3 +220,28 @@ def _check_named_condition(key: str, condition: Any, label: str, plural: str,
         if value not in names:
             raise ScenarioError(f"unknown {label} ({plural}: {', '.join(names)})", path=where,
                                 value=value)
+
+
+def _check_downgrade_cycles(i: int, rules: list) -> None:
+    """The downgrade maps in force after each rule (later maps override earlier ones) must
+    lead every model to a final model: a cycle such as a -> b -> c -> b never ends."""
+    merged: dict[str, str] = {}
+    for j, rule in enumerate(rules):
+        merged.update(rule.map)
+        cycle = downgrade_cycle(merged)
+        if cycle:
+            raise ScenarioError("downgrade map loops back on itself (cycle)",
+                                path=f"policies[{i}].budget.rules[{j}].map",
+                                value=" -> ".join(cycle))
+
+
+def downgrade_cycle(mapping: dict[str, str]) -> list[str] | None:
+    """A cycle of ``mapping`` as [m1, m2, ..., m1] (first found, map order), or None."""
+    for start in mapping:
+        path = [start]
+        while path[-1] in mapping:
+            nxt = mapping[path[-1]]
+            if nxt in path:
+                return path[path.index(nxt):] + [nxt]
+            path.append(nxt)
+    return None

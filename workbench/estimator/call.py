@@ -21,13 +21,11 @@ STATES = ("up", "degraded", "down")
 
 @dataclass
 class CallEstimate:
-    """Per call: P(success), expected billed USD per model, P(served by each model),
-    expected attempts made."""
+    """Per call: P(success), expected billed USD per model, P(served by each model)."""
 
     success: float = 0.0
     cost_by_model: dict[str, float] = field(default_factory=dict)
     served_by: dict[str, float] = field(default_factory=dict)
-    attempts: float = 0.0
 
     @property
     def cost_usd(self) -> float:
@@ -89,12 +87,10 @@ def estimate_call(scenario: Scenario, failover: Failover, primary: str, task: Ta
             ok = 1.0 - fail[k]
             out.cost_by_model[model] = out.cost_by_model.get(model, 0.0) + weight * billed[k]
             out.served_by[model] = out.served_by.get(model, 0.0) + weight * all_failed * ok
-            out.attempts += weight
             all_failed *= fail[k]
         for k in range(hedge, len(plan)):
             model = plan[k]
             ok = 1.0 - fail[k]
-            out.attempts += weight * all_failed
             out.cost_by_model[model] = (out.cost_by_model.get(model, 0.0)
                                         + weight * all_failed * billed[k])
             out.served_by[model] = out.served_by.get(model, 0.0) + weight * all_failed * ok

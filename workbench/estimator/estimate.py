@@ -225,7 +225,8 @@ def daily_figures(scenario: Scenario, policy: Policy, state: BudgetState) -> Dai
         day.delivered += n * est.delivered
         day.passed += n * est.passed
         day.below_bar += n * est.below_bar
-        day.escalations += n * (sum(est.reach) - 1.0)
+        day.escalations += n * sum(est.reach[1:])  # rungs above the first (a workflow step
+        # that does not run has reach[0] < 1: "sum - 1" counted it as a negative escalation)
         for model, usd in est.cost_by_model.items():
             _book(day, scenario, task, model, n * usd)
             day.model_usd += n * usd

@@ -25,7 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
+from urllib.parse import urlsplit
+
+from pydantic import (Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt,
+                      field_validator)
 
 from workbench.domain.base import Frozen
 from workbench.domain.errors import ProbeError, ScenarioError
@@ -60,12 +63,18 @@ class Endpoint(Frozen):
 
     name: str = Field(min_length=1)
     api: Literal["openai", "anthropic"] = "openai"
-    base_url: str = Field(min_length=1, pattern=r"^https?://")
+    base_url: str = Field(min_length=1)
     api_key_env: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     models: dict[str, str] = Field(min_length=1)
     max_concurrency: PositiveInt = 8
     timeout: Timeouts = Timeouts()
     anthropic_version: str = "2023-06-01"
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        check_base_url(value)
+        return value
 
     def api_key(self) -> str | None:
         """The key, read from ``api_key_env`` now (None when the endpoint needs no key)."""
@@ -78,11 +87,35 @@ class Endpoint(Frozen):
         if value != value.strip() or any(c in value for c in "\r\n\t "):
             raise ProbeError(f"endpoint {self.name!r}: environment variable "
                              f"{self.api_key_env} holds whitespace; check its value")
+        if not value.isascii() or not value.isprintable():
+            raise ProbeError(f"endpoint {self.name!r}: environment variable "
+                             f"{self.api_key_env} holds a non-ASCII or control character "
+                             "(an HTTP header cannot carry it); check its value")
         return value
 
     def served(self, model: str) -> str:
         """The served name of scenario model ``model``."""
         return self.models[model]
+
+
+def check_base_url(url: str) -> None:
+    """Raise ValueError unless ``url`` is ``http(s)://HOST[:PORT][/path]`` with a host
+    without spaces and a port in 1-65535 (what a request can actually be sent to)."""
+    if any(c.isspace() for c in url):
+        raise ValueError("a URL holds no spaces")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise ValueError("expected an http:// or https:// URL")
+    if not parts.hostname:
+        raise ValueError("the URL names no host")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError("the port must be a number in 1-65535") from None
+    if port is not None and not 1 <= port <= 65535:
+        raise ValueError("the port must be a number in 1-65535")
+    if parts.query or parts.fragment:
+        raise ValueError("a base URL has no query or fragment")
 
 
 class Sample(Frozen):
@@ -151,6 +184,11 @@ def load_probe(path: str | Path) -> ProbeSetup:
     file = str(path)
     config = validate_as(ProbeConfig, read_yaml_mapping(path), file)
     base = Path(path).parent
+    for field in ("scenario", "prompts"):
+        name = getattr(config, field)
+        if name is not None and not (base / name).is_file():
+            raise ScenarioError(f"no such file (looked for {base / name})", file=file,
+                                path=field, value=name)
     scenario = load_scenario(base / config.scenario)
     prompts = load_prompts(base / config.prompts) if config.prompts else PromptSet()
     judge_model = _check(config, scenario, prompts, file)

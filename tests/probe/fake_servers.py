@@ -13,6 +13,8 @@ Behaviour is chosen by the requested model name, written like a query string:
     text               fixed reply text instead of "tok tok ..."
     usage=0            omit usage
     fault              429 | 500 | 401 | 404 | hang | malformed | cut | truncate | close
+                       (cut / truncate without streaming: half the declared body, then the
+                       connection closes)
     times              the fault hits the first ``times`` attempts of each (model, prompt);
                        default: every attempt
     retry_after        Retry-After seconds sent with 429
@@ -132,6 +134,10 @@ class FakeLLM:
             if fault == "malformed":
                 return Response(b'{"choices": [ oops', media_type="application/json")
             document = (_anthropic_body if anthropic else _openai_body)(model, pieces, usage)
+            if fault in ("cut", "truncate"):  # declare the whole body, send half, hang up
+                whole = json.dumps(document).encode()
+                return Response(whole[:len(whole) // 2], media_type="application/json",
+                                headers={"content-length": str(len(whole))})
             return JSONResponse(document)
         events = (_anthropic_events if anthropic else _openai_events)(model, pieces, usage)
         return StreamingResponse(_paced(events, b, fault), media_type="text/event-stream")

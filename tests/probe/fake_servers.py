@@ -18,9 +18,13 @@ Behaviour is chosen by the requested model name, written like a query string:
     times              the fault hits the first ``times`` attempts of each (model, prompt);
                        default: every attempt
     retry_after        Retry-After seconds sent with 429
+    delay              seconds to wait before anything else (faults included)
 
 Prompt tokens are counted as ceil(characters / 4), like the probe's estimate. A request whose
-key (Bearer or x-api-key) differs from ``key`` gets 401.
+key (Bearer or x-api-key) differs from ``key`` gets 401, and so does every request after the
+first ``revoke_after`` authorised ones (a key revoked mid-run). ``billed`` lists (model,
+prompt tokens, output tokens) of every request the server started to answer - what a provider
+would bill, counting the whole reply even when the client hangs up.
 
 Run alone: ``python fake_servers.py --port 8000`` (used by benchmarks/probe.py).
 """
@@ -62,6 +66,7 @@ class Behaviour:
         self.times = int(self.opts.get("times", -1))
         self.retry_after = self.opts.get("retry_after", "0.05")
         self.usage = self.opts.get("usage", "1") != "0"
+        self.delay_s = float(self.opts.get("delay", 0))
 
     def reply(self, max_tokens: int) -> tuple[list[str], int]:
         """Text pieces (one per token) and the output token count."""
@@ -78,6 +83,9 @@ class FakeLLM:
 
     def __init__(self, key: str | None = None) -> None:
         self.key = key
+        self.revoke_after: int | None = None
+        self.authorised = 0
+        self.billed: list[tuple[str, int, int]] = []
         self.attempts: Counter = Counter()
         self.requests = 0
         self.in_flight = 0
@@ -88,10 +96,15 @@ class FakeLLM:
 
     def _authorised(self, request: Request, anthropic: bool) -> bool:
         if self.key is None:
-            return True
-        if anthropic:
-            return request.headers.get("x-api-key") == self.key
-        return request.headers.get("authorization") == f"Bearer {self.key}"
+            ok = True
+        elif anthropic:
+            ok = request.headers.get("x-api-key") == self.key
+        else:
+            ok = request.headers.get("authorization") == f"Bearer {self.key}"
+        if ok and self.revoke_after is not None:
+            self.authorised += 1
+            ok = self.authorised <= self.revoke_after
+        return ok
 
     async def openai(self, request: Request) -> Response:
         return await self._serve(request, anthropic=False)
@@ -118,6 +131,8 @@ class FakeLLM:
         attempt_key = (model, prompt)
         self.attempts[attempt_key] += 1
         fault = b.fault if b.times < 0 or self.attempts[attempt_key] <= b.times else None
+        if b.delay_s:
+            await asyncio.sleep(b.delay_s)
         if fault in ("429", "500", "401", "404"):
             headers = {"retry-after": b.retry_after} if fault == "429" else {}
             return JSONResponse({"error": {"message": f"injected {fault}"}},
@@ -128,6 +143,7 @@ class FakeLLM:
             raise ConnectionResetError("injected close")
         prompt_tokens = math.ceil(len(prompt) / 4)
         pieces, n_out = b.reply(int(body.get("max_tokens", 256)))
+        self.billed.append((model, prompt_tokens, n_out))
         usage = (prompt_tokens, n_out) if b.usage else None
         if not body.get("stream"):
             await asyncio.sleep(b.ttft_s + (n_out / b.tps if b.tps else 0.0))

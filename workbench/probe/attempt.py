@@ -124,8 +124,8 @@ async def send(client: httpx.AsyncClient, endpoint: Endpoint, family: Family, se
     except httpx.TransportError:
         return Attempt(_lost(timing), timing.status, timing.ttft_s, timing.since())
     except ExceptionGroup as group:  # anyio's connect (e.g. an unusable address)
-        if group.subgroup((OSError, OverflowError, ValueError)) is not group:
-            raise
+        if group.split((OSError, OverflowError, ValueError))[1] is not None:
+            raise  # something else than the address failed: a bug, not a network fault
         return Attempt("unreachable", None, None, timing.since())
 
 

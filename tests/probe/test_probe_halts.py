@@ -75,6 +75,17 @@ def test_a_down_endpoint_costs_nothing_and_blocks_no_one(tmp_path, fake, keyed):
     assert {r["outcome"] for r in big} == {"unreachable"} and len(big) == 120
     assert all(r["cost_usd"] == 0 for r in big)
     assert result.spent_usd == pytest.approx(sum(r["cost_usd"] for r in small))
+    assert list(result.failed) == ["down"] and "unreachable 120" in result.failed["down"]
+
+
+def test_an_endpoint_where_every_attempt_failed_exits_2(tmp_path, keyed):
+    down = f"http://127.0.0.1:{free_port()}/v1"
+    cfg = write_config(tmp_path, [endpoint(down, {"small": "s"}, timeout=FAST)],
+                       sample={"per_task_type": 1, "seed": 1})
+    proc = workbench("probe", str(cfg), "--out", str(tmp_path / "run"), "--json")
+    assert proc.returncode == 2, proc.stderr
+    assert "every one of 6 attempts failed (unreachable 6)" in " ".join(proc.stderr.split())
+    assert json.loads(proc.stdout)["failed_endpoints"]["local"]
 
 
 @pytest.mark.parametrize("change, named", [

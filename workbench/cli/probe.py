@@ -143,9 +143,10 @@ def register(app: typer.Typer) -> None:
             emit_json(document)
         else:
             _print_probe(result)
-        if result.stopped:
-            raise ProbeError("; ".join(result.stopped.values())
-                             + f"; {result.not_sent} tasks not sent (rerun to resume)")
+        if result.stopped or result.failed:
+            raise ProbeError("; ".join([*result.stopped.values(), *result.failed.values()])
+                             + f"; {result.not_sent} tasks without a final record (rerun to "
+                               "resume)")
 
     @app.command()
     def calibrate(

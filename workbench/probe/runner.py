@@ -52,7 +52,8 @@ class ProbeInterrupted(ProbeError):
 
 @dataclass
 class ProbeResult:
-    """What a run did; ``stopped`` maps endpoint names to why they were stopped."""
+    """What a run did; ``stopped`` maps endpoint names to why they were stopped (401/403),
+    ``failed`` those where every attempt of the run failed to what failed."""
 
     run_id: str
     out: Path
@@ -64,6 +65,7 @@ class ProbeResult:
     peak_usd: float
     cap_usd: float
     stopped: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     ab: dict[str, Any] | None = None
@@ -74,7 +76,8 @@ class ProbeResult:
                 "done_before": self.done_before, "sent_now": self.sent_now,
                 "not_sent": self.not_sent, "spent_usd": self.spent_usd,
                 "peak_committed_usd": self.peak_usd, "spend_cap_usd": self.cap_usd,
-                "stopped_endpoints": self.stopped, "warnings": self.warnings,
+                "stopped_endpoints": self.stopped, "failed_endpoints": self.failed,
+                "warnings": self.warnings,
                 "summary": self.summary, "ab": self.ab}
 
 
@@ -252,8 +255,27 @@ async def run_probe_async(setup: ProbeSetup, out: str | Path, *, resume: bool = 
     finished = {r["task_id"] for r in rows if r["final"]}
     return ProbeResult(store.run_id, store.out, len(jobs), len(jobs) - len(pending),
                        session.sent, len(jobs) - len(finished), guard.spent_usd,
-                       guard.peak_usd, guard.cap_usd, session.stopped, session.warnings,
+                       guard.peak_usd, guard.cap_usd, session.stopped,
+                       failed_endpoints(setup, rows, session.stopped), session.warnings,
                        summarize(rows), ab_report)
+
+
+def failed_endpoints(setup: ProbeSetup, rows: list[dict[str, Any]],
+                     stopped: dict[str, str]) -> dict[str, str]:
+    """Endpoints (not stopped by a 401/403) where requests were attempted and none came back
+    ``ok``: name -> a line saying what happened."""
+    out: dict[str, str] = {}
+    for endpoint in setup.config.endpoints:
+        if endpoint.name in stopped:
+            continue
+        tried = [r["outcome"] for r in rows if r["model"] in endpoint.models
+                 and r["outcome"] not in ("blocked", "interrupted")]
+        if tried and "ok" not in tried:
+            counts = ", ".join(f"{k} {tried.count(k)}" for k in sorted(set(tried)))
+            out[endpoint.name] = (f"endpoint {endpoint.name!r}: every one of {len(tried)} "
+                                  f"attempts failed ({counts}); check its base_url "
+                                  f"({endpoint.base_url}), served model names and network")
+    return out
 
 
 def _install(loop: asyncio.AbstractEventLoop, halt: Callable[[int], None]) -> list[int]:

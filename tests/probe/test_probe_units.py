@@ -162,6 +162,12 @@ def test_run_store_refuses_another_config(tmp_path):
         store.begin({"fingerprint": "xyz"}, resume=True)
     with pytest.raises(ProbeError, match="already holds"):
         store.begin({"fingerprint": "abc"}, resume=False)
+    with pytest.raises(ProbeError, match="older workbench"):
+        store.begin({"fingerprint": "abc", "measured": {}}, resume=True)
+    fresh = RunStore(tmp_path / "new")
+    fresh.begin({"fingerprint": "a", "measured": {"max_tokens": 32, "judge": None}}, True)
+    with pytest.raises(ProbeError, match=r"changed: judge: None -> 'j'; max_tokens: 32 -> 64"):
+        fresh.begin({"fingerprint": "b", "measured": {"max_tokens": 64, "judge": "j"}}, True)
 
 
 def test_sampler_is_deterministic_and_sizes_prompts(tmp_path):
@@ -267,14 +273,13 @@ def test_ledger_counts_unsettled_reservations_at_worst_case(tmp_path):
 
     store = RunStore(tmp_path)
     ledger = SpendLedger(store)
-    ledger.carry(0.5)  # recorded before the run had a ledger
     a = ledger.reserve(0.2, task_id=1, attempt=1)
     ledger.settle(a, 0.05)
     b = ledger.reserve(0.3, task_id=2, attempt=3, start_s=4.0)  # in flight at the kill
     ledger.reserve(0.1, judge=7)  # a judge call in flight too
     store.close()
     spent, unsettled = SpendLedger(RunStore(tmp_path)).state()
-    assert spent == pytest.approx(0.5 + 0.05 + 0.3 + 0.1)
+    assert spent == pytest.approx(0.05 + 0.3 + 0.1)
     first = unsettled[0]
     assert (first.id, first.task_id, first.attempt, first.start_s) == (b.id, 2, 3, 4.0)
     assert unsettled[1].judge == 7 and unsettled[1].task_id is None

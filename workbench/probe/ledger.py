@@ -4,7 +4,6 @@ cap bounds the real bill across any number of kills.
     {"op": "reserve", "id": "a1b2:7", "usd": 0.0019, "task_id": 12, "attempt": 2,
      "judge": null, "start_s": 41.2}
     {"op": "settle",  "id": "a1b2:7", "usd": 0.0008}
-    {"op": "carry",   "usd": 0.31}          # spend recorded before the run had a ledger
 
 A reservation (the request's worst-case USD) is written, flushed and fsynced *before* its
 request is sent (``ProbeSession.call`` awaits ``RunStore.durable``: a group commit), and
@@ -53,14 +52,6 @@ class SpendLedger:
         self._prefix = os.urandom(4).hex()  # ids unique across sessions of one run
         self._count = 0
 
-    def exists(self) -> bool:
-        """Whether the run already has a ledger."""
-        return self.store.ledger_path.exists()
-
-    def carry(self, usd: float) -> None:
-        """Open the ledger of a run that spent ``usd`` before ledgers existed."""
-        self.store.append("ledger", {"op": "carry", "usd": usd})
-
     def reserve(self, usd: float, *, task_id: int | None = None, attempt: int | None = None,
                 judge: int | None = None, start_s: float = 0.0) -> Ticket:
         """Journal a reservation of ``usd`` (flushed; await ``store.durable("ledger")`` before
@@ -78,7 +69,7 @@ class SpendLedger:
         self.store.append("ledger", {"op": "settle", "id": key, "usd": float(usd)})
 
     def state(self) -> tuple[float, list[Unsettled]]:
-        """USD spent (settlements + carried + unsettled reservations at worst case) and the
+        """USD spent (settlements + unsettled reservations at worst case) and the
         reservations without a settlement."""
         rows = self.store.load("ledger")
         reserved: dict[str, dict[str, Any]] = {}
@@ -87,10 +78,8 @@ class SpendLedger:
         for row in rows:
             if row["op"] == "reserve":
                 reserved[row["id"]] = row
-            elif row["op"] == "settle":
-                settled.add(row["id"])
-                spent += row["usd"]
             else:
+                settled.add(row["id"])
                 spent += row["usd"]
         open_ = [Unsettled(k, r["usd"], r.get("task_id"), r.get("attempt"), r.get("judge"),
                            r.get("start_s", 0.0))

@@ -148,16 +148,6 @@ def recover(session: ProbeSession, jobs: list[Job], rows: list[dict[str, Any]]) 
     return written
 
 
-def _open_ledger(store: RunStore, rows: list[dict[str, Any]]) -> SpendLedger:
-    ledger = SpendLedger(store)
-    if not ledger.exists():
-        carried = sum(r["cost_usd"] for r in rows) + sum(
-            j.get("judge_cost_usd", 0.0) for j in store.load("judgments"))
-        if carried > 0:  # a run recorded before ledgers existed
-            ledger.carry(carried)
-    return ledger
-
-
 async def run_probe_async(setup: ProbeSetup, out: str | Path, *, resume: bool = True,
                           ab: tuple[str, str] | None = None,
                           on_progress: Callable[[int, int], None] | None = None) -> ProbeResult:
@@ -184,7 +174,7 @@ async def run_probe_async(setup: ProbeSetup, out: str | Path, *, resume: bool = 
     store.begin(meta, resume)
     started = (store.meta() or meta)["started_unix"]
     rows = store.load("records")
-    ledger = _open_ledger(store, rows)
+    ledger = SpendLedger(store)
     guard = SpendGuard(config.spend_cap_usd)
     done = [0]
 

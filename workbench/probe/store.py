@@ -119,6 +119,10 @@ class RunStore:
             if not resume:
                 raise ProbeError(f"{self.out} already holds a probe run; resume it (--resume) "
                                  "or choose another --out")
+            if "measured" in meta and "measured" not in old:
+                raise ProbeError(f"{self.out} holds a run made by an older workbench (before "
+                                 "the spend ledger and the recorded settings); finish it "
+                                 "with that version or choose another --out")
             if old.get("fingerprint") != meta["fingerprint"]:
                 changes = config_diff(old.get("measured"), meta.get("measured"))
                 what = ("changed: " + "; ".join(changes)) if changes else (

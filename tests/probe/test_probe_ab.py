@@ -135,3 +135,20 @@ def test_pairs_the_spend_guard_blocked_are_not_ties(tmp_path, fake, keyed):
     assert ab["candidate_win_rate"] == pytest.approx(0.5 * (len(kept) - math_kept) / len(kept))
     for j in store.load("judgments"):
         assert (j["winner"] is None) is (j["sample"] in blocked)
+
+
+def test_both_orders_cancel_a_position_biased_judge(tmp_path, fake, keyed):
+    llm, base_url = fake
+    cfg = ab_config(tmp_path, base_url, judge=True)
+    data = yaml.safe_load(cfg.read_text())
+    data["judge"]["both_orders"] = True
+    cfg.write_text(yaml.safe_dump(data))
+    before = llm.requests
+    ab = run_probe(load_probe(cfg), tmp_path / "run", ab=("big", "small")).ab
+    assert llm.requests - before == 40 + 2 * 20  # both arms, then the judge twice per pair
+    # this judge always prefers what it sees first: the two orders never agree -> all ties
+    assert ab["order_agreement"] == 0.0 and ab["ties"] == 20 and ab["verdicts"] == 20
+    assert ab["candidate_win_rate"] == 0.5
+    for j in RunStore(tmp_path / "run").load("judgments"):
+        other = "B" if j["first"] == "A" else "A"
+        assert j["winners_by_order"] == [j["first"], other] and j["winner"] == "tie"

@@ -13,6 +13,10 @@ blocked (``judge_blocked``); a pair the judge left undecided (no 0/1/2 in its an
 attempt failed) or whose delivered output is missing from outputs.jsonl (``undecided``). A
 rerun retries judge-blocked and undecided pairs.
 
+With ``judge.both_orders`` the judge sees each pair in both orders: the verdict is the
+arm both orders chose, a tie when they disagree (position bias cancels), undecided when either
+gave none; ``order_agreement`` is the share of pairs where the two orders agreed.
+
 Win rate of the candidate = (wins + ties / 2) / verdicts, with a Wilson 95% interval.
 """
 
@@ -96,40 +100,63 @@ async def _judge_one(session, sample: int, jobs: dict[str, Job], outputs: dict[i
     if a.task_id not in outputs or b.task_id not in outputs:  # a run from before the fix
         row.update(winner=None, source="output_missing")
         return row
-    shown = [outputs[a.task_id], outputs[b.task_id]]
-    if first == "B":
-        shown.reverse()
+    row.update(first=first, source="judge")
+    orders = [first, _other(first)] if judge.both_orders else [first]
+    winners: list[str | None] = []
+    async with semaphore:
+        for shown_first in orders:
+            asked = await _ask(session, sample, a.prompt, outputs[a.task_id],
+                               outputs[b.task_id], shown_first)
+            if asked is None:
+                return None  # halted: judged on a resume
+            preference, outcome, cost = asked
+            row["judge_cost_usd"] += cost
+            row["judge_outcome"] = outcome
+            if outcome == "blocked":
+                row["winner"] = None
+                return row
+            winners.append(None if preference is None else "tie" if preference == 0 else
+                           shown_first if preference == 1 else _other(shown_first))
+    if judge.both_orders:
+        row["winners_by_order"] = winners
+    if None in winners:
+        row["winner"] = None
+    else:  # both orders agree, or each preferred what it showed in one place: a tie
+        row["winner"] = winners[0] if len(set(winners)) == 1 else "tie"
+    return row
+
+
+def _other(arm: str) -> str:
+    return "B" if arm == "A" else "A"
+
+
+async def _ask(session, sample: int, task: str, output_a: str, output_b: str,
+               shown_first: str) -> tuple[int | None, str, float] | None:
+    """Ask the judge with the outputs in one order, retrying what a retry may fix: (its
+    preference 1 / 2 / 0 or None, the last outcome, USD spent); None when the run halted."""
+    config = session.config
+    judge = config.judge
+    shown = [output_a, output_b] if shown_first == "A" else [output_b, output_a]
+    values = {"task": task, "first": shown[0], "second": shown[1]}
     template = judge.prompt or DEFAULT_JUDGE_PROMPT
-    values = {"task": a.prompt, "first": shown[0], "second": shown[1]}
     prompt = _SLOT.sub(lambda m: values[m.group(1)], template)  # one pass: outputs stay as is
     endpoint = config.endpoint(judge.endpoint)
-    row["first"] = first
-    async with semaphore:
-        for attempt_no in range(1, config.retry.max_attempts + 1):
-            sent = await session.call(endpoint, session.setup.judge_model, prompt,
-                                      judge.max_tokens, slot=sample, judge=sample)
-            if sent is None:
-                return None  # halted: judged on a resume
-            if sent.attempt is None:
-                row.update(winner=None, source="judge", judge_outcome="blocked")
-                return row
-            session.settle(sent)
-            attempt = sent.attempt
-            row["judge_cost_usd"] += sent.cost_usd
-            row["judge_outcome"] = attempt.outcome
-            if attempt.outcome == "ok" or not attempt.retryable or session.halted(endpoint):
-                break
-            await asyncio.sleep(session.backoff_s(-sample - 1, attempt_no,
-                                                  attempt.retry_after_s))
-    preference = parse_preference(attempt.reply.text) if attempt.outcome == "ok" else None
-    row["source"] = "judge"
-    if preference is None:
-        row["winner"] = None
-    elif preference == 0:
-        row["winner"] = "tie"
-    else:
-        row["winner"] = first if preference == 1 else ("B" if first == "A" else "A")
-    return row
+    cost = 0.0
+    for attempt_no in range(1, config.retry.max_attempts + 1):
+        sent = await session.call(endpoint, session.setup.judge_model, prompt,
+                                  judge.max_tokens, slot=sample, judge=sample)
+        if sent is None:
+            return None
+        if sent.attempt is None:
+            return None, "blocked", cost
+        session.settle(sent)
+        attempt = sent.attempt
+        cost += sent.cost_usd
+        if attempt.outcome == "ok" or not attempt.retryable or session.halted(endpoint):
+            break
+        await asyncio.sleep(session.backoff_s(-sample - 1, attempt_no, attempt.retry_after_s))
+    reply = attempt.reply if attempt.outcome == "ok" else None
+    return (None if reply is None else parse_preference(reply.text)), attempt.outcome, cost
 
 
 async def judge_all(session, jobs: list[Job]) -> dict[str, Any]:
@@ -186,6 +213,8 @@ def ab_report(records: list[dict[str, Any]], judgments: list[dict[str, Any]]) ->
     n = len(decided)
     score = wins + 0.5 * ties
     shown = [j for j in decided if j["first"] is not None and j["winner"] != "tie"]
+    both = [j["winners_by_order"] for j in judgments
+            if None not in j.get("winners_by_order", [None])]
     arms = {}
     for arm in ("A", "B"):
         rows = [r for r in records if r["policy"] == arm]
@@ -217,6 +246,7 @@ def ab_report(records: list[dict[str, Any]], judgments: list[dict[str, Any]]) ->
         "judge_cost_usd": judge_cost,
         "first_shown_win_share": (sum(j["winner"] == j["first"] for j in shown) / len(shown)
                                   if shown else None),
+        "order_agreement": sum(w[0] == w[1] for w in both) / len(both) if both else None,
         "cost_per_task_delta_usd": delta("cost_per_task_usd"),
         "latency_p50_delta_s": delta("latency_p50_s"),
         "latency_p95_delta_s": delta("latency_p95_s"),

@@ -134,12 +134,15 @@ class Sample(Frozen):
 
 class Judge(Frozen):
     """An LLM judge for blind A/B: ``model`` is a scenario model id (or its served name) on
-    ``endpoint``. ``prompt`` may use {task}, {first} and {second}; the judge answers 1 or 2."""
+    ``endpoint``. ``prompt`` may use {task}, {first} and {second}; the judge answers 1 or 2.
+    ``both_orders`` asks it twice per pair, once in each order (cancels position bias;
+    doubles the judge's cost)."""
 
     endpoint: str
     model: str
     prompt: str | None = None
     max_tokens: PositiveInt = 8
+    both_orders: bool = False
 
 
 class ProbeConfig(Frozen):

@@ -127,6 +127,16 @@ def test_changed_config_exits_2_on_the_command_line(tmp_path, fake, keyed):
                        sample={"per_task_type": 1, "seed": 1})
     proc = workbench("probe", str(cfg), "--out", str(out))
     assert proc.returncode == 2 and "endpoints.local.models.small" in proc.stderr, proc.stderr
+    old = RunStore(out).load("records")
+    proc = workbench("probe", str(cfg), "--out", str(out), "--new-run", "--json")
+    assert proc.returncode == 0, proc.stderr
+    moved = tmp_path / "run-1"
+    assert f"previous run moved to {moved}" in proc.stderr
+    assert json.loads(proc.stdout)["previous_run_moved_to"] == str(moved)
+    assert RunStore(moved).load("records") == old  # kept whole, out of the new run's way
+    assert {r["model"] for r in RunStore(out).load("records")} == {"small"}
+    assert json.loads((out / "run.json").read_text())["measured"]["endpoints"]["local"][
+        "models"] == {"small": "other"}
 
 
 def test_start_is_taken_after_the_spend_guard_wait(tmp_path, fake, keyed):

@@ -103,6 +103,8 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out", help="Run folder (its name is the run id)."),
         resume: bool = typer.Option(True, "--resume/--no-resume",
                                     help="Continue a run found in --out (default)."),
+        new_run: bool = typer.Option(False, "--new-run", help="Move a run found in --out "
+                                     "aside (OUT-1, ...) and start a new one there."),
         ab: str | None = typer.Option(None, "--ab", help="Blind A/B: current=MODEL,"
                                       "candidate=MODEL (scenario model ids)."),
         export_parquet: bool = typer.Option(False, "--export-parquet",
@@ -128,12 +130,14 @@ def register(app: typer.Typer) -> None:
         try:
             with progress:
                 bar = progress.add_task("probe", total=None)
-                result = run_probe(setup, out, resume=resume, ab=arms,
+                result = run_probe(setup, out, resume=resume, ab=arms, new_run=new_run,
                                    on_progress=lambda done, total: progress.update(
                                        bar, completed=done, total=total))
         except ProbeInterrupted as stop:
             typer.echo(f"error: {stop}", err=True)
             raise typer.Exit(stop.exit_code) from None
+        if result.archived is not None:
+            typer.echo(f"previous run moved to {result.archived}", err=True)
         document = result.to_json()
         if export_parquet:
             from workbench.probe.store import RunStore

@@ -69,6 +69,7 @@ class ProbeResult:
     warnings: list[str] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     ab: dict[str, Any] | None = None
+    archived: Path | None = None  # where --new-run moved the previous run
 
     def to_json(self) -> dict[str, Any]:
         """JSON document of the run (no keys: only variable names appear in messages)."""
@@ -78,7 +79,8 @@ class ProbeResult:
                 "peak_committed_usd": self.peak_usd, "spend_cap_usd": self.cap_usd,
                 "stopped_endpoints": self.stopped, "failed_endpoints": self.failed,
                 "warnings": self.warnings,
-                "summary": self.summary, "ab": self.ab}
+                "summary": self.summary, "ab": self.ab,
+                "previous_run_moved_to": str(self.archived) if self.archived else None}
 
 
 def arms_of(setup: ProbeSetup, ab: tuple[str, str] | None) -> list[tuple[str, str]]:
@@ -149,9 +151,10 @@ def recover(session: ProbeSession, jobs: list[Job], rows: list[dict[str, Any]]) 
 
 
 async def run_probe_async(setup: ProbeSetup, out: str | Path, *, resume: bool = True,
-                          ab: tuple[str, str] | None = None,
+                          ab: tuple[str, str] | None = None, new_run: bool = False,
                           on_progress: Callable[[int, int], None] | None = None) -> ProbeResult:
-    """Run (or resume) a probe; see the module docstring."""
+    """Run (or resume) a probe; see the module docstring. ``new_run``: move a run found in
+    ``out`` aside (``OUT-1``, ...) and start afresh - its spend no longer counts."""
     arms = arms_of(setup, ab)
     jobs = build_jobs(setup, arms)
     config = setup.config
@@ -161,6 +164,7 @@ async def run_probe_async(setup: ProbeSetup, out: str | Path, *, resume: bool = 
     for name in dict.fromkeys(used):
         config.endpoint(name).api_key()  # a missing variable fails before anything is written
     store = RunStore(out)
+    archived = store.archive() if new_run else None
     measured = measured_settings(setup, arms)
     meta = {"run_id": store.run_id, "config": str(Path(setup.file).resolve()),
             "scenario": str(Path(setup.scenario.source).resolve()) if setup.scenario.source
@@ -247,7 +251,7 @@ async def run_probe_async(setup: ProbeSetup, out: str | Path, *, resume: bool = 
                        session.sent, len(jobs) - len(finished), guard.spent_usd,
                        guard.peak_usd, guard.cap_usd, session.stopped,
                        failed_endpoints(setup, rows, session.stopped), session.warnings,
-                       summarize(rows), ab_report)
+                       summarize(rows), ab_report, archived)
 
 
 def failed_endpoints(setup: ProbeSetup, rows: list[dict[str, Any]],

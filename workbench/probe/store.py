@@ -130,13 +130,24 @@ class RunStore:
                     "sampled tasks, prompts or checks differ")
                 raise ProbeError(f"{self.out} holds a run of a different config ({what}); "
                                  "resuming would mix two measurements - restore the config "
-                                 "or choose another --out")
+                                 "or choose another --out (or --new-run to move this one aside)")
         self.out.mkdir(parents=True, exist_ok=True)
         if old is None:
             tmp = self.meta_path.with_suffix(".tmp")
             tmp.write_text(json.dumps(meta, indent=2), encoding="utf-8")
             os.replace(tmp, self.meta_path)
         return old is not None
+
+    def archive(self) -> Path | None:
+        """Move an existing run aside to ``OUT-1`` (the first free ``OUT-N``) so a new run can
+        start in ``OUT``; return where it went (None when there was no run)."""
+        if not self.meta_path.exists():
+            return None
+        n = 1
+        while (target := self.out.with_name(f"{self.out.name}-{n}")).exists():
+            n += 1
+        os.replace(self.out, target)
+        return target
 
     def load(self, name: str) -> list[dict[str, Any]]:
         """Rows of ``records``, ``outputs``, ``judgments`` or ``ledger``."""

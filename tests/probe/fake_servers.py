@@ -86,6 +86,7 @@ class FakeLLM:
         self.revoke_after: int | None = None
         self.authorised = 0
         self.billed: list[tuple[str, int, int]] = []
+        self.last_headers: dict[str, str] = {}
         self.attempts: Counter = Counter()
         self.requests = 0
         self.in_flight = 0
@@ -122,6 +123,7 @@ class FakeLLM:
             self.in_flight -= 1
 
     async def _respond(self, request: Request, anthropic: bool) -> Response:
+        self.last_headers = dict(request.headers)
         body = await request.json()
         if not self._authorised(request, anthropic):
             return JSONResponse({"error": {"message": "invalid api key"}}, status_code=401)

@@ -174,3 +174,38 @@ def test_missing_key_variable_fails_before_anything_is_written(tmp_path, monkeyp
     with pytest.raises(ProbeError, match="PROBE_KEY is not set"):
         run_probe(load_probe(cfg), tmp_path / "run")
     assert not (tmp_path / "run").exists()
+
+
+def test_custom_headers_are_sent_and_secret_ones_stay_secret(tmp_path, fake, keyed,
+                                                             monkeypatch):
+    llm, base_url = fake
+    secret = "gw-secret-6b1f0e9d"
+    monkeypatch.setenv("GW_KEY", secret)
+    cfg = write_config(tmp_path, [endpoint(base_url, {"small": "m?tokens=2"}, api="anthropic",
+                                           headers={"X-Title": "pilot"},
+                                           header_env={"X-Gateway-Key": "GW_KEY"})],
+                       sample={"per_task_type": 1, "seed": 1})
+    result = run_probe(load_probe(cfg), tmp_path / "run")
+    assert result.not_sent == 0
+    assert llm.last_headers["x-title"] == "pilot" and llm.last_headers["x-gateway-key"] == secret
+    assert llm.last_headers["anthropic-version"] == "2023-06-01"
+    for path in (tmp_path / "run").iterdir():
+        assert secret.encode() not in path.read_bytes(), path
+    assert secret not in str(result.to_json())
+    monkeypatch.delenv("GW_KEY")
+    from workbench.domain.errors import ProbeError
+
+    with pytest.raises(ProbeError, match=r"GW_KEY \(header_env.X-Gateway-Key\) is not set"):
+        run_probe(load_probe(cfg), tmp_path / "other")
+    assert not (tmp_path / "other").exists()
+
+
+@pytest.mark.parametrize("headers", [{"Authorization": "x"}, {"bad name": "x"},
+                                     {"X-Ok": "caf\u00e9"}])
+def test_custom_headers_are_checked_at_load(tmp_path, headers):
+    from workbench.domain.errors import ScenarioError
+
+    cfg = write_config(tmp_path, [endpoint("http://127.0.0.1:9/v1", {"small": "s"},
+                                           headers=headers)])
+    with pytest.raises(ScenarioError, match=r"endpoints\[0\]\.headers"):
+        load_probe(cfg)

@@ -180,6 +180,7 @@ class OpenAIFamily(Family):
         out = {"content-type": "application/json"}
         if key is not None:
             out["authorization"] = "Bearer " + key
+        out.update(endpoint.extra_headers())
         return out
 
     def body(self, served, prompt, max_tokens, temperature, stream):
@@ -217,6 +218,7 @@ class AnthropicFamily(Family):
                "anthropic-version": endpoint.anthropic_version}
         if key is not None:
             out["x-api-key"] = key
+        out.update(endpoint.extra_headers())
         return out
 
     def body(self, served, prompt, max_tokens, temperature, stream):

@@ -9,6 +9,8 @@ to sample, prompts, token limit, spend cap, retries and timeouts.
         api_key_env: LOCAL_KEY           # the variable's NAME; the key is read at request time
         models: {gpt-4o-mini: served-model-name}   # scenario model id -> served name
         max_concurrency: 8
+        headers: {X-Title: pilot}        # optional extra request headers (not secret)
+        header_env: {X-Gateway-Key: GW_KEY}   # optional: header -> variable holding a secret
     sample: {per_task_type: 5, seed: 1}
     prompts: prompts_support.yaml
     max_tokens: 256
@@ -21,6 +23,7 @@ Only the environment variable's name is stored, so no config object can show a k
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -74,6 +77,42 @@ class Endpoint(Frozen):
     max_concurrency: PositiveInt = 8
     timeout: Timeouts = Timeouts()
     anthropic_version: str = "2023-06-01"
+    headers: dict[str, str] = Field(default_factory=dict)
+    header_env: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("headers", "header_env")
+    @classmethod
+    def _check_headers(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            if not _HEADER_NAME.fullmatch(name) or name.lower() in _RESERVED_HEADERS:
+                raise ValueError(f"not a header a probe may set: {name!r}")
+            if not (text.isascii() and text.isprintable()) or text != text.strip():
+                raise ValueError(f"header {name!r}: the value must be printable ASCII")
+        return value
+
+    @field_validator("header_env")
+    @classmethod
+    def _check_header_env(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, variable in value.items():
+            if not _VARIABLE.fullmatch(variable):
+                raise ValueError(f"header {name!r}: not an environment variable name: "
+                                 f"{variable!r}")
+        return value
+
+    def extra_headers(self) -> dict[str, str]:
+        """``headers`` plus the ``header_env`` values read from the environment now."""
+        out = dict(self.headers)
+        for name, variable in self.header_env.items():
+            value = os.environ.get(variable)
+            if not value:
+                raise ProbeError(f"endpoint {self.name!r}: environment variable {variable} "
+                                 f"(header_env.{name}) is not set")
+            if not (value.isascii() and value.isprintable()) or value != value.strip():
+                raise ProbeError(f"endpoint {self.name!r}: environment variable {variable} "
+                                 f"(header_env.{name}) holds whitespace, a control or a "
+                                 "non-ASCII character; check its value")
+            out[name] = value
+        return out
 
     @field_validator("base_url")
     @classmethod
@@ -101,6 +140,12 @@ class Endpoint(Frozen):
     def served(self, model: str) -> str:
         """The served name of scenario model ``model``."""
         return self.models[model]
+
+
+_HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_RESERVED_HEADERS = frozenset({"content-type", "content-length", "host", "authorization",
+                               "x-api-key", "transfer-encoding", "connection"})
 
 
 def check_base_url(url: str) -> None:

@@ -103,7 +103,8 @@ def measured_settings(setup: ProbeSetup, arms: list[tuple[str, str]]) -> dict[st
     config = setup.config
     return {
         "endpoints": {e.name: {"api": e.api, "base_url": e.base_url, "models": e.models,
-                               "anthropic_version": e.anthropic_version}
+                               "anthropic_version": e.anthropic_version,
+                               "headers": e.headers, "header_env": sorted(e.header_env)}
                       for e in config.endpoints},
         "max_tokens": config.max_tokens, "temperature": config.temperature,
         "stream": config.stream, "sample": config.sample.model_dump(mode="json"),
@@ -163,6 +164,7 @@ async def run_probe_async(setup: ProbeSetup, out: str | Path, *, resume: bool = 
         used.append(config.judge.endpoint)
     for name in dict.fromkeys(used):
         config.endpoint(name).api_key()  # a missing variable fails before anything is written
+        config.endpoint(name).extra_headers()
     store = RunStore(out)
     archived = store.archive() if new_run else None
     measured = measured_settings(setup, arms)

@@ -87,6 +87,8 @@ class FakeLLM:
         self.authorised = 0
         self.billed: list[tuple[str, int, int]] = []
         self.last_headers: dict[str, str] = {}
+        self.arrivals: list[tuple[float, str]] = []  # (time.monotonic(), model) past the key
+        self.limited: list[float] = []  # time.monotonic() of each 429 sent
         self.attempts: Counter = Counter()
         self.requests = 0
         self.in_flight = 0
@@ -128,6 +130,7 @@ class FakeLLM:
         if not self._authorised(request, anthropic):
             return JSONResponse({"error": {"message": "invalid api key"}}, status_code=401)
         model = body["model"]
+        self.arrivals.append((time.monotonic(), model))
         prompt = body["messages"][-1]["content"]
         b = Behaviour(model, prompt)
         attempt_key = (model, prompt)
@@ -137,6 +140,8 @@ class FakeLLM:
             await asyncio.sleep(b.delay_s)
         if fault in ("429", "500", "401", "404"):
             headers = {"retry-after": b.retry_after} if fault == "429" else {}
+            if fault == "429":
+                self.limited.append(time.monotonic())
             return JSONResponse({"error": {"message": f"injected {fault}"}},
                                 status_code=int(fault), headers=headers)
         if fault == "hang":

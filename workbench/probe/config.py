@@ -8,7 +8,9 @@ to sample, prompts, token limit, spend cap, retries and timeouts.
         base_url: http://127.0.0.1:8000/v1
         api_key_env: LOCAL_KEY           # the variable's NAME; the key is read at request time
         models: {gpt-4o-mini: served-model-name}   # scenario model id -> served name
-        max_concurrency: 8
+        max_concurrency: 8               # halves after a 429, grows back per ok
+        rpm: 500                         # optional: requests / tokens per minute
+        tpm: 200000
         headers: {X-Title: pilot}        # optional extra request headers (not secret)
         header_env: {X-Gateway-Key: GW_KEY}   # optional: header -> variable holding a secret
     sample: {per_task_type: 5, seed: 1}
@@ -75,6 +77,8 @@ class Endpoint(Frozen):
     api_key_env: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     models: dict[str, str] = Field(min_length=1)
     max_concurrency: PositiveInt = 8
+    rpm: PositiveInt | None = None  # requests per minute (client-side pacing)
+    tpm: PositiveInt | None = None  # tokens per minute: worst-case prompt + max_tokens
     timeout: Timeouts = Timeouts()
     anthropic_version: str = "2023-06-01"
     headers: dict[str, str] = Field(default_factory=dict)

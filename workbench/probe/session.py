@@ -36,6 +36,7 @@ from workbench.probe.api import FAMILIES
 from workbench.probe.attempt import BILL_UNKNOWN, Attempt, send
 from workbench.probe.config import Endpoint, ProbeSetup
 from workbench.probe.ledger import SpendLedger, Ticket
+from workbench.probe.pace import EndpointPace
 from workbench.probe.sampler import Job, estimate_tokens
 from workbench.probe.spend import SpendGuard, worst_case_prompt_tokens, worst_case_usd
 from workbench.probe.store import RunStore
@@ -115,6 +116,7 @@ class ProbeSession:
         self.started_unix = started_unix
         self.on_final = on_final
         self.clients: dict[tuple[str, int], httpx.AsyncClient] = {}
+        self.paces: dict[str, EndpointPace] = {}
         self._ssl = None
         self.stopped: dict[str, str] = {}
         self.halt_signal: int | None = None
@@ -160,15 +162,38 @@ class ProbeSession:
             wait = max(wait, min(retry_after, retry.max_retry_after_s))
         return wait
 
+    def pace(self, endpoint: Endpoint) -> EndpointPace:
+        """The pacing (rpm, tpm, pause and concurrency after 429s) of ``endpoint``."""
+        if endpoint.name not in self.paces:
+            self.paces[endpoint.name] = EndpointPace(endpoint,
+                                                     self.config.retry.max_retry_after_s)
+        return self.paces[endpoint.name]
+
     async def call(self, endpoint: Endpoint, model: str, prompt: str, max_tokens: int,
                    slot: int = 0, *, task_id: int | None = None, attempt_no: int | None = None,
                    judge: int | None = None,
                    on_interrupt: Callable[[float, Attempt, float, Tokens], None] | None = None,
                    ) -> Sent | None:
-        """One guarded, journaled attempt. None: not sent because the endpoint or the run
-        halted meanwhile. The caller records it, then calls ``settle``. Cancelled in flight,
-        it is settled at its worst case after ``on_interrupt(start_s, attempt, usd, tokens)``
-        recorded it."""
+        """One paced, guarded, journaled attempt. None: not sent because the endpoint or the
+        run halted meanwhile. The caller records it, then calls ``settle``. Cancelled in
+        flight, it is settled at its worst case after ``on_interrupt(start_s, attempt, usd,
+        tokens)`` recorded it."""
+        pace = self.pace(endpoint)
+        await pace.enter(worst_case_prompt_tokens(estimate_tokens(prompt)) + max_tokens)
+        sent: Sent | None = None
+        try:
+            sent = await self._call(endpoint, model, prompt, max_tokens, slot, task_id,
+                                    attempt_no, judge, on_interrupt)
+            return sent
+        finally:
+            attempt = sent.attempt if sent is not None else None
+            pace.leave(None if attempt is None else attempt.outcome,
+                       None if attempt is None else attempt.retry_after_s)
+
+    async def _call(self, endpoint: Endpoint, model: str, prompt: str, max_tokens: int,
+                    slot: int, task_id: int | None, attempt_no: int | None, judge: int | None,
+                    on_interrupt: Callable[[float, Attempt, float, Tokens], None] | None,
+                    ) -> Sent | None:
         priced = self.setup.scenario.model(model)
         prompt_tokens = estimate_tokens(prompt)
         worst_usd, worst_tokens = worst_case(priced, prompt_tokens, max_tokens)

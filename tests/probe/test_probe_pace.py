@@ -20,7 +20,7 @@ def test_a_429_pauses_the_whole_endpoint(tmp_path, fake, keyed):
     llm.arrivals.clear()
     llm.limited.clear()
     cfg = write_config(tmp_path, [endpoint(base_url, {
-        "small": "s?fault=429&times=1&retry_after=0.5", "big": "b?ttft=0.01&tokens=2"},
+        "small": "s?fault=429&times=1&retry_after=0.5", "big": "b?ttft=0.1&tokens=2"},
         concurrency=4)], sample={"per_task_type": 4, "seed": 1})
     result = run_probe(load_probe(cfg), tmp_path / "run")
     assert result.not_sent == 0

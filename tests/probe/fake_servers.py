@@ -1,7 +1,8 @@
 """Local OpenAI-compatible and Anthropic-compatible servers with fault injection (starlette on
 uvicorn, bound to 127.0.0.1 on a free port, in a background thread or as a subprocess).
 
-Both APIs are served by one app: ``POST /v1/chat/completions`` and ``POST /v1/messages``.
+Both APIs are served by one app: ``POST /v1/chat/completions`` and ``POST /v1/messages``, and
+Azure OpenAI's ``POST /v1/openai/deployments/{deployment}/chat/completions?api-version=``.
 Behaviour is chosen by the requested model name, written like a query string:
 
     "m?ttft=0.05&ttft_sigma=0.3&tps=400&tokens=20&fault=429&times=1&retry_after=0.05"
@@ -95,11 +96,15 @@ class FakeLLM:
         self.max_in_flight = 0
         self.app = Starlette(routes=[
             Route("/v1/chat/completions", self.openai, methods=["POST"]),
-            Route("/v1/messages", self.anthropic, methods=["POST"])])
+            Route("/v1/messages", self.anthropic, methods=["POST"]),
+            Route("/v1/openai/deployments/{deployment}/chat/completions", self.azure,
+                  methods=["POST"])])
 
-    def _authorised(self, request: Request, anthropic: bool) -> bool:
+    def _authorised(self, request: Request, anthropic: bool, azure: bool = False) -> bool:
         if self.key is None:
             ok = True
+        elif azure:
+            ok = request.headers.get("api-key") == self.key
         elif anthropic:
             ok = request.headers.get("x-api-key") == self.key
         else:
@@ -115,21 +120,31 @@ class FakeLLM:
     async def anthropic(self, request: Request) -> Response:
         return await self._serve(request, anthropic=True)
 
-    async def _serve(self, request: Request, anthropic: bool) -> Response:
+    async def azure(self, request: Request) -> Response:
+        """Azure OpenAI: the deployment in the path is the model; ``api-version`` required;
+        the key in ``api-key``."""
+        if not request.query_params.get("api-version"):
+            return JSONResponse({"error": {"message": "api-version missing"}}, status_code=404)
+        return await self._serve(request, anthropic=False,
+                                 deployment=request.path_params["deployment"])
+
+    async def _serve(self, request: Request, anthropic: bool,
+                     deployment: str | None = None) -> Response:
         self.requests += 1
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            return await self._respond(request, anthropic)
+            return await self._respond(request, anthropic, deployment)
         finally:
             self.in_flight -= 1
 
-    async def _respond(self, request: Request, anthropic: bool) -> Response:
+    async def _respond(self, request: Request, anthropic: bool,
+                       deployment: str | None) -> Response:
         self.last_headers = dict(request.headers)
         body = await request.json()
-        if not self._authorised(request, anthropic):
+        if not self._authorised(request, anthropic, azure=deployment is not None):
             return JSONResponse({"error": {"message": "invalid api key"}}, status_code=401)
-        model = body["model"]
+        model = body["model"] if deployment is None else deployment
         self.arrivals.append((time.monotonic(), model))
         prompt = body["messages"][-1]["content"]
         b = Behaviour(model, prompt)

@@ -59,7 +59,7 @@ FAULTS = [  # (served model, stream, expected outcomes per task)
 ]
 
 
-@pytest.mark.parametrize("api", ["openai", "anthropic"])
+@pytest.mark.parametrize("api", ["openai", "anthropic", "azure-openai"])
 @pytest.mark.parametrize("served, stream, expected", FAULTS)
 def test_faults_end_as_one_final_record(tmp_path, fake, keyed, api, served, stream, expected):
     _, base_url = fake

@@ -302,3 +302,17 @@ def test_an_unusable_address_is_unreachable_not_a_crash():
 
     attempt = asyncio.run(main())
     assert attempt.outcome == "unreachable" and attempt.http_status is None
+
+
+def test_azure_openai_url_and_key_header(monkeypatch):
+    from workbench.probe.config import Endpoint
+
+    monkeypatch.setenv("AZ_KEY", "az-123")
+    ep = Endpoint(name="az", api="azure-openai", base_url="https://r.openai.azure.com/",
+                  api_key_env="AZ_KEY", models={"gpt-4o": "gpt-4o prod"})
+    family = FAMILIES["azure-openai"]
+    assert family.url(ep, "gpt-4o prod") == ("https://r.openai.azure.com/openai/deployments/"
+                                             "gpt-4o%20prod/chat/completions"
+                                             "?api-version=2024-10-21")
+    headers = family.headers(ep, stream=True)
+    assert headers["api-key"] == "az-123" and "authorization" not in headers

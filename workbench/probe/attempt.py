@@ -106,7 +106,7 @@ async def send(client: httpx.AsyncClient, endpoint: Endpoint, family: Family, se
                stream: bool) -> Attempt:
     """Send one request and classify it; never raises for anything the server or the network
     does."""
-    url = family.url(endpoint)
+    url = family.url(endpoint, served)
     headers = family.headers(endpoint, stream)
     body = family.body(served, prompt, max_tokens, temperature, stream)
     timing = _Timing()

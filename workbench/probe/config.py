@@ -5,6 +5,7 @@ to sample, prompts, token limit, spend cap, retries and timeouts.
     endpoints:
       - name: local
         api: openai                      # openai (any OpenAI-compatible) | anthropic
+                                         # | azure-openai (models: id -> deployment name)
         base_url: http://127.0.0.1:8000/v1
         api_key_env: LOCAL_KEY           # the variable's NAME; the key is read at request time
         models: {gpt-4o-mini: served-model-name}   # scenario model id -> served name
@@ -72,7 +73,7 @@ class Endpoint(Frozen):
     """One API endpoint. ``models`` maps scenario model ids to the names the endpoint serves."""
 
     name: str = Field(min_length=1)
-    api: Literal["openai", "anthropic"] = "openai"
+    api: Literal["openai", "anthropic", "azure-openai"] = "openai"
     base_url: str = Field(min_length=1)
     api_key_env: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     models: dict[str, str] = Field(min_length=1)
@@ -81,6 +82,7 @@ class Endpoint(Frozen):
     tpm: PositiveInt | None = None  # tokens per minute: worst-case prompt + max_tokens
     timeout: Timeouts = Timeouts()
     anthropic_version: str = "2023-06-01"
+    api_version: str = Field("2024-10-21", pattern=r"^[0-9A-Za-z.-]+$")  # azure-openai
     headers: dict[str, str] = Field(default_factory=dict)
     header_env: dict[str, str] = Field(default_factory=dict)
 
@@ -149,7 +151,7 @@ class Endpoint(Frozen):
 _HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
 _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _RESERVED_HEADERS = frozenset({"content-type", "content-length", "host", "authorization",
-                               "x-api-key", "transfer-encoding", "connection"})
+                               "x-api-key", "api-key", "transfer-encoding", "connection"})
 
 
 def check_base_url(url: str) -> None:

@@ -104,6 +104,7 @@ def measured_settings(setup: ProbeSetup, arms: list[tuple[str, str]]) -> dict[st
     return {
         "endpoints": {e.name: {"api": e.api, "base_url": e.base_url, "models": e.models,
                                "anthropic_version": e.anthropic_version,
+                               "api_version": e.api_version,
                                "headers": e.headers, "header_env": sorted(e.header_env)}
                       for e in config.endpoints},
         "max_tokens": config.max_tokens, "temperature": config.temperature,

@@ -183,3 +183,21 @@ def test_task_latency_spans_sessions(tmp_path, fake, keyed):
         assert timeout["latency_s"] >= 0.55
         assert ok["task_latency_s"] == pytest.approx(timeout["latency_s"] + ok["latency_s"])
         assert ok["within_deadline"] is True  # realtime: 30 s
+
+
+def test_an_unreachable_attempt_fails_over_to_another_endpoint_of_the_model(tmp_path, fake,
+                                                                            keyed):
+    llm, base_url = fake
+    cfg = write_config(tmp_path, [
+        endpoint(f"http://127.0.0.1:{free_port()}/v1", {"small": "s"}, name="down",
+                 timeout=FAST),
+        endpoint(base_url, {"small": "s?tokens=2"}, name="backup")],
+        sample={"per_task_type": 2, "seed": 1})
+    before = llm.requests
+    result = run_probe(load_probe(cfg), tmp_path / "run")
+    assert result.not_sent == 0 and not result.failed and result.jobs == 4
+    by_task = assert_one_final_per_task(RunStore(tmp_path / "run").load("records"), 4)
+    for down, backup in by_task.values():
+        assert (down["outcome"], down["reason"], down["cost_usd"]) == ("unreachable", "route", 0)
+        assert (backup["outcome"], backup["reason"], backup["queue_s"]) == ("ok", "failover", 0)
+    assert llm.requests - before == 4

@@ -215,13 +215,18 @@ class ProbeConfig(Frozen):
         return next(e for e in self.endpoints if e.name == name)
 
     def endpoint_of(self, model: str) -> Endpoint:
-        """The endpoint serving scenario model ``model``."""
+        """The primary endpoint of scenario model ``model``: the first serving it."""
         return next(e for e in self.endpoints if model in e.models)
+
+    def endpoints_of(self, model: str) -> list[Endpoint]:
+        """Every endpoint serving ``model``, primary first: an attempt that could not connect
+        (``unreachable``) is retried on the next one."""
+        return [e for e in self.endpoints if model in e.models]
 
     @property
     def models(self) -> list[str]:
-        """Scenario model ids probed, in config order."""
-        return [m for e in self.endpoints for m in e.models]
+        """Scenario model ids probed, in config order (each once)."""
+        return list(dict.fromkeys(m for e in self.endpoints for m in e.models))
 
 
 @dataclass(frozen=True)
@@ -257,7 +262,6 @@ def load_probe(path: str | Path) -> ProbeSetup:
 def _check(config: ProbeConfig, scenario: Scenario, prompts, file: str) -> str | None:
     names = [e.name for e in config.endpoints]
     known = {m.name for m in scenario.models}
-    seen: dict[str, str] = {}
     for i, endpoint in enumerate(config.endpoints):
         if names.count(endpoint.name) > 1:
             raise ScenarioError("duplicate endpoint name", file=file,
@@ -267,10 +271,6 @@ def _check(config: ProbeConfig, scenario: Scenario, prompts, file: str) -> str |
                 raise ScenarioError(f"not a model of scenario {scenario.name!r} "
                                     f"(models: {', '.join(sorted(known))})", file=file,
                                     path=f"endpoints[{i}].models", value=model)
-            if model in seen:
-                raise ScenarioError(f"model already served by endpoint {seen[model]!r}",
-                                    file=file, path=f"endpoints[{i}].models", value=model)
-            seen[model] = endpoint.name
     task_names = [t.name for t in scenario.workload.task_types]
     for name in config.sample.task_types or []:
         if name not in task_names:

@@ -160,7 +160,7 @@ async def run_probe_async(setup: ProbeSetup, out: str | Path, *, resume: bool = 
     arms = arms_of(setup, ab)
     jobs = build_jobs(setup, arms)
     config = setup.config
-    used = [config.endpoint_of(model).name for _, model in arms]
+    used = [e.name for _, model in arms for e in config.endpoints_of(model)]
     if ab is not None and config.judge is not None:
         used.append(config.judge.endpoint)
     for name in dict.fromkeys(used):
@@ -208,7 +208,7 @@ async def run_probe_async(setup: ProbeSetup, out: str | Path, *, resume: bool = 
         for endpoint in config.endpoints:
             queue: asyncio.Queue = asyncio.Queue()
             for job in pending:
-                if job.model in endpoint.models:
+                if config.endpoint_of(job.model) is endpoint:
                     queue.put_nowait(job)
             n = min(endpoint.max_concurrency, queue.qsize())
             workers += [_work(session, queue, prior, slot) for slot in range(n)]

@@ -5,7 +5,9 @@ Per task: attempts until one is ``ok``, one fails in a way a retry cannot fix, o
 ``retry.max_attempts`` attempts that count were made (``auth`` and ``interrupted`` attempts
 do not count); the last is the ``final`` record. A request the spend guard refuses (it would
 cross the cap even once everything in flight settled) is not sent and ends the task with
-outcome ``blocked``.
+outcome ``blocked``. A model may be served by several endpoints: its tasks go to the first
+(primary); an attempt that could not connect (``unreachable``: nothing was sent) is followed at
+once by one on the next endpoint that is not halted (``reason`` ``failover``).
 
 A session *halts* an endpoint after a 401/403 (``stopped``), and the whole run on SIGINT or
 SIGTERM (``halt_signal``): nothing more is sent there, an attempt that fails after the halt in
@@ -258,13 +260,17 @@ class ProbeSession:
     async def run_job(self, job: Job, prior: Prior, slot: int = 0) -> None:
         """The attempts of one job in this session, each recorded (see the module
         docstring)."""
-        endpoint = self.config.endpoint_of(job.model)
+        endpoints = self.config.endpoints_of(job.model)
+        endpoint = endpoints[0]
         attempt_no, counted, elapsed = prior.attempts + 1, prior.counted, prior.elapsed_s
         queue_s = 0.0
         while not self.halted(endpoint):
+            reason = "route" if attempt_no == 1 else \
+                "failover" if endpoint is not endpoints[0] else "retry"
+
             def interrupted(start_s: float, attempt: Attempt, usd: float, tokens: Tokens,
-                            n: int = attempt_no, q: float = queue_s) -> None:
-                self.record(job, n, start_s, q, attempt, usd, tokens, False, None)
+                            n: int = attempt_no, q: float = queue_s, why: str = reason) -> None:
+                self.record(job, n, start_s, q, attempt, usd, tokens, False, None, why)
 
             sent = await self.call(endpoint, job.model, job.prompt, self.config.max_tokens,
                                    slot, task_id=job.task_id, attempt_no=attempt_no,
@@ -274,7 +280,7 @@ class ProbeSession:
             attempt = sent.attempt
             if attempt is None:
                 self.record(job, attempt_no, sent.start_s, queue_s, None, 0.0, NO_TOKENS, True,
-                            elapsed + queue_s)
+                            elapsed + queue_s, reason)
                 return
             counted += attempt.outcome not in UNCOUNTED
             elapsed += queue_s + attempt.latency_s
@@ -282,17 +288,30 @@ class ProbeSession:
                 attempt.outcome != "auth"
                 and (not attempt.retryable or counted >= self.config.retry.max_attempts))
             self.record(job, attempt_no, sent.start_s, queue_s, attempt, sent.cost_usd,
-                        sent.tokens, final, elapsed if final else None)
+                        sent.tokens, final, elapsed if final else None, reason)
             self.settle(sent)
             if final or self.halted(endpoint):
                 return
-            queue_s = self.backoff_s(job.task_id, attempt_no, attempt.retry_after_s)
-            await asyncio.sleep(queue_s)
+            failover = self._failover(endpoints, endpoint) \
+                if attempt.outcome == "unreachable" else None
+            if failover is not None:  # nothing was sent: try the next endpoint at once
+                endpoint, queue_s = failover, 0.0
+            else:
+                queue_s = self.backoff_s(job.task_id, attempt_no, attempt.retry_after_s)
+                await asyncio.sleep(queue_s)
             attempt_no += 1
+
+    def _failover(self, endpoints: list[Endpoint], current: Endpoint) -> Endpoint | None:
+        """The next endpoint of the model after ``current`` that is not halted, if any."""
+        k = endpoints.index(current)
+        for other in endpoints[k + 1:] + endpoints[:k]:
+            if not self.halted(other):
+                return other
+        return None
 
     def record(self, job: Job, attempt_no: int, start_s: float, queue_s: float,
                attempt: Attempt | None, cost_usd: float, tokens: Tokens, final: bool,
-               task_latency_s: float | None) -> None:
+               task_latency_s: float | None, reason: str | None = None) -> None:
         """Write the CallRecord of one attempt (``attempt`` None: refused by the guard). A
         final delivered output is written to outputs.jsonl before its record, so a record
         marked final always has its output."""
@@ -311,7 +330,8 @@ class ProbeSession:
             workflow=None, step=None, task_type=task.name, category=task.category_name,
             team=task.team, tier=task.tier, latency_class=task.latency_class,
             client_facing=task.client_facing, attempt=attempt_no, model=job.model,
-            provider=priced.provider, reason="route" if attempt_no == 1 else "retry",
+            provider=priced.provider,
+            reason=reason or ("route" if attempt_no == 1 else "retry"),
             start_s=start_s, queue_s=queue_s,
             ttft_s=None if attempt is None else attempt.ttft_s,
             latency_s=0.0 if attempt is None else attempt.latency_s,

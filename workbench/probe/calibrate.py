@@ -35,8 +35,10 @@ from workbench.probe.summary import quantile
 
 MIN_LATENCY_SAMPLES = 5
 DEFAULT_SD = 0.05
-ERROR_OUTCOMES = frozenset({"error_5xx", "timeout", "connection", "stream_cut", "malformed"})
-NOT_SENT = frozenset({"blocked", "auth", "not_found"})  # not the provider's failures
+ERROR_OUTCOMES = frozenset({"error_5xx", "timeout", "connection", "stream_cut", "malformed",
+                            "truncated", "unreachable"})
+NOT_SENT = frozenset({"blocked", "auth", "not_found",  # not the provider's failures
+                      "interrupted"})
 SIM_DRAWS_PER_RECORD = 200
 
 

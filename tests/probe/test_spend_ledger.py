@@ -136,3 +136,15 @@ def test_acquire_refuses_only_what_cannot_fit_once_everything_settles():
         assert await SpendGuard(1.0).acquire(1.0) is not None
 
     asyncio.run(run())
+
+
+def test_spend_of_an_earlier_session_counts_against_the_cap():
+    from workbench.probe.spend import SpendGuard
+
+    guard = SpendGuard(1.0)
+    held = guard.reserve(0.25)
+    guard.charge(0.5)  # resumed: $0.50 recorded (or interrupted at worst case) before
+    assert guard.spent_usd == 0.5 and guard.peak_usd == 0.75  # 0.5 spent + 0.25 held
+    assert guard.reserve(0.3) is None  # 0.5 + 0.25 + 0.3 would cross $1
+    held.settle(0.25)
+    assert guard.remaining_usd == pytest.approx(0.25)

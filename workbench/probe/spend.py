@@ -110,6 +110,13 @@ class SpendGuard:
             self.peak_usd = max(self.peak_usd, self.spent_usd + self.reserved_usd)
             return Reservation(self, amount)
 
+    def charge(self, actual_usd: float) -> None:
+        """Count spend made outside a reservation (settled or interrupted requests of an
+        earlier session, read back from the run's ledger on resume)."""
+        with self._lock:
+            self.spent_usd += actual_usd
+            self.peak_usd = max(self.peak_usd, self.spent_usd + self.reserved_usd)
+
     def _close(self, reservation: Reservation, actual_usd: float) -> None:
         with self._lock:
             if not reservation.open:

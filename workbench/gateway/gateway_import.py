@@ -94,12 +94,13 @@ class ModelMatcher:
 
 
 def coerce(value: Any, sample: Any) -> Any:
-    """A metadata string back to the type of a scenario attribute value ``sample``."""
+    """A metadata string back to the type of a scenario attribute value ``sample``
+    (``"true"`` -> True when the attribute is a flag or unset on every task type)."""
     if isinstance(value, list):
         return [coerce(v, sample) for v in value]
-    if not isinstance(value, str) or sample is None or isinstance(sample, str):
+    if not isinstance(value, str) or isinstance(sample, str):
         return value
-    if isinstance(sample, bool):
+    if sample is None or isinstance(sample, bool):  # unset flags (critical, ...) are bools
         return {"true": True, "false": False}.get(value.lower(), value)
     try:
         return float(value)

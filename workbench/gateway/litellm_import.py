@@ -37,7 +37,8 @@ ROUTER = {"routing_strategy", "enable_tag_filtering", "num_retries", "timeout", 
 SETTINGS = {"fallbacks", "context_window_fallbacks", "content_policy_fallbacks", "num_retries",
             "request_timeout", "max_budget", "budget_duration", "drop_params", "set_verbose",
             "default_fallbacks", "allowed_fails", "cooldown_time", "callbacks",
-            "success_callback", "failure_callback", "cache", "cache_params", "telemetry"}
+            "success_callback", "failure_callback", "cache", "cache_params", "telemetry",
+            "disable_cooldowns"}
 NOT_MODELLED = {"context_window_fallbacks": "the workbench models no context windows",
                 "content_policy_fallbacks": "the workbench models no content-policy errors",
                 "provider_budget_config": "per-provider budgets are not modelled",
@@ -46,6 +47,8 @@ NOT_MODELLED = {"context_window_fallbacks": "the workbench models no context win
                 "retry_policy": "per-error retry counts are not modelled",
                 "allowed_fails_policy": "per-error allowed fails are not modelled",
                 "model_group_alias": "group aliases are not modelled"}
+DEFAULT_ALLOWED_FAILS = 3  # LiteLLM's DEFAULT_ALLOWED_FAILS
+DEFAULT_COOLDOWN_S = 5.0  # LiteLLM's DEFAULT_COOLDOWN_TIME_SECONDS
 DAYS = {"s": 1 / 86400, "m": 1 / 1440, "h": 1 / 24, "d": 1.0, "w": 7.0, "mo": 30.0}
 
 
@@ -118,15 +121,18 @@ def import_litellm(config: Any, scenario: Scenario, name: str, file: str,
     extra: dict[str, Any] = {}
     if "retry_after" in router:
         extra["backoff_s"] = r.number(router["retry_after"], "router_settings.retry_after")
-    if "allowed_fails" in router or "cooldown_time" in router:
+    cooldown = {k: router.get(k, settings.get(k)) for k in ("allowed_fails", "cooldown_time")}
+    if router.get("disable_cooldowns") or settings.get("disable_cooldowns"):
+        pass
+    else:
+        if cooldown["allowed_fails"] is None and cooldown["cooldown_time"] is None:
+            result.notes.append("cooldowns not disabled: LiteLLM's defaults (3 allowed fails, "
+                                "5 s cooldown) imported as the breaker")
         extra["breaker"] = {
-            "failures": max(1, int(r.number(router.get("allowed_fails", 3),
+            "failures": max(1, int(r.number(cooldown["allowed_fails"] or DEFAULT_ALLOWED_FAILS,
                                             "router_settings.allowed_fails"))),
-            "cooldown_s": r.number(router.get("cooldown_time", 5),
+            "cooldown_s": r.number(cooldown["cooldown_time"] or DEFAULT_COOLDOWN_S,
                                    "router_settings.cooldown_time", 0.001)}
-    elif not router.get("disable_cooldowns"):
-        result.notes.append("LiteLLM's default cooldowns (no disable_cooldowns) are not "
-                            "modelled: imported without a circuit breaker")
     result.policy["failover"] = failover_data(
         chain, min(retries, 10),
         None if timeout is None else r.number(timeout, "router_settings.timeout", 0.001),

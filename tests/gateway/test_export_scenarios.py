@@ -1,0 +1,74 @@
+"""Every bundled scenario's policies export to both gateways, and the translation report names
+every part the target cannot express with a priced approximation."""
+
+from __future__ import annotations
+
+import pytest
+
+from workbench.cli.gateway import price
+from workbench.domain.edits import with_policy
+from workbench.domain.loader import load_scenario
+from workbench.estimator import estimate
+from workbench.gateway import export_litellm, export_portkey
+
+from .conftest import SCENARIOS, served_all
+
+EXPORTERS = {"litellm": export_litellm, "portkey": export_portkey}
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_every_policy_exports_to_both_targets_with_a_report(path):
+    scenario = load_scenario(path)
+    served = served_all(scenario)
+    for policy in scenario.policies:
+        for target, export in EXPORTERS.items():
+            t = export(scenario, policy.name, served)
+            assert t.config and t.parts, (policy.name, target)
+            pricing, together = price(scenario, t)
+            md = t.to_markdown(pricing, together)
+            assert f"`{policy.name}`" in md
+            doc = t.to_json(pricing, together)
+            lost = [p["part"] for p in doc["parts"] if not p["exact"]]
+            # nothing silently lost: each inexpressible feature has its own line
+            if policy.escalation is not None:
+                assert "escalation ladder" in lost
+            if policy.budget is not None:
+                assert [f"budget.rules[{i}]" for i in range(len(policy.budget.rules))] == \
+                    [p for p in lost if p.startswith("budget.rules")]
+            if policy.failover.mode in ("hedged", "predictive"):
+                assert f"failover.mode {policy.failover.mode}" in lost
+            if policy.failover.breaker is not None and target == "portkey":
+                assert "failover.breaker" in lost
+            for row in doc["parts"]:
+                if not row["exact"] and row["part"] != "failover.backoff_s":
+                    assert row["priced"] is not None, row
+
+
+def test_the_budget_rules_and_their_shares_are_named():
+    scenario = load_scenario("scenarios/agency_fullservice.yaml")
+    policy = scenario.policy("stack_budget")
+    t = export_litellm(scenario, "stack_budget", served_all(scenario))
+    md = t.to_markdown(*price(scenario, t))
+    for rule in policy.budget.rules:
+        assert f"at {rule.at:.0%} of ${policy.budget.monthly_usd:,.0f}/month" in md
+
+
+def test_an_approximation_is_priced_as_the_estimator_prices_that_policy():
+    """The ladder's price: the approximated policy, added to the scenario and estimated by
+    `workbench estimate`'s own path, minus the policy as written."""
+    scenario = load_scenario("scenarios/tiered_escalation.yaml")
+    t = export_portkey(scenario, "tiered_judged", served_all(scenario))
+    pricing, together = price(scenario, t)
+    index = [p.part for p in t.parts].index("escalation ladder")
+    approx = {**t.parts[index].approximation, "name": "approx"}
+    # the approximation by hand: first rung tier1, tier2 then tier3 on error only
+    assert approx["routing"] == {"default": "tier1", "rules": []}
+    assert approx["failover"]["mode"] == "sequential"
+    assert approx["failover"]["chain"] == ["tier2", "tier3"]
+    assert "escalation" not in approx
+    est = estimate(with_policy(scenario, approx)).policies
+    assert pricing[index].cost_usd_delta == pytest.approx(
+        est["approx"].monthly_cost_usd - est["tiered_judged"].monthly_cost_usd)
+    assert pricing[index].pass_rate_delta == pytest.approx(
+        est["approx"].quality_pass_rate - est["tiered_judged"].quality_pass_rate)
+    assert together.cost_usd_delta == pytest.approx(pricing[index].cost_usd_delta)

@@ -108,7 +108,8 @@ def simple_policies(draw, scenario):
     retries = draw(st.integers(0, 5))
     failover = ({"mode": "sequential", "chain": chain, "retries": retries,
                  "timeout_s": float(draw(st.integers(1, 900))),
-                 "backoff_s": float(draw(st.integers(0, 5)))}
+                 # the backoff matters (and is exported) only with retries
+                 "backoff_s": float(draw(st.integers(0, 5))) if retries else 1.0}
                 if chain or retries else {"mode": "none",
                                           "timeout_s": float(draw(st.integers(1, 900)))})
     return {"name": "gen", "routing": {"default": default, "rules": [

@@ -95,7 +95,10 @@ def export_litellm(scenario: Scenario, policy_name: str, served: dict[str, Serve
     if chain:
         settings["fallbacks"] = [{policy.name: chain}]
         for m in chain:
-            model_list.append({"model_name": m, "litellm_params": litellm_params(served[m]),
+            # tagged 'default': with tag filtering on, an untagged group refuses the tagged
+            # requests that fall back to it (checked against litellm.Router)
+            model_list.append({"model_name": m, "litellm_params": litellm_params(
+                served[m], [DEFAULT_TAG] if table.groups else None),
                                "model_info": {"id": f"fallback:{m}", "workbench_model": m}})
         if f.chain:
             parts.append(Part("failover.chain", f"router_settings.fallbacks: "

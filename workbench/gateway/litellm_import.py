@@ -1,7 +1,7 @@
 """A LiteLLM proxy ``config.yaml`` (plain data) read back into policy data of a scenario.
 
-The group clients call is the one whose deployments carry tags, else the first group with
-fallbacks, else the first group. Its ``default``-tagged (or first) deployment is the routing
+The group clients call is the first group with fallbacks, else the first whose deployments
+carry tags, else the first group. Its ``default``-tagged (or first) deployment is the routing
 default; each other deployment's ``task_type:<name>`` tags become a rule. Fallbacks of that
 group become the failover chain; ``num_retries``, ``timeout``, ``retry_after``,
 ``allowed_fails`` / ``cooldown_time`` the retries, timeout, backoff and breaker;
@@ -92,8 +92,8 @@ def import_litellm(config: Any, scenario: Scenario, name: str, file: str,
     fallbacks = _fallbacks(r, router, settings)
     tagged = [g for g, deps in groups.items()
               if any(d["litellm_params"].get("tags") for _, d in deps)]
-    primary = tagged[0] if tagged else next((g for g in fallbacks if g in groups),
-                                            next(iter(groups)))
+    primary = next((g for g in fallbacks if g in groups), tagged[0] if tagged else
+                   next(iter(groups)))
     result.notes.append(f"model group {primary!r} taken as the policy's entry point")
     for g in groups:
         if g != primary and g not in {m for chain in fallbacks.values() for m in chain}:

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from workbench.domain.scenario import Scenario
+from workbench.domain.workload import BUILTIN_ATTRIBUTES
 from workbench.gateway.gateway_import import (
     ImportResult,
     ModelMatcher,
@@ -26,19 +27,11 @@ from workbench.gateway.litellm_export import DEFAULT_TAG, TAG_PREFIX
 TOP = {"model_list", "router_settings", "litellm_settings", "general_settings",
        "environment_variables"}
 DEPLOYMENT = {"model_name", "litellm_params", "model_info"}
-PARAMS = {"model", "api_base", "api_key", "api_version", "tags", "rpm", "tpm", "timeout",
-          "stream_timeout", "max_retries", "organization", "weight", "order", "mock_response"}
+PARAMS = {"model", "api_base", "api_key", "api_version", "tags"}
 ROUTER = {"routing_strategy", "enable_tag_filtering", "num_retries", "timeout", "retry_after",
-          "fallbacks", "context_window_fallbacks", "content_policy_fallbacks", "allowed_fails",
-          "cooldown_time", "disable_cooldowns", "default_fallbacks", "max_fallbacks",
-          "redis_host", "redis_port", "redis_password", "routing_strategy_args",
-          "tag_filtering_match_any", "provider_budget_config", "enable_pre_call_checks",
-          "retry_policy", "allowed_fails_policy", "model_group_alias"}
-SETTINGS = {"fallbacks", "context_window_fallbacks", "content_policy_fallbacks", "num_retries",
-            "request_timeout", "max_budget", "budget_duration", "drop_params", "set_verbose",
-            "default_fallbacks", "allowed_fails", "cooldown_time", "callbacks",
-            "success_callback", "failure_callback", "cache", "cache_params", "telemetry",
-            "disable_cooldowns"}
+          "fallbacks", "allowed_fails", "cooldown_time", "disable_cooldowns"}
+SETTINGS = {"fallbacks", "num_retries", "request_timeout", "max_budget", "budget_duration",
+            "allowed_fails", "cooldown_time", "disable_cooldowns"}
 NOT_MODELLED = {"context_window_fallbacks": "the workbench models no context windows",
                 "content_policy_fallbacks": "the workbench models no content-policy errors",
                 "provider_budget_config": "per-provider budgets are not modelled",
@@ -70,8 +63,14 @@ def import_litellm(config: Any, scenario: Scenario, name: str, file: str,
     if not groups:
         raise r.fail("no deployments: a policy needs at least one model", "model_list",
                      top.get("model_list"))
-    router = r.mapping(top.get("router_settings"), "router_settings", ROUTER)
-    settings = r.mapping(top.get("litellm_settings"), "litellm_settings", SETTINGS)
+    router = r.mapping(top.get("router_settings"), "router_settings",
+                       ROUTER | set(NOT_MODELLED))
+    settings = r.mapping(top.get("litellm_settings"), "litellm_settings",
+                         SETTINGS | set(NOT_MODELLED))
+    strategy = router.get("routing_strategy", "simple-shuffle")
+    if strategy != "simple-shuffle":
+        result.notes.append(f"router_settings.routing_strategy {strategy!r}: the choice among "
+                            "a group's deployments is not modelled")
     r.mapping(top.get("general_settings"), "general_settings", set())
     for section, values in (("router_settings", router), ("litellm_settings", settings)):
         for key, why in NOT_MODELLED.items():
@@ -115,6 +114,10 @@ def import_litellm(config: Any, scenario: Scenario, name: str, file: str,
                                   f"point's are modelled; ignored)")
     retries = router.get("num_retries", settings.get("num_retries", 2))
     retries = int(r.number(retries, "router_settings.num_retries"))
+    if "num_retries" in router and settings.get("num_retries", router["num_retries"]) != \
+            router["num_retries"]:
+        result.notes.append(f"num_retries: router_settings' {router['num_retries']} taken over "
+                            f"litellm_settings' {settings['num_retries']}")
     if "num_retries" not in router and "num_retries" not in settings:
         result.notes.append("num_retries not set: LiteLLM's default of 2 retries imported")
     timeout = router.get("timeout", settings.get("request_timeout"))
@@ -174,19 +177,25 @@ def _routing(r: Reader, deps: list[tuple[int, dict]], model_of, scenario: Scenar
                                     "load balancing is not modelled, the first is kept")
             else:
                 default = model
-        types = []
+        types: list[str] = []
+        others: list[dict[str, Any]] = []
         for tag in tags:
             if tag == DEFAULT_TAG:
                 continue
-            task = tag[len(TAG_PREFIX):] if tag.startswith(TAG_PREFIX) else None
-            if task in task_names:
-                types.append(task)
+            found = tag_condition(tag, scenario)
+            if found is None:
+                result.unmapped.append(
+                    f"model_list[{i}].litellm_params.tags: {tag!r} names no task type "
+                    f"({', '.join(task_names)}) nor a task attribute value of the scenario")
+            elif list(found) == ["task_type"]:
+                types.append(found["task_type"])
             else:
-                result.unmapped.append(f"model_list[{i}].litellm_params.tags: {tag!r} names no "
-                                       f"task type of the scenario ({', '.join(task_names)})")
+                others.append(found)
         if types:
-            rules.append({"when": {"task_type": coerce(types[0], None) if len(types) == 1
-                                   else types}, "model": model})
+            rules.append({"when": {"task_type": types[0] if len(types) == 1 else types},
+                          "model": model})
+        # LiteLLM matches any of a deployment's tags: one rule per tag
+        rules += [{"when": when, "model": model} for when in others]
     if default is None:
         if not rules:
             raise r.fail("no deployment of the entry group maps to a scenario model",
@@ -194,6 +203,28 @@ def _routing(r: Reader, deps: list[tuple[int, dict]], model_of, scenario: Scenar
         default = rules[0]["model"]
         result.notes.append(f"no default deployment: {default} taken as the default")
     return {"default": default, "rules": rules}
+
+
+def tag_condition(tag: str, scenario: Scenario) -> dict[str, Any] | None:
+    """The routing condition a request tag stands for: ``task_type:<name>`` or a task type's
+    name; ``<attribute>:<value>`` (or ``=``); or a value only one custom attribute takes
+    (``paid`` -> ``{user_plan: paid}``). None when it stands for nothing of the scenario."""
+    tasks = scenario.workload.task_types
+    body = tag.removeprefix(TAG_PREFIX)
+    if body in [t.name for t in tasks]:
+        return {"task_type": body}
+    custom = sorted({k for t in tasks for k in t.attributes})
+    for sep in (":", "="):
+        key, found, value = tag.partition(sep)
+        if found and key in (*custom, *BUILTIN_ATTRIBUTES):
+            sample = next((t.attribute(key) for t in tasks if t.attribute(key) is not None), None)
+            return {key: coerce(value, sample)}
+    owners = {(k, t.attributes[k]) for t in tasks for k in custom
+              if k in t.attributes and str(t.attributes[k]) == tag}
+    if len({k for k, _ in owners}) == 1:
+        key, value = next(iter(owners))
+        return {key: value}
+    return None
 
 
 def _budget(r: Reader, settings: dict, result: ImportResult) -> dict[str, Any]:

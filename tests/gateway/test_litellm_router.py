@@ -8,12 +8,12 @@ import asyncio
 import os
 
 import pytest
+from probe.fake_servers import FakeLLM, ServerThread
 
 from workbench.domain.edits import with_policy
 from workbench.domain.loader import load_scenario
 from workbench.gateway import export_litellm
 
-from probe.fake_servers import FakeLLM, ServerThread
 from .conftest import served_all
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no cost-map download

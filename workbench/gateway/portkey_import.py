@@ -28,6 +28,11 @@ RETRY = {"attempts", "on_status_codes", "use_retry_after_header"}
 FROM_OP = {v: k for k, v in OPS.items()}
 
 
+def sub(path: str, key: str) -> str:
+    """``path.key`` (``key`` alone at the top)."""
+    return f"{path}.{key}" if path else key
+
+
 class _Walk:
     """State of one import: the reader, the model matcher and what the leaves said."""
 
@@ -39,27 +44,27 @@ class _Walk:
         self.chains: list[list[str]] = []
 
     def leaf(self, t: dict[str, Any], path: str) -> str | None:
-        params = self.r.mapping(t.get("override_params"), f"{path}.override_params",
+        params = self.r.mapping(t.get("override_params"), sub(path, "override_params"),
                                 {"model"} | set(t.get("override_params") or {}))
         served = params.get("model")
         model = self.matcher.match(served, t.get("name"))
         if model is None:
-            self.r.result.unmapped.append(f"{path}: target {served or t.get('name')!r} is not a "
+            self.r.result.unmapped.append(f"{path or 'config'}: target {served or t.get('name')!r} is not a "
                                           "model of the scenario (give --endpoints with its "
                                           "served name)")
         if "retry" in t:
-            retry = self.r.mapping(t["retry"], f"{path}.retry", RETRY)
+            retry = self.r.mapping(t["retry"], sub(path, "retry"), RETRY)
             self.retries.append(int(self.r.number(retry.get("attempts"),
-                                                  f"{path}.retry.attempts")))
+                                                  sub(path, "retry.attempts"))))
             codes = retry.get("on_status_codes")
             if codes is not None and codes != RETRY_STATUS_CODES:
-                self.r.result.notes.append(f"{path}.retry.on_status_codes {codes}: retried "
+                self.r.result.notes.append(f"{sub(path, 'retry.on_status_codes')} {codes}: retried "
                                            "status codes are not modelled")
         else:
             self.retries.append(0)
         if "request_timeout" in t:
             self.timeouts.append(self.r.number(t["request_timeout"],
-                                               f"{path}.request_timeout", 1) / 1000)
+                                               sub(path, "request_timeout"), 1) / 1000)
         return model
 
     def route(self, t: Any, path: str) -> str | None:
@@ -67,24 +72,24 @@ class _Walk:
         t = self.r.mapping(t, path, TARGET_KEYS)
         if "strategy" not in t:
             return self.leaf(t, path)
-        strategy = self.r.mapping(t["strategy"], f"{path}.strategy", STRATEGY)
+        strategy = self.r.mapping(t["strategy"], sub(path, "strategy"), STRATEGY)
         mode = strategy.get("mode")
-        targets = self.r.seq(t.get("targets"), f"{path}.targets")
+        targets = self.r.seq(t.get("targets"), sub(path, "targets"))
         if not targets:
-            raise self.r.fail("a strategy needs targets", f"{path}.targets", t.get("targets"))
+            raise self.r.fail("a strategy needs targets", sub(path, "targets"), t.get("targets"))
         if mode == "fallback":
-            models = [self.route(x, f"{path}.targets[{i}]") for i, x in enumerate(targets)]
+            models = [self.route(x, sub(path, f"targets[{i}]")) for i, x in enumerate(targets)]
             self.chains.append([m for m in models[1:] if m is not None])
             return models[0]
         if mode in ("loadbalance", "single"):
             weights = [x.get("weight", 1) if isinstance(x, dict) else 1 for x in targets]
             best = weights.index(max(weights)) if mode == "loadbalance" else 0
             if len(targets) > 1:
-                self.r.result.notes.append(f"{path}: {mode} over {len(targets)} targets; "
+                self.r.result.notes.append(f"{path or 'config'}: {mode} over {len(targets)} targets; "
                                            f"only targets[{best}] is modelled")
-            return self.route(targets[best], f"{path}.targets[{best}]")
+            return self.route(targets[best], sub(path, f"targets[{best}]"))
         raise self.r.fail("expected strategy.mode fallback, loadbalance, single or conditional "
-                          "(conditional only at the top)", f"{path}.strategy.mode", mode)
+                          "(conditional only at the top)", sub(path, "strategy.mode"), mode)
 
 
 def _when(r: Reader, query: Any, path: str, samples: dict[str, Any]) -> dict[str, Any]:

@@ -52,7 +52,10 @@ def test_export_of_a_lossy_policy_prices_it(tmp_path):
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     lost = [p for p in doc["report"]["parts"] if not p["exact"]]
-    assert lost and all(p["priced"] is not None for p in lost)
+    assert [p["part"] for p in lost] == ["budget.monthly_usd", "budget.rules[0]",
+                                         "budget.rules[1]"]
+    assert lost[0]["priced"] is None  # a budget alone changes no call
+    assert all(p["priced"] is not None for p in lost[1:])
     assert "/month" in (tmp_path / "p.json.translation.md").read_text()
 
 
@@ -144,3 +147,10 @@ def test_import_maps_served_names_through_endpoints(tmp_path):
                "--endpoints", str(file), "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["policy"]["routing"]["default"] == "gpt-4o-mini"
+
+
+def test_an_unwritable_out_exits_2(tmp_path):
+    proc = run("export", SUPPORT, "--policy", "routed", "--to", "litellm", "--endpoints",
+               endpoints(tmp_path), "--out", str(tmp_path))
+    assert proc.returncode == 2
+    assert "--out: cannot write" in proc.stderr

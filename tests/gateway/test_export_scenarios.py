@@ -40,7 +40,8 @@ def test_every_policy_exports_to_both_targets_with_a_report(path):
             if policy.failover.breaker is not None and target == "portkey":
                 assert "failover.breaker" in lost
             for row in doc["parts"]:
-                if not row["exact"] and row["part"] != "failover.backoff_s":
+                if not row["exact"] and row["part"] not in ("failover.backoff_s",
+                                                            "budget.monthly_usd"):
                     assert row["priced"] is not None, row
 
 
@@ -72,3 +73,15 @@ def test_an_approximation_is_priced_as_the_estimator_prices_that_policy():
     assert pricing[index].pass_rate_delta == pytest.approx(
         est["approx"].quality_pass_rate - est["tiered_judged"].quality_pass_rate)
     assert together.cost_usd_delta == pytest.approx(pricing[index].cost_usd_delta)
+
+
+def test_more_retries_than_portkey_allows_is_priced_at_its_maximum():
+    scenario = load_scenario("scenarios/multi_provider_failover.yaml")
+    data = scenario.policy("failover").model_dump(mode="json", exclude_none=True)
+    data = {**data, "name": "many", "failover": {**data["failover"], "retries": 8}}
+    scenario = with_policy(scenario, data)
+    t = export_portkey(scenario, "many", served_all(scenario))
+    part = next(p for p in t.parts if p.part == "failover.retries")
+    assert not part.exact and part.approximation["failover"]["retries"] == 5
+    assert t.config["retry"]["attempts"] == 5 if "retry" in t.config else \
+        t.config["targets"][0]["retry"]["attempts"] == 5

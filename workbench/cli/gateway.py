@@ -79,6 +79,17 @@ def price(scenario, translation) -> tuple[dict[int, Any], Any]:
     return parts, (delta(translation.effective) if translation.lost else None)
 
 
+def write(path: Path, text: str, option: str) -> None:
+    """Write ``text``; an unwritable path exits 2 naming the option and the path."""
+    from workbench.domain.errors import ScenarioError
+
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"cannot write ({exc.strerror or type(exc).__name__})",
+                            path=option, value=str(path)) from None
+
+
 def check_target(target: str, option: str) -> str:
     """``target`` lower-cased if it is a known gateway; else exit 2 naming the option."""
     from workbench.domain.errors import ScenarioError
@@ -122,8 +133,8 @@ def register(app: typer.Typer) -> None:
         text = (to_yaml(translation.config) if target == "litellm"
                 else json.dumps(translation.config, indent=2) + "\n")
         report = out.with_name(out.name + ".translation.md")
-        out.write_text(text, encoding="utf-8")
-        report.write_text(translation.to_markdown(pricing, effective), encoding="utf-8")
+        write(out, text, "--out")
+        write(report, translation.to_markdown(pricing, effective), "--out")
         if as_json:
             emit_json({"config_file": str(out), "report_file": str(report),
                        "config": translation.config,
@@ -166,7 +177,7 @@ def register(app: typer.Typer) -> None:
                                 path=exc.path, value=exc.value) from None
         text = policy_yaml(checked, name)
         if out is not None:
-            out.write_text(text, encoding="utf-8")
+            write(out, text, "--out")
         if as_json:
             emit_json({"file": str(path), "from": target, **result.to_json()})
             return

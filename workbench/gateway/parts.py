@@ -30,7 +30,9 @@ def budget_parts(policy: Policy, data: approx.PolicyData, target: str,
     budget = policy.budget
     if budget is None:
         return []
-    parts = [Part("budget.monthly_usd", cap_note, exact=True)]
+    parts = [Part("budget.monthly_usd", cap_note, exact=False,
+                  lost=f"the ${budget.monthly_usd:,.0f}/month budget is not enforced by "
+                       f"{target}; on its own it changes no call (its rules follow)")]
     for i, rule in enumerate(budget.rules):
         what = (f"downgrade {', '.join(f'{a}->{b}' for a, b in rule.map.items())}"
                 if rule.action == "downgrade" else "block non-critical tasks")

@@ -113,7 +113,10 @@ def export_portkey(scenario: Scenario, policy_name: str, served: dict[str, Serve
     parts.append(Part("failover.retries", f"retry.attempts: {min(f.retries, MAX_RETRY_ATTEMPTS)}"
                       if f.retries else "no retry", exact=exact_retries,
                       lost="" if exact_retries else f"{f.retries} retries: Portkey allows at "
-                      f"most {MAX_RETRY_ATTEMPTS} (latency and availability only)"))
+                      f"most {MAX_RETRY_ATTEMPTS}",
+                      approximation=None if exact_retries else {
+                          **data, "failover": {**data["failover"],
+                                               "retries": MAX_RETRY_ATTEMPTS}}))
     parts.append(Part("failover.timeout_s", f"request_timeout: {round(f.timeout_s * 1000)} ms"))
     if f.retries:
         parts.append(Part("failover.backoff_s", "Portkey's own exponential backoff", exact=False,

@@ -12,7 +12,8 @@ from typing import Any
 class Part:
     """One part of the policy. ``exact`` False means the target cannot express it;
     ``approximation`` is then the whole policy (plain data) with only this part replaced by
-    what the gateway will do instead (None when the difference is latency only)."""
+    what the gateway will do instead (None when it changes no call: latency only, or a
+    budget without rules)."""
 
     part: str
     expressed_as: str
@@ -93,7 +94,7 @@ def _priced(p: Pricing | None) -> dict[str, Any] | None:
 
 def _cells(p: Pricing | None) -> tuple[str, str]:
     if p is None:
-        return "not priced (latency only)", "-"
+        return "not priced (no change to what is called)", "-"
     sign = "+" if p.cost_usd_delta >= 0 else "-"
     cost = f"{sign}${abs(p.cost_usd_delta):,.0f}/month"
     if p.pass_rate_delta is None:

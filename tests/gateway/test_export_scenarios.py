@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.cli.gateway import price
 from workbench.domain.edits import with_policy
 from workbench.domain.loader import load_scenario
 from workbench.estimator import estimate
 from workbench.gateway import export_litellm, export_portkey
+from workbench.report.gateway_export import price
 
 from .conftest import SCENARIOS, served_all
 

@@ -1,16 +1,13 @@
 """``workbench export`` and ``workbench import-config``: a policy to a LiteLLM or Portkey
 gateway config with a priced translation report, and a gateway config back to a policy.
 
-The pricing lives here (the gateway layer may not use the estimator): each approximation the
-target needs is estimated against the policy as written, by the same closed form as
-``workbench estimate``.
+The pricing of the approximations lives in `workbench.report.gateway_export` (the gateway
+layer may not use the estimator), shared with the app's Policies page.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -20,63 +17,11 @@ TargetOption = typer.Option(..., "--to", help="Gateway: litellm or portkey.")
 
 
 def served_models(endpoints_file: Path, scenario) -> dict:
-    """Scenario model -> `Served`, from an endpoints file shaped like the probe config's
-    ``endpoints:`` list (read through the bounded reader, validated by the probe's model)."""
-    from pydantic import TypeAdapter, ValidationError
+    """Scenario model -> `Served` from an endpoints file (bounded read)."""
+    from workbench.domain.loader import read_yaml_mapping
+    from workbench.report.gateway_export import served_from_data
 
-    from workbench.domain.errors import ScenarioError
-    from workbench.domain.loader import format_loc, read_yaml_mapping
-    from workbench.gateway import Served
-    from workbench.probe.config import Endpoint
-
-    file = str(endpoints_file)
-    data = read_yaml_mapping(endpoints_file)
-    if "endpoints" not in data:
-        raise ScenarioError("missing (a list of endpoints, as in a probe config)", file=file,
-                            path="endpoints")
-    extra = sorted(set(data) - {"endpoints", "scenario"})
-    if extra:
-        raise ScenarioError("unknown field (the file holds endpoints only)", file=file,
-                            path=extra[0], value=data[extra[0]])
-    try:
-        endpoints = TypeAdapter(list[Endpoint]).validate_python(data["endpoints"])
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        raise ScenarioError(first["msg"].removeprefix("Value error, "), file=file,
-                            path="endpoints" + format_loc(first["loc"]),
-                            value=first.get("input", ...)) from None
-    known = {m.name for m in scenario.models}
-    out: dict[str, Served] = {}
-    for i, e in enumerate(endpoints):
-        for model, name in e.models.items():
-            if model not in known:
-                raise ScenarioError(f"not a model of scenario {scenario.name!r} (models: "
-                                    f"{', '.join(sorted(known))})", file=file,
-                                    path=f"endpoints[{i}].models", value=model)
-            if model in out:
-                raise ScenarioError(f"model already served by endpoint {out[model].endpoint!r}",
-                                    file=file, path=f"endpoints[{i}].models", value=model)
-            out[model] = Served(model, e.name, e.api, e.base_url, e.api_key_env, name)
-    return out
-
-
-def price(scenario, translation) -> tuple[dict[int, Any], Any]:
-    """Pricing of each inexact part's approximation and of all of them together."""
-    from workbench.domain.policy import Policy
-    from workbench.estimator.estimate import estimate_policy
-    from workbench.gateway.translation import Pricing
-
-    base = estimate_policy(scenario, scenario.policy(translation.policy))
-
-    def delta(data: dict[str, Any]) -> Pricing:
-        est = estimate_policy(scenario, Policy.model_validate(data))
-        rate = (None if est.quality_pass_rate is None or base.quality_pass_rate is None
-                else est.quality_pass_rate - base.quality_pass_rate)
-        return Pricing(est.monthly_cost_usd - base.monthly_cost_usd, rate)
-
-    parts = {i: delta(p.approximation) for i, p in enumerate(translation.parts)
-             if not p.exact and p.approximation is not None}
-    return parts, (delta(translation.effective) if translation.lost else None)
+    return served_from_data(read_yaml_mapping(endpoints_file), scenario, str(endpoints_file))
 
 
 def write(path: Path, text: str, option: str) -> None:
@@ -115,10 +60,9 @@ def register(app: typer.Typer) -> None:
                as_json: bool = JsonOption) -> None:
         """Write a gateway config for a policy and a translation report beside it
         (OUT.translation.md): what each part became, what was approximated and its cost."""
-        from workbench.domain.edits import to_yaml
         from workbench.domain.errors import ScenarioError
         from workbench.domain.loader import load_scenario
-        from workbench.gateway import export_litellm, export_portkey
+        from workbench.report.gateway_export import priced_export
 
         target = check_target(to, "--to")
         scenario = load_scenario(file)
@@ -127,18 +71,15 @@ def register(app: typer.Typer) -> None:
                                 f"{', '.join(scenario.policy_names)})", file=str(file),
                                 path="policies", value=policy)
         served = served_models(endpoints, scenario)
-        exporter = export_litellm if target == "litellm" else export_portkey
-        translation = exporter(scenario, policy, served, str(endpoints))
-        pricing, effective = price(scenario, translation)
-        text = (to_yaml(translation.config) if target == "litellm"
-                else json.dumps(translation.config, indent=2) + "\n")
+        done = priced_export(scenario, policy, target, served, str(endpoints))
         report = out.with_name(out.name + ".translation.md")
-        write(out, text, "--out")
-        write(report, translation.to_markdown(pricing, effective), "--out")
+        write(out, done.config_text, "--out")
+        write(report, done.markdown, "--out")
+        translation = done.translation
         if as_json:
             emit_json({"config_file": str(out), "report_file": str(report),
                        "config": translation.config,
-                       "report": translation.to_json(pricing, effective)})
+                       "report": done.report_json()})
         else:
             typer.echo(f"wrote {out} and {report}: {len(translation.parts)} parts, "
                        f"{len(translation.lost)} approximated")

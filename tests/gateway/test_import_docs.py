@@ -21,7 +21,10 @@ def imported(name: str):
         result = import_litellm(read_yaml(path), SCENARIO, "today", str(path))
     else:
         result = import_portkey(read_json(path), SCENARIO, "today", str(path))
-    return result, with_policy(SCENARIO, result.policy).policy("today")
+    policy = with_policy(SCENARIO, result.policy).policy("today")
+    gateway = "LiteLLM" if name.startswith("litellm") else "Portkey"
+    assert policy.description == f"Imported from {gateway} config {name}"
+    return result, policy.model_copy(update={"description": ""})
 
 
 def test_litellm_configs_md_example():

@@ -89,3 +89,23 @@ def test_retries_hit_the_failing_model_again_before_the_fallback(server, monkeyp
     assert answer == "opus"
     mini = sum(n for (model, _), n in llm.attempts.items() if model.startswith("mini"))
     assert mini == 3  # the first attempt and 2 retries, then the fallback
+
+
+def test_a_policy_without_rules_falls_back_without_tags(server, monkeypatch):
+    """No routing rules: one untagged deployment, tag filtering off; gpt-4 fails (500) and the
+    chain's haiku answers; a request carrying tags changes nothing."""
+    llm, base_url = server
+    llm.attempts.clear()
+    monkeypatch.setenv("GATEWAY_TEST_KEY", KEY)
+    policy = {"name": "single", "routing": {"default": "gpt-4"},
+              "failover": {"mode": "sequential", "chain": ["claude-3.5-haiku"],
+                           "timeout_s": 20.0}}
+    names = {**SERVED, "gpt-4": "gpt4?fault=500"}
+    scenario = with_policy(load_scenario("scenarios/support_desk.yaml"), policy)
+    config = export_litellm(scenario, "single", served_all(scenario, base_url,
+                                                           names=names)).config
+    assert "enable_tag_filtering" not in config["router_settings"]
+    assert all("tags" not in d["litellm_params"] for d in config["model_list"])
+    router = router_for(config)
+    assert asyncio.run(ask(router, "single", "complex")) == "haiku"
+    assert sum(n for (model, _), n in llm.attempts.items() if model.startswith("gpt4")) == 1

@@ -11,6 +11,7 @@ group become the failover chain; ``num_retries``, ``timeout``, ``retry_after``,
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from workbench.domain.scenario import Scenario
@@ -27,6 +28,7 @@ from workbench.gateway.litellm_export import DEFAULT_TAG, TAG_PREFIX
 TOP = {"model_list", "router_settings", "litellm_settings", "general_settings",
        "environment_variables"}
 DEPLOYMENT = {"model_name", "litellm_params", "model_info"}
+MODEL_INFO = {"id", "workbench_model"}
 PARAMS = {"model", "api_base", "api_key", "api_version", "tags"}
 ROUTER = {"routing_strategy", "enable_tag_filtering", "num_retries", "timeout", "retry_after",
           "fallbacks", "allowed_fails", "cooldown_time", "disable_cooldowns"}
@@ -49,7 +51,8 @@ def import_litellm(config: Any, scenario: Scenario, name: str, file: str,
                    served_names: dict[str, str] | None = None) -> ImportResult:
     """Policy data named ``name`` from a LiteLLM config; ScenarioError names file, field and
     value for anything malformed."""
-    result = ImportResult(policy={"name": name})
+    result = ImportResult(policy={"name": name, "description": f"Imported from LiteLLM config "
+                                                              f"{Path(file).name}"})
     r = Reader(file, result)
     top = r.mapping(config, "", TOP)
     matcher = ModelMatcher(scenario, served_names or {})
@@ -59,6 +62,7 @@ def import_litellm(config: Any, scenario: Scenario, name: str, file: str,
         group = r.text(dep.get("model_name"), f"model_list[{i}].model_name")
         params = r.mapping(dep.get("litellm_params"), f"model_list[{i}].litellm_params", PARAMS)
         r.text(params.get("model"), f"model_list[{i}].litellm_params.model")
+        r.mapping(dep.get("model_info"), f"model_list[{i}].model_info", MODEL_INFO)
         groups.setdefault(group, []).append((i, dep))
     if not groups:
         raise r.fail("no deployments: a policy needs at least one model", "model_list",
@@ -78,7 +82,7 @@ def import_litellm(config: Any, scenario: Scenario, name: str, file: str,
                 result.ignored.append(f"{section}.{key}: {why} (ignored)")
 
     def model_of(i: int, dep: dict[str, Any]) -> str | None:
-        info = dep.get("model_info") if isinstance(dep.get("model_info"), dict) else {}
+        info = dep.get("model_info") or {}
         params = dep["litellm_params"]
         found = matcher.match(info.get("workbench_model"), params.get("model"),
                               dep["model_name"])

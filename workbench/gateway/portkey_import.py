@@ -8,6 +8,7 @@ target keeps its heaviest target (the split is not modelled, and said so).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from workbench.domain.scenario import Scenario
@@ -45,7 +46,7 @@ class _Walk:
 
     def leaf(self, t: dict[str, Any], path: str) -> str | None:
         params = self.r.mapping(t.get("override_params"), sub(path, "override_params"),
-                                {"model"} | set(t.get("override_params") or {}))
+                                {"model"})
         served = params.get("model")
         model = self.matcher.match(served, t.get("name"))
         if model is None:
@@ -70,6 +71,10 @@ class _Walk:
     def route(self, t: Any, path: str) -> str | None:
         """The model a target sends to first; records its fallback chain."""
         t = self.r.mapping(t, path, TARGET_KEYS)
+        codes = t.get("on_status_codes") or (t.get("strategy") or {}).get("on_status_codes")
+        if codes:
+            self.r.result.notes.append(f"{path or 'config'}: fallback only on status codes "
+                                       f"{codes}; the workbench falls back on any failure")
         if "strategy" not in t:
             return self.leaf(t, path)
         strategy = self.r.mapping(t["strategy"], sub(path, "strategy"), STRATEGY)
@@ -123,7 +128,8 @@ def import_portkey(config: Any, scenario: Scenario, name: str, file: str,
                    served_names: dict[str, str] | None = None) -> ImportResult:
     """Policy data named ``name`` from a Portkey config; ScenarioError names file, field and
     value for anything malformed."""
-    result = ImportResult(policy={"name": name})
+    result = ImportResult(policy={"name": name, "description": f"Imported from Portkey config "
+                                                              f"{Path(file).name}"})
     r = Reader(file, result)
     walk = _Walk(r, ModelMatcher(scenario, served_names or {}))
     top = r.mapping(config, "", TARGET_KEYS | {"cache", "before_request_hooks",

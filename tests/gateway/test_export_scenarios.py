@@ -85,3 +85,27 @@ def test_more_retries_than_portkey_allows_is_priced_at_its_maximum():
     assert not part.exact and part.approximation["failover"]["retries"] == 5
     assert t.config["retry"]["attempts"] == 5 if "retry" in t.config else \
         t.config["targets"][0]["retry"]["attempts"] == 5
+
+
+def test_a_judged_ladder_priced_by_hand():
+    """support_desk: every ticket on gpt-4 costs $4,500/month, on claude-3.5-haiku $600. The
+    ladder haiku (passes 80%) -> gpt-4 (passes 100%) pays haiku for every ticket and gpt-4 for
+    the 20% escalated: 600 + 0.2 x 4,500 = $1,500, all passing. LiteLLM runs haiku with gpt-4
+    on error only: $600 (the scenario's providers never fail), so -$900/month, and the pass
+    rate falls from 100% to haiku's own."""
+    scenario = with_policy(load_scenario("scenarios/support_desk.yaml"), {
+        "name": "ladder", "escalation": {"ladder": [
+            {"model": "claude-3.5-haiku", "pass_probability": 0.8},
+            {"model": "gpt-4", "pass_probability": 1.0}]}})
+    scenario = with_policy(scenario, {"name": "haiku", "routing": {"default":
+                                                                   "claude-3.5-haiku"}})
+    est = estimate(scenario).policies
+    assert est["ladder"].monthly_cost_usd == pytest.approx(600 + 0.2 * 4500)
+    assert est["ladder"].quality_pass_rate == pytest.approx(1.0)
+    t = export_litellm(scenario, "ladder", served_all(scenario))
+    pricing, together = price(scenario, t)
+    (index, ladder), = pricing.items()
+    assert t.parts[index].part == "escalation ladder"
+    assert ladder.cost_usd_delta == pytest.approx(600 - 1500)
+    assert ladder.pass_rate_delta == pytest.approx(est["haiku"].quality_pass_rate - 1.0)
+    assert "-$900/month" in t.to_markdown(pricing, together)

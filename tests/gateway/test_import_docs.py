@@ -76,3 +76,27 @@ def test_portkey_fallback_example():
         "name": "today", "routing": {"default": "claude-3-5-sonnet-20240620"},
         "failover": {"mode": "sequential", "chain": ["gpt-4o"]}})
     assert result.unmapped == [] and result.ignored == []
+
+
+def test_portkey_conditions_the_scenario_cannot_hold_are_listed_not_fatal(tmp_path):
+    """$or, params.* and an attribute no task type has: each rule left out and listed; the
+    mappable rule and the default kept."""
+    config = {"strategy": {"mode": "conditional", "default": "b", "conditions": [
+        {"query": {"$or": [{"metadata.user_plan": "paid"}]}, "then": "a"},
+        {"query": {"params.model": {"$eq": "x"}}, "then": "a"},
+        {"query": {"metadata.region": {"$eq": "eu"}}, "then": "a"},
+        {"query": {"metadata.user_plan": {"$regex": "^p"}}, "then": "a"},
+        {"query": {"metadata.user_plan": {"$ne": "free"}}, "then": "a"}]},
+        "targets": [{"name": "a", "provider": "openai", "api_key": "k",
+                     "override_params": {"model": "gpt-4o", "temperature": 0}},
+                    {"name": "b", "provider": "openai", "api_key": "k",
+                     "override_params": {"model": "zephyr-beta"}}]}
+    result = import_portkey(config, SCENARIO, "today", "c.json")
+    assert result.policy["routing"] == {"default": "zephyr-beta", "rules": [
+        {"when": {"user_plan": {"ne": "free"}}, "model": "gpt-4o"}]}
+    assert [u.split(":")[0] for u in result.unmapped] == [
+        "strategy.conditions[0].query.$or", "strategy.conditions[1].query.params.model",
+        "strategy.conditions[2].query.metadata.region",
+        "strategy.conditions[3].query.metadata.user_plan.$regex"]
+    assert result.ignored == [
+        "targets[0].override_params.temperature: not a key the importer maps (ignored)"]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.domain.scenario import Scenario
+from workbench.domain.workload import BUILTIN_ATTRIBUTES
 from workbench.gateway.gateway_import import (
     ImportResult,
     ModelMatcher,
@@ -97,21 +98,26 @@ class _Walk:
                           "(conditional only at the top)", sub(path, "strategy.mode"), mode)
 
 
-def _when(r: Reader, query: Any, path: str, samples: dict[str, Any]) -> dict[str, Any]:
+def _when(r: Reader, query: Any, path: str,
+          samples: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
+    """A condition query as a rule's ``when``, or None and why it cannot be one."""
     query = r.mapping(query, path, set(query) if isinstance(query, dict) else set())
     when: dict[str, Any] = {}
     for key, cond in query.items():
         if not key.startswith("metadata.") or key.count(".") != 1:
-            raise r.fail("the importer maps conditions on metadata.<attribute> only",
-                         f"{path}.{key}", cond)
+            return None, (f"{path}.{key}: only conditions on metadata.<attribute> are mapped "
+                          "($and, $or and params.* are not)")
         attr = key.split(".", 1)[1]
-        sample = samples.get(attr)
+        if attr not in samples:
+            return None, (f"{path}.{key}: {attr!r} is no attribute of the scenario's task "
+                          f"types ({', '.join(sorted(samples))})")
+        sample = samples[attr]
         if isinstance(cond, dict):
             ops = {}
             for op, target in cond.items():
                 if op not in FROM_OP:
-                    raise r.fail(f"operator not mapped (mapped: {', '.join(FROM_OP)})",
-                                 f"{path}.{key}.{op}", target)
+                    return None, (f"{path}.{key}.{op}: operator not mapped (mapped: "
+                                  f"{', '.join(FROM_OP)})")
                 ops[FROM_OP[op]] = coerce(target, sample)
             if list(ops) == ["eq"]:
                 when[attr] = ops["eq"]
@@ -121,7 +127,7 @@ def _when(r: Reader, query: Any, path: str, samples: dict[str, Any]) -> dict[str
                 when[attr] = ops
         else:
             when[attr] = coerce(cond, sample)
-    return when
+    return when, ""
 
 
 def import_portkey(config: Any, scenario: Scenario, name: str, file: str,
@@ -155,18 +161,19 @@ def import_portkey(config: Any, scenario: Scenario, name: str, file: str,
                 models[target_name] = walk.route(targets[i], f"targets[{i}]")
             return models[target_name]
 
-        samples = {}
+        samples: dict[str, Any] = {}  # attribute -> a value some task type has (or None)
         for task in scenario.workload.task_types:
-            for attr in list(task.attributes) + ["task_type", "tier", "team", "critical",
-                                                 "client_facing", "data_sensitive",
-                                                 "latency_class", "language", "category"]:
-                samples.setdefault(attr, task.attribute(attr))
+            for attr in [*task.attributes, "task_type", *BUILTIN_ATTRIBUTES]:
+                if samples.get(attr) is None:
+                    samples[attr] = task.attribute(attr)
         rules = []
         for i, cond in enumerate(r.seq(strategy.get("conditions"), "strategy.conditions")):
             cond = r.mapping(cond, f"strategy.conditions[{i}]", {"query", "then"})
             model = target_model(cond.get("then"), f"strategy.conditions[{i}].then")
-            when = _when(r, cond.get("query"), f"strategy.conditions[{i}].query", samples)
-            if model is not None:
+            when, why = _when(r, cond.get("query"), f"strategy.conditions[{i}].query", samples)
+            if when is None:
+                result.unmapped.append(f"{why}; the rule is left out")
+            elif model is not None:
                 rules.append({"when": when, "model": model})
         if "default" not in strategy:
             raise r.fail("a conditional strategy without a default fails unmatched requests; "

@@ -109,3 +109,16 @@ def test_a_policy_without_rules_falls_back_without_tags(server, monkeypatch):
     router = router_for(config)
     assert asyncio.run(ask(router, "single", "complex")) == "haiku"
     assert sum(n for (model, _), n in llm.attempts.items() if model.startswith("gpt4")) == 1
+
+
+def test_an_endpoint_without_a_key_still_gets_an_answer(monkeypatch):
+    """``api_key_env`` unset: LiteLLM's OpenAI client refuses to call without some key, so
+    the export writes a literal placeholder and the keyless server answers."""
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    llm = FakeLLM()
+    with ServerThread(llm.app) as running:
+        scenario = load_scenario("scenarios/support_desk.yaml")
+        config = export_litellm(scenario, "baseline", served_all(
+            scenario, running.base_url, key_env=None, names=SERVED)).config
+        assert config["model_list"][0]["litellm_params"]["api_key"] == "no-key-needed"
+        assert asyncio.run(ask(router_for(config), "baseline", "simple")) == "gpt4"

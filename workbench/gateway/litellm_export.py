@@ -27,13 +27,16 @@ from workbench.policies.routing import LADDER
 TARGET = "LiteLLM"
 TAG_PREFIX = "task_type:"
 DEFAULT_TAG = "default"
+NO_KEY = "no-key-needed"
 
 
 def litellm_params(s: Served, tags: list[str] | None = None) -> dict[str, Any]:
     """``litellm_params`` of a deployment of served model ``s`` (the key by variable name)."""
     params: dict[str, Any] = {"model": f"{s.api}/{s.served_name}", "api_base": s.base_url}
-    if s.api_key_env is not None:
-        params["api_key"] = f"os.environ/{s.api_key_env}"
+    # an endpoint without a key still needs one for LiteLLM's OpenAI client (checked against
+    # litellm.Router): a literal that is no secret
+    params["api_key"] = (f"os.environ/{s.api_key_env}" if s.api_key_env is not None
+                         else NO_KEY)
     if tags:
         params["tags"] = tags
     return params

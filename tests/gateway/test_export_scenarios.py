@@ -109,3 +109,17 @@ def test_a_judged_ladder_priced_by_hand():
     assert ladder.cost_usd_delta == pytest.approx(600 - 1500)
     assert ladder.pass_rate_delta == pytest.approx(est["haiku"].quality_pass_rate - 1.0)
     assert "-$900/month" in t.to_markdown(pricing, together)
+
+
+def test_failover_mode_none_exports_one_attempt():
+    """Mode none is a single attempt in the workbench (attempt_plan), whatever its chain and
+    retries say: neither gateway gets fallbacks or retries."""
+    scenario = with_policy(load_scenario("scenarios/support_desk.yaml"), {
+        "name": "once", "routing": {"default": "gpt-4"},
+        "failover": {"mode": "none", "chain": ["claude-opus"], "retries": 3}})
+    served = served_all(scenario)
+    settings = export_litellm(scenario, "once", served).config["router_settings"]
+    assert settings["num_retries"] == 0 and "fallbacks" not in settings
+    config = export_portkey(scenario, "once", served).config
+    assert "strategy" not in config and "retry" not in config
+    assert config["override_params"] == {"model": "gpt-4"}

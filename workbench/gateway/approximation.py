@@ -7,12 +7,22 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from workbench.domain.policy import Failover
+
 PolicyData = dict[str, Any]
 
 
 def policy_data(policy) -> PolicyData:
     """A `Policy` as plain data (None fields left out, so it validates again)."""
     return policy.model_dump(mode="json", exclude_none=True)
+
+
+def attempted(failover: Failover) -> Failover:
+    """The failover as calls are made: mode ``none`` is one attempt whatever its retries and
+    chain say (`workbench.policies.failover.attempt_plan`), so a gateway gets neither."""
+    if failover.mode == "none":
+        return failover.model_copy(update={"retries": 0, "chain": []})
+    return failover
 
 
 def ladder_as_fallback(data: PolicyData) -> PolicyData:

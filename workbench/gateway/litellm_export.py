@@ -81,8 +81,8 @@ def export_litellm(scenario: Scenario, policy_name: str, served: dict[str, Serve
     settings: dict[str, Any] = {"routing_strategy": "simple-shuffle"}
     if table.groups:
         settings["enable_tag_filtering"] = True
-    f = policy.failover
-    chain = [m for m in f.chain] + (approx.ladder_fallbacks(data) if policy.escalation else [])
+    f = approx.attempted(policy.failover)
+    chain = list(f.chain) + (approx.ladder_fallbacks(data) if policy.escalation else [])
     settings["num_retries"] = f.retries
     settings["timeout"] = f.timeout_s
     parts.append(Part("failover.retries", f"router_settings.num_retries: {f.retries}"))

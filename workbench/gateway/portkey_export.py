@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workbench.domain.policy import Policy
+from workbench.domain.policy import Failover
 from workbench.domain.scenario import Scenario
 from workbench.gateway import approximation as approx
 from workbench.gateway import parts as common
@@ -55,13 +55,12 @@ def query_of(when: dict[str, Any]) -> dict[str, Any]:
     return query
 
 
-def leaf(s: Served, policy: Policy) -> dict[str, Any]:
+def leaf(s: Served, f: Failover) -> dict[str, Any]:
     """One provider target: host, served model, key placeholder, retry and timeout."""
     out: dict[str, Any] = {"provider": PROVIDER[s.api], "custom_host": s.base_url,
                            "override_params": {"model": s.served_name}}
     if s.api_key_env is not None:
         out["api_key"] = "${" + s.api_key_env + "}"
-    f = policy.failover
     if f.retries:
         out["retry"] = {"attempts": min(f.retries, MAX_RETRY_ATTEMPTS),
                         "on_status_codes": RETRY_STATUS_CODES}
@@ -75,17 +74,17 @@ def export_portkey(scenario: Scenario, policy_name: str, served: dict[str, Serve
     policy = scenario.policy(policy_name)
     check_served(policy, served, endpoints_file)
     data = approx.policy_data(policy)
-    f = policy.failover
+    f = approx.attempted(policy.failover)
     first_rung = policy.escalation.ladder[0].model if policy.escalation else None
-    chain = list(f.chain) if f.mode != "none" else []
+    chain = list(f.chain)
     chain += approx.ladder_fallbacks(data) if policy.escalation else []
 
     def route_target(model: str) -> dict[str, Any]:
         backups = [m for m in chain if m != model]
         if not backups:
-            return leaf(served[model], policy)
+            return leaf(served[model], f)
         return {"strategy": {"mode": "fallback"},
-                "targets": [leaf(served[m], policy) for m in [model] + backups]}
+                "targets": [leaf(served[m], f) for m in [model] + backups]}
 
     def model_of(rule_model: str | None, escalate: bool) -> str:
         return str(first_rung) if escalate else str(rule_model)
@@ -122,7 +121,7 @@ def export_portkey(scenario: Scenario, policy_name: str, served: dict[str, Serve
         parts.append(Part("failover.backoff_s", "Portkey's own exponential backoff", exact=False,
                           lost=f"backoff {f.backoff_s:g} s x{f.backoff_multiplier:g} is not "
                                "configurable in Portkey (latency only)"))
-    if f.chain and f.mode != "none":
+    if f.chain:
         parts.append(Part("failover.chain", f"strategy.mode fallback per route: "
                           f"{', '.join(f.chain)} (any non-2xx status)"))
     parts += common.failover_mode_part(policy, data, TARGET)

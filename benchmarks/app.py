@@ -98,6 +98,9 @@ def run(small: bool) -> dict:
 
             timed(cases, "open Simulate & compare",
                   lambda: goto_page(page, "Simulate & compare"))
+            page.get_by_text("Simulation size").click()  # summaries-only by default: keep
+            page.get_by_text("Keep every attempt").click()  # records for the chart below
+            wait_idle(page, "Simulate & compare")
 
             def simulate():
                 page.get_by_role("button", name="Run simulation").click()

@@ -5,18 +5,29 @@
 2. contention: 1 million requests through rate limits and a concurrency cap on the SimPy path,
    beside a bare SimPy loop doing the same events (arrival, resource request, service timeout)
    in the same run. Goal: at least half the bare loop's throughput.
+3. scale: one replication of the batch scenario at 1,000,000 tasks a day for 30 days on the
+   streaming path with 2 worker processes, no records kept. Goals: peak RSS of the whole
+   process tree under 1.5 GiB, under 25 s on 2 cores; memory flat in volume (peak at 3 M a day
+   within 20% of the peak at 300 k a day, over ``--flat-days`` days: memory does not depend on
+   the days simulated). Each run is a fresh subprocess whose process tree's resident memory is
+   sampled every 50 ms from /proc.
 
     python benchmarks/simulate.py --json            # full size
     python benchmarks/simulate.py --json --small    # CI: correctness of the script only
+    python benchmarks/simulate.py --json --only scale --volumes 300000,3000000 --flat-days 3
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import subprocess
 import sys
+import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import simpy
@@ -146,15 +157,111 @@ def case_contention(requests: int) -> dict:
             "path": result.paths["p"], "goal": "ratio_to_bare >= 0.5"}
 
 
+def _tree_rss_bytes(pid: int) -> int:
+    """Resident bytes of ``pid`` and all its descendants, from /proc (0 once it is gone)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/status") as handle:
+                total += next((int(line.split()[1]) * 1024 for line in handle
+                               if line.startswith("VmRSS:")), 0)
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as handle:
+                    todo += [int(c) for c in handle.read().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def scale_run(per_day: float, days: float, workers: int) -> dict:
+    """One streaming run (the subprocess side of the scale case)."""
+    scenario = batch_scenario(per_day)
+    started = time.perf_counter()
+    result = simulate(scenario, replications=1, days=days, keep_records=False, workers=workers)
+    seconds = time.perf_counter() - started
+    summary = result.summaries["tiered"]
+    tasks = summary["tasks_per_month"] * days / scenario.days_per_month
+    return {"seconds": seconds, "tasks": round(tasks), "path": result.paths["tiered"],
+            "monthly_cost_usd": summary["monthly_cost_usd"],
+            "latency_p95_s": summary["latency_p95_s"], "worker_cpu_seconds": result.cpu_s,
+            "peak_rss_own_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def measured_run(per_day: float, days: float, workers: int) -> dict:
+    """``scale_run`` in a fresh subprocess, its process tree's peak RSS sampled every 50 ms."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--scale-run",
+           f"{per_day:g}", f"{days:g}", str(workers)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = [0]
+
+    def sample() -> None:
+        while proc.poll() is None:
+            peak[0] = max(peak[0], _tree_rss_bytes(proc.pid))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    sampler.join()
+    if proc.returncode != 0:
+        raise RuntimeError(f"scale run failed: {err[-2000:]}")
+    run = json.loads(out)
+    run.update(per_day=per_day, days=days, workers=workers, peak_rss_tree_mb=peak[0] / 2**20,
+               tasks_per_s=run["tasks"] / run["seconds"],
+               tasks_per_s_per_core=run["tasks"] / run["seconds"] / workers,
+               tasks_per_cpu_s=run["tasks"] / max(run["worker_cpu_seconds"], 1e-9))
+    return run
+
+
+def case_scale(per_day: float, days: float, volumes: list[float], flat_days: float,
+               workers: int = 2) -> dict:
+    """The scale case: the headline run, then the same scenario at each of ``volumes``."""
+    load_before = os.getloadavg()
+    main_run = measured_run(per_day, days, workers)
+    flat = [measured_run(v, flat_days, workers) for v in volumes]
+    ratio = (flat[-1]["peak_rss_tree_mb"] / flat[0]["peak_rss_tree_mb"]) if len(flat) > 1 \
+        else None
+    return {"name": "scale_streaming", "tasks": main_run["tasks"],
+            "seconds": main_run["seconds"], "tasks_per_s": main_run["tasks_per_s"],
+            "tasks_per_s_per_core": main_run["tasks_per_s_per_core"],
+            "tasks_per_cpu_s": main_run["tasks_per_cpu_s"],
+            "peak_rss_mb": main_run["peak_rss_tree_mb"], "workers": workers,
+            "runs": [main_run, *flat], "memory_ratio_high_to_low_volume": ratio,
+            "load_average_before": list(load_before), "load_average_after": list(os.getloadavg()),
+            "goal": "peak_rss_mb < 1536, seconds < 25 on 2 cores, memory ratio within 0.8-1.2"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print JSON (the only output)")
     parser.add_argument("--small", action="store_true", help="tiny sizes for CI")
+    parser.add_argument("--only", choices=("batch", "contention", "scale"),
+                        help="run one case")
+    parser.add_argument("--per-day", type=float, default=1_000_000,
+                        help="scale case: tasks a day of the headline run")
+    parser.add_argument("--days", type=float, default=30, help="scale case: days of it")
+    parser.add_argument("--volumes", default="300000,3000000",
+                        help="scale case: tasks a day of the memory-in-volume runs")
+    parser.add_argument("--flat-days", type=float, default=5,
+                        help="scale case: days of the memory-in-volume runs")
+    parser.add_argument("--scale-run", nargs=3, metavar=("PER_DAY", "DAYS", "WORKERS"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.scale_run:
+        per_day, days, workers = args.scale_run
+        json.dump(scale_run(float(per_day), float(days), int(workers)), sys.stdout)
+        return
+    volumes = [float(v) for v in args.volumes.split(",")]
     if args.small:
-        cases = [case_batch(2_000, 2, 3), case_contention(5_000)]
+        cases = {"batch": lambda: case_batch(2_000, 2, 3),
+                 "contention": lambda: case_contention(5_000),
+                 "scale": lambda: case_scale(20_000, 2, [2_000, 20_000], 1)}
     else:
-        cases = [case_batch(100_000, 10, 30), case_contention(1_000_000)]
+        cases = {"batch": lambda: case_batch(100_000, 10, 30),
+                 "contention": lambda: case_contention(1_000_000),
+                 "scale": lambda: case_scale(args.per_day, args.days, volumes, args.flat_days)}
+    cases = [run() for name, run in cases.items() if args.only in (None, name)]
     doc = {"cases": cases}
     if args.json:
         json.dump(doc, sys.stdout, indent=2)

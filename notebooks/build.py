@@ -18,8 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from workbench.domain import load_scenario
-from workbench.estimator import estimate
+from workbench import estimate, load_scenario
 
 ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()
 SCENARIOS = ROOT / "scenarios"
@@ -33,6 +32,55 @@ import polars as pl
 ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()"""
 
 NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
+    "00_audit_from_logs.ipynb": [
+        ("md", ("# Audit from logs\n\nA month of a LiteLLM proxy's SpendLogs becomes a scenario: "
+               "volumes, token sizes and arrival profiles per task type (from the `task:` "
+               "request tags), the models each task type uses today, and measured quality from "
+               "reviewers' scores. The estimate of `today` on the fitted scenario is reconciled "
+               "with the spend the logs observed, and the provider's own usage export shows the "
+               "calls that bypassed the gateway. The files in `data/audit/` are synthetic "
+               "(see their SOURCE.md).")),
+        ("code", """\
+from pathlib import Path
+import tempfile
+
+import polars as pl
+
+from workbench.audit import audit_logs
+
+ROOT = Path.cwd().parent if Path.cwd().name == "notebooks" else Path.cwd()
+DATA = ROOT / "data" / "audit"
+audit = audit_logs([DATA / "litellm_spendlogs_march.csv.gz"],
+                   usage=[DATA / "openai_usage_march.json"],
+                   scores=[DATA / "reviewer_scores_march.csv"])
+doc = audit.to_json()
+doc["observed"]"""),
+        ("md", "## The fitted workload\n\nPer task type: calls per day, token sizes (p50 / p95) "
+               "and the models it went to."),
+        ("code", """\
+pl.DataFrame([{"task_type": name, **{k: v for k, v in t.items() if k != "models"},
+               "models": ", ".join(f"{m} {s:.0%}" for m, s in t["models"].items())}
+              for name, t in doc["task_types"].items()])"""),
+        ("md", "## Reconciliation\n\nThe estimate of `today` against the observed month, what "
+               "explains the difference, and the spend per team."),
+        ("code", """\
+print(f"observed ${doc['observed']['monthly_cost_usd']:,.2f}/month, estimate "
+      f"${doc['estimated_monthly_cost_usd']:,.2f} ({doc['residual_share']:+.2%})")
+pl.DataFrame([{"team": k, **v} for k, v in doc["teams"].items()])"""),
+        ("md", "## Spend the gateway never saw\n\nThe provider's usage minus what the gateway "
+               "logged, per day and model, at list price."),
+        ("code", """\
+pl.DataFrame(doc["untracked"]["rows"])"""),
+        ("md", "## The scenario\n\nWritten as YAML that `workbench validate` accepts; every "
+               "other command works on it."),
+        ("code", """\
+from workbench.domain import load_scenario
+from workbench.estimator import estimate
+
+path = Path(tempfile.mkdtemp()) / "audited.yaml"
+audit.write_scenario(path)
+estimate(load_scenario(path)).to_json()["policies"]["today"]["monthly_cost_usd"]"""),
+    ],
     "01_compare_policies.ipynb": [
         ("md", ("# Compare routing policies\n\nThe support desk of the seed article: GPT-4 for "
                "every ticket (`baseline`) against routing by complexity (`routed`). First the "
@@ -46,7 +94,7 @@ scenario = load_scenario(SCENARIOS / "support_desk.yaml")
 expected = estimate(scenario).to_json()
 kpi_frame(expected["policies"])"""),
         ("code", """\
-from workbench.engine.simulation import simulate
+from workbench import simulate
 
 result = simulate(scenario, replications=2, days=3)
 simulated = result.to_json()
@@ -85,7 +133,7 @@ latency_cdf_figure(series.latency_cdf(result.records),
                "quality, and what would other budgets do?")),
         ("code", SETUP),
         ("code", """\
-from workbench.app.whatif import expected_spend, rule_impacts
+from workbench.estimator.budget_effects import expected_spend, rule_impacts
 
 scenario = load_scenario(SCENARIOS / "content_pipeline.yaml")
 policy = "per_step_budget"
@@ -103,7 +151,7 @@ burn_down_figure(expected_spend(scenario, policy), policy, spec.budget.monthly_u
 rule_impact_figure(rule_impacts(scenario, policy)).show()"""),
         ("md", "The same month simulated once (the batch path; one replication):"),
         ("code", """\
-from workbench.engine.simulation import simulate
+from workbench import simulate
 from workbench.metrics import series
 
 result = simulate(scenario, replications=1, policies=[policy])
@@ -140,7 +188,7 @@ from workbench.metrics.scenario_frames import providers_frame
 scenario = load_scenario(SCENARIOS / "multi_provider_failover.yaml")
 providers_frame(scenario)"""),
         ("code", """\
-from workbench.engine.simulation import simulate
+from workbench import simulate
 
 result = simulate(scenario, replications=2, days=2, policies=["single", "failover"])
 doc = result.to_json()
@@ -209,10 +257,10 @@ sensitivity"""),
         ("code", """\
 import tempfile
 
-from workbench.report.html import build_report
+from workbench import report
 
 out = Path(tempfile.mkdtemp()) / "support_desk-report.html"
-out.write_text(build_report(scenario, doc, chosen="routed"), encoding="utf-8")
+report(scenario, out, policy="routed")
 print(out, out.stat().st_size, "bytes")"""),
     ],
     "05_evaluation_replay.ipynb": [
@@ -222,11 +270,10 @@ print(out, out.stat().st_size, "bytes")"""),
                "frontier with measured quality instead of assumed profiles.")),
         ("code", SETUP_REPLAY),
         ("code", """\
-from workbench.replay.formats import load_table
-from workbench.replay.replay import ReplayOptions, replay
+from workbench import replay
 
-table = load_table(ROOT / "data" / "routellm", "routellm", benchmark="gsm8k")
-doc = replay(table, ReplayOptions(seed=0, judge_errors=(0.0, 0.1)))
+doc = replay(ROOT / "data" / "routellm", "routellm", benchmark="gsm8k", seed=0,
+             judge_errors=(0.0, 0.1))
 print(doc["prompts_replayed"], "prompts; strong", doc["strong"], "weak", doc["weak"])
 pl.DataFrame([{"name": name, "quality": m["quality"], "cost_usd": m["cost_usd"]}
               for name, m in doc["models"].items()])"""),

@@ -1,20 +1,25 @@
 """Bad input never crashes: every broken scenario gives exit 2 and one message naming the
-file, the field path and the bad value; arbitrary YAML gives a ScenarioError or a scenario."""
+file, the field path and the bad value; arbitrary YAML gives exit 2 with one line naming the
+file, or a valid scenario whose estimate holds its invariants (tests/rules/invariants.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import json
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.rules.invariants import check_estimate
 from workbench import cli
 from workbench.domain import ScenarioError, load_scenario
 from workbench.domain.errors import WorkbenchError
@@ -109,6 +114,43 @@ def test_overlay_naming_an_unknown_model(write_scenario):
     assert "models.ghost" in str(error.value)
 
 
+def test_routing_conditions_on_names_that_exist_load_in_every_form(write_scenario):
+    """Scalars, lists and eq / ne / in / not_in comparisons naming task types (a workflow-only
+    one included), teams, tiers and latency classes that exist all validate, and route as
+    written (the broken corpus holds the unknown names). Categories are free: a scenario
+    replayed on an evaluation table routes by the table's groups as categories."""
+    from workbench.policies.routing import Route, route
+
+    scenario = load_scenario(write_scenario("""\
+name: names
+baseline: base
+providers: [{name: p}]
+models:
+  - {name: m, provider: p, price: {input_per_mtok_usd: 1, output_per_mtok_usd: 2}}
+  - {name: big, provider: p, price: {input_per_mtok_usd: 10, output_per_mtok_usd: 30}}
+workload:
+  task_types:
+    - {name: simple, per_day: 100, team: support, category: faq}
+    - {name: complex, per_day: 20, team: sales, tier: premium, latency_class: batch}
+    - {name: step}
+  workflows:
+    - {name: w, per_day: 5, steps: [{name: only, task_type: step}]}
+policies:
+  - name: base
+    routing: {default: big}
+  - name: routed
+    routing:
+      default: big
+      rules:
+        - {when: {task_type: [simple, step], team: {ne: sales}}, model: m}
+        - {when: {tier: {in: [premium, basic]}, latency_class: batch}, model: big}
+        - {when: {category: {not_in: [a_table_group]}, task_type: {eq: complex}}, model: m}
+"""))
+    routed, task = scenario.policy("routed"), scenario.workload.task_type
+    assert [route(routed, task(n)) for n in ("simple", "complex", "step")] == [
+        Route("m", 0), Route("big", 1), Route("m", 0)]
+
+
 def _tiny() -> str:
     return (REPO_ROOT / "tests" / "broken" / "unknown_model_in_routing.yaml").read_text(
         encoding="utf-8").replace("gpt-9", "m")
@@ -120,16 +162,39 @@ _SCRATCH = Path(tempfile.mkdtemp(prefix="workbench-loader-"))
 
 
 def _load_text(text: str, then_estimate: bool = False) -> None:
+    """Either ``workbench validate`` exits 2 with one line naming the file (and the error
+    says the same), or the scenario is valid - and then, with ``then_estimate``, its estimate
+    satisfies the invariants of tests/rules/invariants.py (costs >= 0, rates in [0, 1],
+    totals equal to their recomputation from the breakdown) and is finite JSON."""
     path = _SCRATCH / "fuzz.yaml"
     path.write_text(text, encoding="utf-8")
     try:
         scenario = load_scenario(path)
     except WorkbenchError as exc:
-        assert str(exc), "an error must say something"
-        assert "\n" not in str(exc)
+        message = str(exc)
+        assert message.startswith(f"{path}: "), message  # names the file first
+        assert len(message) > len(f"{path}: ") and "\n" not in message
+        code, err = _validate_in_process(path)
+        assert code == 2
+        assert err.strip() == f"error: {message}"
         return
-    if then_estimate:  # what validates, estimates: finite JSON, no internal error
-        json.dumps(estimate(scenario).to_json(), allow_nan=False)
+    assert _validate_in_process(path)[0] == 0
+    if then_estimate:  # what validates, estimates: invariants hold, finite JSON
+        result = estimate(scenario)
+        check_estimate(scenario, result)
+        json.dumps(result.to_json(), allow_nan=False)
+
+
+def _validate_in_process(path: Path) -> tuple[int, str]:
+    """Exit code and stderr of ``workbench validate PATH`` run in this process."""
+    err = io.StringIO()
+    with mock.patch.object(sys, "argv", ["workbench", "validate", str(path)]), \
+            contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            cli.main()
+        except SystemExit as stop:
+            return int(stop.code or 0), err.getvalue()
+    return 0, err.getvalue()
 
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6),

@@ -9,12 +9,14 @@ import plotly.graph_objects as go
 import polars as pl
 import pytest
 
-from workbench.app import policy_form, requirements
-from workbench.app.budget_trial import trial_budget
-from workbench.app.whatif import expected_spend, rule_impacts
+from workbench.app import policy_form
 from workbench.domain import edits, load_scenario
+from workbench.domain.budget_trial import trial_budget
 from workbench.domain.errors import PolicyError
+from workbench.estimator import requirements
+from workbench.estimator.budget_effects import expected_spend, rule_impacts
 from workbench.metrics import series
+from workbench.policies.eligibility import eligibility
 from workbench.viz import budget, compare, cost, latency, reliability, roi, sankey, workload
 from workbench.viz.calibration import measured_vs_simulated_figure
 
@@ -217,11 +219,11 @@ def test_threshold_heuristic_on_a_workflow():
 def test_eligibility_reasons(support_desk):
     model = support_desk.model("gpt-4").model_copy(update={"context_window": 1000})
     task = support_desk.workload.task_type("simple")
-    ok, why = requirements.eligibility(model, task)
-    assert not ok and "context window 1,000" in why
+    ok, why = eligibility(model, task)
+    assert not ok and "context: needs" in why and "window 1,000" in why
     sensitive = task.model_copy(update={"data_sensitive": True})
-    assert requirements.eligibility(support_desk.model("gpt-4"), sensitive) == (
-        False, "data-sensitive task needs a self-hosted model")
+    ok, why = eligibility(support_desk.model("gpt-4"), sensitive)
+    assert not ok and why.startswith("deployment:") and "self_hosted" in why
     frame = requirements.requirements_frame(support_desk)
     assert frame.height == 16 and frame["eligible"].all()
 

@@ -38,6 +38,9 @@ def test_app_in_chromium():
             page.locator(".js-plotly-plot").first.wait_for()
 
             goto_page(page, "Simulate & compare")
+            page.get_by_text("Simulation size").click()  # runs are summaries-only by default:
+            page.get_by_text("Keep every attempt").click()  # keep records for the charts
+            wait_idle(page, "Simulate & compare")
             page.get_by_role("button", name="Run simulation").click()
             page.get_by_text("Attempts per run").first.wait_for(timeout=60_000)
             wait_idle(page, "Simulate & compare")

@@ -190,8 +190,7 @@ def test_log_reduction_equals_records_reduction(file):
                        rel_tol=1e-9)
     assert_frame_equal(reduced.groups.sort(keys[:1] + keys[2:]),
                        expected.groups.sort(keys[:1] + keys[2:]), check_dtypes=False)
-    assert_frame_equal(reduced.latencies.sort(pl.all()), expected.latencies.sort(pl.all()),
-                       check_dtypes=False)
+    assert reduced.latencies == expected.latencies  # histograms: same counts, min and max
     assert reduced.hosting == expected.hosting
 
 

@@ -76,3 +76,28 @@ def test_bad_input_exits_2_without_traceback(args, needle):
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     assert needle in proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_simulate_refuses_a_run_over_max_memory():
+    """support_desk: 1,000 tasks a day, 30-day blocks; 3 days hold 3,000 tasks of a block at
+    once x 400 bytes + one 150 MiB process: about 151 MiB, over 100 MiB."""
+    proc = run("simulate", "scenarios/support_desk.yaml", "-r", "1", "--days", "3",
+               "--max-memory", "100MiB")
+    assert proc.returncode == 2
+    assert "--max-memory" in proc.stderr and "3,000 tasks" in proc.stderr
+    assert "151 MiB" in proc.stderr and "Traceback" not in proc.stderr
+    bad = run("simulate", "scenarios/support_desk.yaml", "--max-memory", "lots")
+    assert bad.returncode == 2 and "lots" in bad.stderr
+
+
+def test_simulate_on_dask_equals_local_run():
+    distributed = pytest.importorskip("dask.distributed")
+    args = ("simulate", "scenarios/tiered_escalation.yaml", "-r", "2", "--days", "2", "--json")
+    local = run(*args)
+    assert local.returncode == 0, local.stderr
+    with distributed.LocalCluster(n_workers=2, processes=False, threads_per_worker=1,
+                                  protocol="tcp", host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        remote = run(*args, "--dask", cluster.scheduler_address)
+    assert remote.returncode == 0, remote.stderr
+    assert json.loads(remote.stdout)["policies"] == json.loads(local.stdout)["policies"]

@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.engine.helpers import scenario_from
+from tests.rules.reference import ReferenceBreaker
 from workbench.domain.policy import CircuitBreaker
 from workbench.engine.simulation import simulate
-from workbench.policies.failover import BreakerBoard
 
 SETTINGS = settings(max_examples=12, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -81,7 +81,8 @@ def test_no_attempt_is_sent_through_an_open_breaker(scenario):
     result = simulate(scenario, replications=1)
     assert result.paths["p"] == "contention"
     sent = result.records.filter(~pl.col("outcome").is_in(["blocked", "rate_limited"]))
-    board = BreakerBoard(scenario.policies[0].failover.breaker or CircuitBreaker())
+    config = scenario.policies[0].failover.breaker or CircuitBreaker()
+    board = ReferenceBreaker(config.failures, config.cooldown_s)  # not the production class
     events = []
     for r in sent.iter_rows(named=True):
         events.append((r["start_s"], 1, r["model"], None))

@@ -54,3 +54,48 @@ def test_without_outages_nothing_fails_but_errors():
                       outages=False)
     assert result.outages.height == 0
     assert result.summaries["single"]["success_rate"] == pytest.approx(1.0)
+
+
+INCIDENTS = """incident_id,provider,services,impact_level,start_utc,end_utc,title
+1,a,API,2,2024-01-01 00:00:00+00:00,2024-01-01 10:00:00+00:00,down
+2,a,API,1,2024-01-01 20:00:00+00:00,2024-01-02 06:00:00+00:00,degraded
+3,a,Playground;API beta,3,2024-01-02 11:00:00+00:00,2024-01-02 16:00:00+00:00,other service
+4,a,API,4,2024-01-02 18:00:00+00:00,2024-01-02 19:00:00+00:00,maintenance
+"""
+
+REPLAY = """
+name: replay_fields
+baseline: single
+horizon: {days: 2}
+providers:
+  - {name: a, incidents: incidents.csv, incident_services: [API],
+     incidents_from: "2024-01-01T00:00:00+00:00"%s}
+models:
+  - {name: ma, provider: a, price: {per_request_usd: 0.01}}
+workload:
+  task_types:
+    - {name: t, per_day: 100, latency_class: batch}
+policies:
+  - {name: single, routing: {default: ma}}
+"""
+
+
+def _replayed(write_scenario, extra: str = ""):
+    write_scenario(INCIDENTS, "incidents.csv")
+    scenario = load_scenario(write_scenario(REPLAY % extra))
+    world = ProviderWorld(scenario, 2 * 86400.0, np.random.default_rng(0))
+    tl = world.timeline("a")
+    return [(s / 3600, e / 3600, int(st)) for s, e, st in zip(tl.starts, tl.ends, tl.states)]
+
+
+def test_services_match_exactly_and_impacts_map_by_default(write_scenario):
+    """"API" keeps the incidents listing the service API, not "API beta" (35-40 h, which a
+    substring match took for an outage); minor = degraded, major = down, maintenance ignored."""
+    assert _replayed(write_scenario) == [(0, 10, DOWN), (20, 30, DEGRADED)]
+
+
+def test_impact_mapping_is_a_scenario_field(write_scenario):
+    """incident_impact: every impact level can be mapped to degraded, down or ignore."""
+    assert _replayed(write_scenario, ", incident_impact: {minor: down, major: ignore, "
+                                     "maintenance: degraded}") == [(20, 30, DOWN),
+                                                                  (42, 43, DEGRADED)]

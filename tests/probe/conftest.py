@@ -25,7 +25,10 @@ def fake_server():
 @pytest.fixture
 def fake(fake_server):
     """The module's fake server with its per-prompt fault counters reset."""
-    fake_server[0].attempts.clear()
+    llm = fake_server[0]
+    llm.attempts.clear()
+    llm.billed.clear()
+    llm.revoke_after, llm.authorised = None, 0
     return fake_server
 
 

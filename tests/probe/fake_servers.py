@@ -1,7 +1,8 @@
 """Local OpenAI-compatible and Anthropic-compatible servers with fault injection (starlette on
 uvicorn, bound to 127.0.0.1 on a free port, in a background thread or as a subprocess).
 
-Both APIs are served by one app: ``POST /v1/chat/completions`` and ``POST /v1/messages``.
+Both APIs are served by one app: ``POST /v1/chat/completions`` and ``POST /v1/messages``, and
+Azure OpenAI's ``POST /v1/openai/deployments/{deployment}/chat/completions?api-version=``.
 Behaviour is chosen by the requested model name, written like a query string:
 
     "m?ttft=0.05&ttft_sigma=0.3&tps=400&tokens=20&fault=429&times=1&retry_after=0.05"
@@ -13,12 +14,18 @@ Behaviour is chosen by the requested model name, written like a query string:
     text               fixed reply text instead of "tok tok ..."
     usage=0            omit usage
     fault              429 | 500 | 401 | 404 | hang | malformed | cut | truncate | close
+                       (cut / truncate without streaming: half the declared body, then the
+                       connection closes)
     times              the fault hits the first ``times`` attempts of each (model, prompt);
                        default: every attempt
     retry_after        Retry-After seconds sent with 429
+    delay              seconds to wait before anything else (faults included)
 
 Prompt tokens are counted as ceil(characters / 4), like the probe's estimate. A request whose
-key (Bearer or x-api-key) differs from ``key`` gets 401.
+key (Bearer or x-api-key) differs from ``key`` gets 401, and so does every request after the
+first ``revoke_after`` authorised ones (a key revoked mid-run). ``billed`` lists (model,
+prompt tokens, output tokens) of every request the server started to answer - what a provider
+would bill, counting the whole reply even when the client hangs up.
 
 Run alone: ``python fake_servers.py --port 8000`` (used by benchmarks/probe.py).
 """
@@ -60,6 +67,7 @@ class Behaviour:
         self.times = int(self.opts.get("times", -1))
         self.retry_after = self.opts.get("retry_after", "0.05")
         self.usage = self.opts.get("usage", "1") != "0"
+        self.delay_s = float(self.opts.get("delay", 0))
 
     def reply(self, max_tokens: int) -> tuple[list[str], int]:
         """Text pieces (one per token) and the output token count."""
@@ -76,20 +84,35 @@ class FakeLLM:
 
     def __init__(self, key: str | None = None) -> None:
         self.key = key
+        self.revoke_after: int | None = None
+        self.authorised = 0
+        self.billed: list[tuple[str, int, int]] = []
+        self.last_headers: dict[str, str] = {}
+        self.arrivals: list[tuple[float, str]] = []  # (time.monotonic(), model) past the key
+        self.limited: list[float] = []  # time.monotonic() of each 429 sent
         self.attempts: Counter = Counter()
         self.requests = 0
         self.in_flight = 0
         self.max_in_flight = 0
         self.app = Starlette(routes=[
             Route("/v1/chat/completions", self.openai, methods=["POST"]),
-            Route("/v1/messages", self.anthropic, methods=["POST"])])
+            Route("/v1/messages", self.anthropic, methods=["POST"]),
+            Route("/v1/openai/deployments/{deployment}/chat/completions", self.azure,
+                  methods=["POST"])])
 
-    def _authorised(self, request: Request, anthropic: bool) -> bool:
+    def _authorised(self, request: Request, anthropic: bool, azure: bool = False) -> bool:
         if self.key is None:
-            return True
-        if anthropic:
-            return request.headers.get("x-api-key") == self.key
-        return request.headers.get("authorization") == f"Bearer {self.key}"
+            ok = True
+        elif azure:
+            ok = request.headers.get("api-key") == self.key
+        elif anthropic:
+            ok = request.headers.get("x-api-key") == self.key
+        else:
+            ok = request.headers.get("authorization") == f"Bearer {self.key}"
+        if ok and self.revoke_after is not None:
+            self.authorised += 1
+            ok = self.authorised <= self.revoke_after
+        return ok
 
     async def openai(self, request: Request) -> Response:
         return await self._serve(request, anthropic=False)
@@ -97,27 +120,43 @@ class FakeLLM:
     async def anthropic(self, request: Request) -> Response:
         return await self._serve(request, anthropic=True)
 
-    async def _serve(self, request: Request, anthropic: bool) -> Response:
+    async def azure(self, request: Request) -> Response:
+        """Azure OpenAI: the deployment in the path is the model; ``api-version`` required;
+        the key in ``api-key``."""
+        if not request.query_params.get("api-version"):
+            return JSONResponse({"error": {"message": "api-version missing"}}, status_code=404)
+        return await self._serve(request, anthropic=False,
+                                 deployment=request.path_params["deployment"])
+
+    async def _serve(self, request: Request, anthropic: bool,
+                     deployment: str | None = None) -> Response:
         self.requests += 1
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            return await self._respond(request, anthropic)
+            return await self._respond(request, anthropic, deployment)
         finally:
             self.in_flight -= 1
 
-    async def _respond(self, request: Request, anthropic: bool) -> Response:
+    async def _respond(self, request: Request, anthropic: bool,
+                       deployment: str | None) -> Response:
+        self.last_headers = dict(request.headers)
         body = await request.json()
-        if not self._authorised(request, anthropic):
+        if not self._authorised(request, anthropic, azure=deployment is not None):
             return JSONResponse({"error": {"message": "invalid api key"}}, status_code=401)
-        model = body["model"]
+        model = body["model"] if deployment is None else deployment
+        self.arrivals.append((time.monotonic(), model))
         prompt = body["messages"][-1]["content"]
         b = Behaviour(model, prompt)
         attempt_key = (model, prompt)
         self.attempts[attempt_key] += 1
         fault = b.fault if b.times < 0 or self.attempts[attempt_key] <= b.times else None
+        if b.delay_s:
+            await asyncio.sleep(b.delay_s)
         if fault in ("429", "500", "401", "404"):
             headers = {"retry-after": b.retry_after} if fault == "429" else {}
+            if fault == "429":
+                self.limited.append(time.monotonic())
             return JSONResponse({"error": {"message": f"injected {fault}"}},
                                 status_code=int(fault), headers=headers)
         if fault == "hang":
@@ -126,12 +165,17 @@ class FakeLLM:
             raise ConnectionResetError("injected close")
         prompt_tokens = math.ceil(len(prompt) / 4)
         pieces, n_out = b.reply(int(body.get("max_tokens", 256)))
+        self.billed.append((model, prompt_tokens, n_out))
         usage = (prompt_tokens, n_out) if b.usage else None
         if not body.get("stream"):
             await asyncio.sleep(b.ttft_s + (n_out / b.tps if b.tps else 0.0))
             if fault == "malformed":
                 return Response(b'{"choices": [ oops', media_type="application/json")
             document = (_anthropic_body if anthropic else _openai_body)(model, pieces, usage)
+            if fault in ("cut", "truncate"):  # declare the whole body, send half, hang up
+                whole = json.dumps(document).encode()
+                return Response(whole[:len(whole) // 2], media_type="application/json",
+                                headers={"content-length": str(len(whole))})
             return JSONResponse(document)
         events = (_anthropic_events if anthropic else _openai_events)(model, pieces, usage)
         return StreamingResponse(_paced(events, b, fault), media_type="text/event-stream")

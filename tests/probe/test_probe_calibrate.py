@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from workbench.domain.loader import load_scenario
-from workbench.engine.latency import sample_latency_s
+from workbench.policies.sampling import sample_latency_s
 from workbench.probe.calibrate import calibrate, write_overlay
 from workbench.probe.config import load_probe
 from workbench.probe.runner import run_probe

@@ -53,12 +53,13 @@ FAULTS = [  # (served model, stream, expected outcomes per task)
     ("m?fault=malformed&times=1", False, ["malformed", "ok"]),
     ("m?fault=cut&times=1&tokens=8", True, ["stream_cut", "ok"]),
     ("m?fault=truncate&times=1&tokens=8", True, ["stream_cut", "ok"]),
+    ("m?fault=truncate&times=1&tokens=8", False, ["truncated", "ok"]),
     ("m?fault=404", True, ["not_found"]),
     ("m?ttft=0.01&tokens=5", False, ["ok"]),
 ]
 
 
-@pytest.mark.parametrize("api", ["openai", "anthropic"])
+@pytest.mark.parametrize("api", ["openai", "anthropic", "azure-openai"])
 @pytest.mark.parametrize("served, stream, expected", FAULTS)
 def test_faults_end_as_one_final_record(tmp_path, fake, keyed, api, served, stream, expected):
     _, base_url = fake
@@ -71,8 +72,9 @@ def test_faults_end_as_one_final_record(tmp_path, fake, keyed, api, served, stre
         if expected[0] == "rate_limited":
             assert attempts[1]["queue_s"] >= 0.2 and attempts[1]["reason"] == "retry"
         for r in attempts:
-            if r["outcome"] in ("timeout", "malformed", "stream_cut"):  # bill unknown
-                assert r["tokens_estimated"] and r["cost_usd"] > 0
+            if r["outcome"] in ("timeout", "malformed", "stream_cut", "truncated"):
+                assert r["tokens_estimated"] and r["cost_usd"] > 0  # bill unknown
+                assert r["http_status"] == 200 or r["outcome"] == "timeout"
             if r["outcome"] in ("rate_limited", "error_5xx", "not_found"):
                 assert r["cost_usd"] == 0.0
             if r["outcome"] == "ok":
@@ -96,9 +98,11 @@ def test_connection_refused(tmp_path, keyed):
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    _, by_task = probe_once(tmp_path, f"http://127.0.0.1:{port}/v1", "m", timeout=FAST)
-    for attempts in by_task.values():
-        assert [r["outcome"] for r in attempts] == ["connection"] * 3
+    result, by_task = probe_once(tmp_path, f"http://127.0.0.1:{port}/v1", "m", timeout=FAST)
+    for attempts in by_task.values():  # nothing left the machine: retried, never charged
+        assert [r["outcome"] for r in attempts] == ["unreachable"] * 3
+        assert all(r["cost_usd"] == 0 and not r["tokens_estimated"] for r in attempts)
+    assert result.spent_usd == 0
 
 
 def test_401_stops_the_endpoint_and_names_the_variable(tmp_path, fake, monkeypatch):
@@ -109,9 +113,9 @@ def test_401_stops_the_endpoint_and_names_the_variable(tmp_path, fake, monkeypat
                        sample={"per_task_type": 10, "seed": 1})
     result = run_probe(load_probe(cfg), tmp_path / "run")
     rows = RunStore(tmp_path / "run").load("records")
-    assert {r["outcome"] for r in rows} == {"auth"} and all(r["final"] for r in rows)
+    assert {r["outcome"] for r in rows} == {"auth"} and not any(r["final"] for r in rows)
     assert len(rows) <= 2 and llm.requests - before == len(rows)
-    assert result.not_sent == 20 - len(rows)
+    assert result.not_sent == 20  # no task is final: a rerun with the right key sends all
     assert "PROBE_KEY" in result.stopped["local"] and "wrong-key" not in str(result.to_json())
 
 
@@ -170,3 +174,38 @@ def test_missing_key_variable_fails_before_anything_is_written(tmp_path, monkeyp
     with pytest.raises(ProbeError, match="PROBE_KEY is not set"):
         run_probe(load_probe(cfg), tmp_path / "run")
     assert not (tmp_path / "run").exists()
+
+
+def test_custom_headers_are_sent_and_secret_ones_stay_secret(tmp_path, fake, keyed,
+                                                             monkeypatch):
+    llm, base_url = fake
+    secret = "gw-secret-6b1f0e9d"
+    monkeypatch.setenv("GW_KEY", secret)
+    cfg = write_config(tmp_path, [endpoint(base_url, {"small": "m?tokens=2"}, api="anthropic",
+                                           headers={"X-Title": "pilot"},
+                                           header_env={"X-Gateway-Key": "GW_KEY"})],
+                       sample={"per_task_type": 1, "seed": 1})
+    result = run_probe(load_probe(cfg), tmp_path / "run")
+    assert result.not_sent == 0
+    assert llm.last_headers["x-title"] == "pilot" and llm.last_headers["x-gateway-key"] == secret
+    assert llm.last_headers["anthropic-version"] == "2023-06-01"
+    for path in (tmp_path / "run").iterdir():
+        assert secret.encode() not in path.read_bytes(), path
+    assert secret not in str(result.to_json())
+    monkeypatch.delenv("GW_KEY")
+    from workbench.domain.errors import ProbeError
+
+    with pytest.raises(ProbeError, match=r"GW_KEY \(header_env.X-Gateway-Key\) is not set"):
+        run_probe(load_probe(cfg), tmp_path / "other")
+    assert not (tmp_path / "other").exists()
+
+
+@pytest.mark.parametrize("headers", [{"Authorization": "x"}, {"bad name": "x"},
+                                     {"X-Ok": "caf\u00e9"}])
+def test_custom_headers_are_checked_at_load(tmp_path, headers):
+    from workbench.domain.errors import ScenarioError
+
+    cfg = write_config(tmp_path, [endpoint("http://127.0.0.1:9/v1", {"small": "s"},
+                                           headers=headers)])
+    with pytest.raises(ScenarioError, match=r"endpoints\[0\]\.headers"):
+        load_probe(cfg)

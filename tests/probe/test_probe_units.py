@@ -18,7 +18,7 @@ from workbench.probe.api import FAMILIES, MalformedReply, StreamFailure
 from workbench.probe.attempt import retry_after_s, status_outcome
 from workbench.probe.calibrate import fit_mean
 from workbench.probe.checks import ExactCheck, JsonSchemaCheck, NumericCheck, RegexCheck
-from workbench.probe.config import load_probe
+from workbench.probe.config import Timeouts, load_probe
 from workbench.probe.sampler import build_jobs, estimate_tokens
 from workbench.probe.spend import SpendGuard, worst_case_prompt_tokens
 from workbench.probe.store import RunStore, read_jsonl
@@ -162,6 +162,12 @@ def test_run_store_refuses_another_config(tmp_path):
         store.begin({"fingerprint": "xyz"}, resume=True)
     with pytest.raises(ProbeError, match="already holds"):
         store.begin({"fingerprint": "abc"}, resume=False)
+    with pytest.raises(ProbeError, match="older workbench"):
+        store.begin({"fingerprint": "abc", "measured": {}}, resume=True)
+    fresh = RunStore(tmp_path / "new")
+    fresh.begin({"fingerprint": "a", "measured": {"max_tokens": 32, "judge": None}}, True)
+    with pytest.raises(ProbeError, match=r"changed: judge: None -> 'j'; max_tokens: 32 -> 64"):
+        fresh.begin({"fingerprint": "b", "measured": {"max_tokens": 64, "judge": "j"}}, True)
 
 
 def test_sampler_is_deterministic_and_sizes_prompts(tmp_path):
@@ -260,3 +266,53 @@ def test_acquire_waits_for_money_in_flight_and_refuses_what_never_fits():
         assert await task is None and guard.peak_usd <= 1.0
 
     asyncio.run(run())
+
+
+def test_ledger_counts_unsettled_reservations_at_worst_case(tmp_path):
+    from workbench.probe.ledger import SpendLedger
+
+    store = RunStore(tmp_path)
+    ledger = SpendLedger(store)
+    a = ledger.reserve(0.2, task_id=1, attempt=1)
+    ledger.settle(a, 0.05)
+    b = ledger.reserve(0.3, task_id=2, attempt=3, start_s=4.0)  # in flight at the kill
+    ledger.reserve(0.1, judge=7)  # a judge call in flight too
+    store.close()
+    spent, unsettled = SpendLedger(RunStore(tmp_path)).state()
+    assert spent == pytest.approx(0.05 + 0.3 + 0.1)
+    first = unsettled[0]
+    assert (first.id, first.task_id, first.attempt, first.start_s) == (b.id, 2, 3, 4.0)
+    assert unsettled[1].judge == 7 and unsettled[1].task_id is None
+
+
+def test_an_unusable_address_is_unreachable_not_a_crash():
+    """anyio raises an ExceptionGroup for a port out of range; the attempt is classified (a
+    config bypassing validation stands in for any address the OS refuses)."""
+    from workbench.probe.attempt import send
+    from workbench.probe.config import Endpoint
+
+    ep = Endpoint.model_construct(name="x", api="openai", base_url="http://127.0.0.1:99999/v1",
+                                  api_key_env=None, models={"small": "s"},
+                                  max_concurrency=1, timeout=Timeouts(),
+                                  anthropic_version="2023-06-01")
+
+    async def main():
+        async with httpx.AsyncClient() as client:
+            return await send(client, ep, FAMILIES["openai"], "s", "hi", 8, None, False)
+
+    attempt = asyncio.run(main())
+    assert attempt.outcome == "unreachable" and attempt.http_status is None
+
+
+def test_azure_openai_url_and_key_header(monkeypatch):
+    from workbench.probe.config import Endpoint
+
+    monkeypatch.setenv("AZ_KEY", "az-123")
+    ep = Endpoint(name="az", api="azure-openai", base_url="https://r.openai.azure.com/",
+                  api_key_env="AZ_KEY", models={"gpt-4o": "gpt-4o prod"})
+    family = FAMILIES["azure-openai"]
+    assert family.url(ep, "gpt-4o prod") == ("https://r.openai.azure.com/openai/deployments/"
+                                             "gpt-4o%20prod/chat/completions"
+                                             "?api-version=2024-10-21")
+    headers = family.headers(ep, stream=True)
+    assert headers["api-key"] == "az-123" and "authorization" not in headers

@@ -66,10 +66,11 @@ def test_failed_judgements_are_excluded_and_counted(run_json, tmp_path):
             for q, m, s in [(1, STRONG, 9), (1, WEAK, 7), (2, STRONG, -1), (2, WEAK, 5)]]
     file.write_text("".join(json.dumps(r) + "\n" for r in rows))
     doc = run_json("replay", file, "-f", "routellm")
+    # question 2 leaves every figure (the weak model's 5 too): one row set
     assert doc["excluded"] == {"failed_judgements": 1}
     assert doc["models"][STRONG]["mean_judge_score"] == 9.0
-    assert doc["models"][WEAK]["mean_judge_score"] == 6.0
-    assert doc["prompts_replayed"] == 1
+    assert doc["models"][WEAK]["mean_judge_score"] == 7.0
+    assert doc["prompts"] == doc["prompts_replayed"] == 1 and doc["prompts_read"] == 2
 
 
 def test_preference_out_of_range(run_cli, tmp_path):

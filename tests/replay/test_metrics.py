@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from workbench.metrics.frontier import nondecreasing_hull
 from workbench.replay import metrics, policies
 from workbench.replay.table import EvalTable
 
@@ -22,7 +23,7 @@ def test_pgr_apgr_cpt_on_a_linear_curve():
 def test_nondecreasing_hull_and_aiq():
     cost = np.array([1.0, 2.0, 3.0, 4.0, 2.5])
     quality = np.array([0.5, 0.6, 0.9, 0.8, 0.55])
-    hull = metrics.nondecreasing_hull(cost, quality)
+    hull = nondecreasing_hull(cost, quality)
     # (2, 0.6) lies below the segment (1, 0.5)-(3, 0.9); (4, 0.8) is past the top
     assert hull.tolist() == [[1.0, 0.5], [3.0, 0.9]]
     # over [1, 4]: trapezoid 1->3 of (0.5+0.9)/2*2 = 1.4, flat 3->4 0.9; / 3

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from workbench.app import state
+from workbench.app import state, widgets
 
 st.set_page_config(page_title="workbench", page_icon=":bar_chart:", layout="wide")
 
@@ -41,8 +41,12 @@ with st.sidebar:
                         key="sim_days", help="Fewer days run faster; costs stay per month.")
         st.number_input("Replications", min_value=1, max_value=20,
                         value=state.QUICK_REPLICATIONS, step=1, key="sim_replications")
+        st.checkbox("Keep every attempt", value=False, key="sim_records",
+                    help="Records for cost over time, task flows, latency CDFs and the "
+                         "simulated budget path; memory grows with the run. Off: summaries "
+                         "only, in memory bounded by a block of simulated time.")
     st.download_button("Download report", data=state.report_builder(),
-                       file_name=f"{scenario.name}-report.html", mime="text/html",
+                       file_name=widgets.download_name(scenario.name, "-report.html"), mime="text/html",
                        icon=":material/download:", key="report_download",
                        help="Self-contained HTML for leadership: opens offline.",
                        on_click="ignore")

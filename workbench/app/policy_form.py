@@ -8,7 +8,8 @@ from typing import Any
 import polars as pl
 import yaml
 
-from workbench.domain.errors import PolicyError
+from workbench.domain.bounded_read import parse_yaml
+from workbench.domain.errors import PolicyError, ScenarioError
 from workbench.domain.policy import Policy
 
 LADDER = "(escalation ladder)"
@@ -24,8 +25,8 @@ def parse_when(text: str | None) -> dict:
     ``PolicyError`` naming the text when it is not a mapping."""
     text = (text or "").strip()
     try:
-        value = yaml.safe_load(text if text.startswith("{") else "{" + text + "}")
-    except yaml.YAMLError:
+        value = parse_yaml(text if text.startswith("{") else "{" + text + "}", None)
+    except ScenarioError:
         value = None
     if not isinstance(value, dict) or not value or None in value.values():
         raise PolicyError(f"a rule's 'when' must be conditions like 'task_type: simple' "

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -55,11 +54,16 @@ def load_bundled(name: str) -> Scenario:
 
 
 def load_upload(name: str, data: bytes) -> Scenario:
-    """Validate an uploaded YAML scenario (errors name the uploaded file)."""
-    folder = Path(tempfile.mkdtemp(prefix="workbench-upload-"))
-    path = folder / Path(name).name
-    path.write_bytes(data)
-    return load_scenario(path)
+    """Validate an uploaded YAML scenario within the upload limits (errors name the uploaded
+    file; see `workbench.app.uploads`)."""
+    import io
+
+    from workbench.app.uploads import load_scenario_upload
+
+    upload = io.BytesIO(data)
+    upload.name = name  # type: ignore[attr-defined]
+    upload.size = len(data)  # type: ignore[attr-defined]
+    return load_scenario_upload(upload)
 
 
 def init() -> None:
@@ -106,7 +110,7 @@ def estimate_doc(s: Scenario | None = None) -> dict:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _what_if(key: str, policy: str, _scenario: Scenario) -> tuple:
-    from workbench.app.whatif import expected_spend, rule_impacts
+    from workbench.estimator.budget_effects import expected_spend, rule_impacts
 
     return expected_spend(_scenario, policy), rule_impacts(_scenario, policy)
 
@@ -138,17 +142,20 @@ def _simulation_store() -> OrderedDict:
 
 
 def _simulate(key: str, days: float, replications: int, scenario_: Scenario,
-              progress: Any = None) -> dict:
+              progress: Any = None, records: bool = False) -> dict:
+    """A stored run; summaries only (the streaming path, memory bounded by a block of
+    simulated time) unless ``records`` asks for every attempt."""
     store = _simulation_store()
     days = min(days, float(scenario_.horizon.days))
-    if (key, days, replications) not in store:
-        result = simulator()(scenario_, replications=replications, days=days, progress=progress)
-        store[(key, days, replications)] = {
-            "doc": result.to_json(), "records": result.records, "outages": result.outages,
-            "days": days, "replications": replications}
+    if (key, days, replications, records) not in store:
+        result = simulator()(scenario_, replications=replications, days=days, progress=progress,
+                             keep_records=records)
+        store[(key, days, replications, records)] = {
+            "doc": result.to_json(), "records": result.records if records else None,
+            "outages": result.outages, "days": days, "replications": replications}
         while len(store) > SIMULATIONS_KEPT:
             store.popitem(last=False)
-    return store[(key, days, replications)]
+    return store[(key, days, replications, records)]
 
 
 def sim_size() -> tuple[float, int]:
@@ -162,7 +169,8 @@ def run_simulation(s: Scenario | None = None, progress: Any = None) -> dict:
     """Simulate (cached by scenario and size) and remember the run for the current scenario."""
     s = s or scenario()
     days, reps = sim_size()
-    run = _simulate(scenario_key(s), days, reps, s, progress)
+    run = _simulate(scenario_key(s), days, reps, s, progress,
+                    bool(st.session_state.get("sim_records", False)))
     if s is scenario():
         st.session_state["sim"] = {"key": scenario_key(s), **run}
     return run
@@ -269,12 +277,13 @@ def probe_records(folder: str):
     import polars as pl
 
     from workbench.metrics.series import polars_schema
-    from workbench.probe.store import read_jsonl
+    from workbench.probe.store import check_records, read_jsonl
 
     path = Path(folder) / "records.jsonl"
     if not path.is_file():
         return None
     rows, _ = read_jsonl(path)
+    check_records(rows, path)
     if not rows:
         return None
     schema = polars_schema()

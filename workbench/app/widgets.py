@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from functools import partial
+
 import polars as pl
 import streamlit as st
 
+from workbench.metrics.csv_export import csv_bytes
 from workbench.viz.theme import months, pct, usd
 
 
@@ -74,3 +78,15 @@ def kpi_table(frame: pl.DataFrame) -> None:
 def chart(fig, key: str | None = None) -> None:
     """A plotly figure at full width."""
     st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
+
+
+def download_name(name: str, suffix: str) -> str:
+    """A file name for a download from user text (a scenario name): safe characters only."""
+    return (re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "workbench")[:80] + suffix
+
+
+def csv_download(label: str, frame: pl.DataFrame, file_name: str, key: str) -> None:
+    """A download button for ``frame`` as spreadsheet-safe CSV (`workbench.metrics.csv_export`),
+    built only when clicked."""
+    st.download_button(label, data=partial(csv_bytes, frame), file_name=file_name,
+                       mime="text/csv", key=key, icon=":material/download:", on_click="ignore")

@@ -6,7 +6,8 @@ import typer
 
 STREAMLIT_FLAGS = ("--server.address", "127.0.0.1", "--server.headless", "true",
                    "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
-                   "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal")
+                   "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal",
+                   "--server.maxUploadSize", "16")  # MB; = app.uploads.SERVER_MAX_UPLOAD_MB
 
 
 def streamlit_command(port: int, headless: bool = True) -> list[str]:

@@ -21,7 +21,9 @@ def _print_probe(result) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(width=max(120, Console().width))
+    from workbench.cli.tables import PLAIN
+
+    console = Console(width=max(120, Console().width), **PLAIN)
     table = Table(title=f"Probe run {result.run_id} - {result.jobs} tasks, "
                         f"${result.spent_usd:.4f} of ${result.cap_usd:.2f} cap",
                   title_justify="left")
@@ -51,6 +53,12 @@ def _print_probe(result) -> None:
             + (f" (95% CI {ci[0]:.1%} - {ci[1]:.1%})" if ci else "")
             + f"; cost/task delta {f(a['cost_per_task_delta_usd'], '${:+.5f}')}, "
               f"p50 latency delta {f(a['latency_p50_delta_s'], '{:+.3f} s')}")
+        left_out = {"blocked by the spend guard": a["blocked_pairs"],
+                    "judge call blocked by the spend guard": a["judge_blocked"],
+                    "undecided (retried on rerun)": a["undecided"]}
+        if any(left_out.values()):
+            console.print("Left out of the win rate: " + ", ".join(
+                f"{n} {what}" for what, n in left_out.items() if n))
     for message in result.warnings:
         console.print(f"warning: {message}")
 
@@ -59,7 +67,9 @@ def _print_calibration(cal, out: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(width=max(120, Console().width))
+    from workbench.cli.tables import PLAIN
+
+    console = Console(width=max(120, Console().width), **PLAIN)
     table = Table(title=f"Calibration of run {cal.run_id}: measured vs simulated "
                         "(before -> after the overlay)", title_justify="left")
     for header in ("model", "ok", "figure", "measured", "simulated before", "simulated after"):
@@ -97,6 +107,8 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out", help="Run folder (its name is the run id)."),
         resume: bool = typer.Option(True, "--resume/--no-resume",
                                     help="Continue a run found in --out (default)."),
+        new_run: bool = typer.Option(False, "--new-run", help="Move a run found in --out "
+                                     "aside (OUT-1, ...) and start a new one there."),
         ab: str | None = typer.Option(None, "--ab", help="Blind A/B: current=MODEL,"
                                       "candidate=MODEL (scenario model ids)."),
         export_parquet: bool = typer.Option(False, "--export-parquet",
@@ -113,17 +125,23 @@ def register(app: typer.Typer) -> None:
         from workbench.cli.output import emit_json
         from workbench.domain.errors import ProbeError
         from workbench.probe.config import load_probe
-        from workbench.probe.runner import run_probe
+        from workbench.probe.runner import ProbeInterrupted, run_probe
 
         setup = load_probe(config)
         arms = parse_ab(ab) if ab else None
         progress = Progress(TextColumn("probe"), BarColumn(), MofNCompleteColumn(),
                             console=Console(stderr=True), transient=True)
-        with progress:
-            bar = progress.add_task("probe", total=None)
-            result = run_probe(setup, out, resume=resume, ab=arms,
-                               on_progress=lambda done, total: progress.update(
-                                   bar, completed=done, total=total))
+        try:
+            with progress:
+                bar = progress.add_task("probe", total=None)
+                result = run_probe(setup, out, resume=resume, ab=arms, new_run=new_run,
+                                   on_progress=lambda done, total: progress.update(
+                                       bar, completed=done, total=total))
+        except ProbeInterrupted as stop:
+            typer.echo(f"error: {stop}", err=True)
+            raise typer.Exit(stop.exit_code) from None
+        if result.archived is not None:
+            typer.echo(f"previous run moved to {result.archived}", err=True)
         document = result.to_json()
         if export_parquet:
             from workbench.probe.store import RunStore
@@ -133,9 +151,10 @@ def register(app: typer.Typer) -> None:
             emit_json(document)
         else:
             _print_probe(result)
-        if result.stopped:
-            raise ProbeError("; ".join(result.stopped.values())
-                             + f"; {result.not_sent} tasks not sent (rerun to resume)")
+        if result.stopped or result.failed:
+            raise ProbeError("; ".join([*result.stopped.values(), *result.failed.values()])
+                             + f"; {result.not_sent} tasks without a final record (rerun to "
+                               "resume)")
 
     @app.command()
     def calibrate(

@@ -15,7 +15,11 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def replay(
-        path: Annotated[Path, typer.Argument(help="Evaluation table: a file or a directory.")],
+        path: Annotated[Path, typer.Argument(
+            help="Evaluation table: a file or a directory (routellm: the evals root or one "
+                 "benchmark's folder; routerbench: every .csv/.parquet/.pkl in it, e.g. "
+                 "train/test splits, read as one table; alpacaeval: its "
+                 "preferences_long.csv).")],
         fmt: Annotated[str, typer.Option("--format", "-f",
                                          help="routellm | routerbench | alpacaeval")],
         benchmark: Annotated[str | None, typer.Option(
@@ -24,8 +28,13 @@ def register(app: typer.Typer) -> None:
             help="Strong model (default: best quality).")] = None,
         weak: Annotated[str | None, typer.Option(
             help="Weak model (default: cheapest other one).")] = None,
+        per_turn: Annotated[bool, typer.Option(
+            "--per-turn", help="MT-Bench: route each turn on its own (default: route a "
+                               "question and keep its model for both turns, as RouteLLM "
+                               "does).")] = False,
         seed: Annotated[int, typer.Option(
-            help="Seed of the random router and the judge's errors.")] = 0,
+            help="Seed of threshold routers' tie-breaks, group_gain's folds and the cascade "
+                 "judge's errors (the random router is exact).")] = 0,
         price: Annotated[list[str] | None, typer.Option(
             help="MODEL=provider:ref or MODEL=IN/OUT (USD per million tokens); "
                  "repeatable.")] = None,
@@ -80,7 +89,7 @@ def register(app: typer.Typer) -> None:
             raise ReplayError(f"--judge-cost-usd must be >= 0 (got {judge_cost_usd})")
         table = load_table(path, fmt, benchmark=benchmark,
                            price_overrides=parse_price_options(price),
-                           output_tokens=output_tokens)
+                           output_tokens=output_tokens, per_turn=per_turn)
         if exclude_model:
             table = table.without_models(exclude_model)
         extra = []

@@ -33,10 +33,15 @@ def register(app: typer.Typer) -> None:
                  as_json: bool = JsonOption) -> None:
         """Closed-form expected monthly cost, savings, quality, rework and ROI per policy."""
         from workbench.domain.loader import load_scenario
+        from workbench.domain.reachability import waived
         from workbench.estimator import estimate as run_estimate
 
-        result = run_estimate(load_scenario(file))
+        scenario = load_scenario(file)
+        result = run_estimate(scenario)
         document = result.to_json()
+        waivers = {p.name: waived(scenario, p) for p in scenario.policies if p.waives}
+        if waivers:
+            document["waived"] = waivers
         if as_json:
             emit_json(document)
             return
@@ -45,3 +50,6 @@ def register(app: typer.Typer) -> None:
         print_tables([policy_table(f"{result.scenario} - expected per month (closed form)",
                                    document["policies"], document["baseline"]),
                       claims_table(document["claims"])])
+        for policy, items in waivers.items():
+            typer.echo(f"note: policy {policy} knowingly waives {len(items)} requirement(s): "
+                       + "; ".join(items))

@@ -9,42 +9,101 @@ import typer
 from workbench.domain.errors import ScenarioError
 
 
-def _progress_bar(total_label: str):
-    """A rich progress bar on stderr; returns (context manager, callback)."""
+def _progress_bar(label: str):
+    """A rich progress bar on stderr in simulated days and tasks per second; returns (context
+    manager, callback for `workbench.engine.simulation.simulate`)."""
+    import time
+
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    progress = Progress(TextColumn(total_label), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                        TimeElapsedColumn(), console=Console(stderr=True), transient=True)
-    handle = {"id": None}
+    progress = Progress(TextColumn(label), BarColumn(),
+                        TextColumn("{task.completed:,.1f}/{task.total:,.1f} simulated days"),
+                        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
+                        console=Console(stderr=True), transient=True)
+    handle: dict = {"id": None, "t0": time.perf_counter()}
 
-    def update(done: int, total: int) -> None:
+    def update(done: float, total: float, tasks: int = 0) -> None:
         if handle["id"] is None:
-            handle["id"] = progress.add_task(total_label, total=total)
-        progress.update(handle["id"], completed=done)
+            handle["id"] = progress.add_task(label, total=total, rate="")
+        seconds = max(time.perf_counter() - handle["t0"], 1e-9)
+        progress.update(handle["id"], completed=done,
+                        rate=f"{tasks:,} tasks, {tasks / seconds:,.0f} tasks/s")
 
     return progress, update
 
 
+def _executor(dask: str | None):
+    """A context manager giving the Dask cluster's executor, or None (local)."""
+    from contextlib import contextmanager, nullcontext
+
+    if not dask:
+        return nullcontext(None)
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise ScenarioError("Dask is not installed: pip install 'workbench[dask]'",
+                            path="--dask", value=dask) from None
+
+    @contextmanager
+    def connected():
+        try:
+            client = Client(dask, timeout="20s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ScenarioError(f"cannot reach the Dask scheduler ({exc})", path="--dask",
+                                value=dask) from None
+        with client:
+            yield client.get_executor()
+
+    return connected()
+
+
 def _run(file: Path, replications: int, seed: int | None, days: float | None,
-         policy: list[str] | None, outages: bool, path: str):
+         policy: list[str] | None, outages: bool, path: str, *, dask: str | None = None,
+         workers: int = 0, chunk_days: float = 1.0, max_memory: str | None = None,
+         records: Path | None = None):
+    import os
+
     from workbench.domain.loader import load_scenario
-    from workbench.engine.simulation import simulate
+    from workbench.engine.footprint import Footprint, default_workers, parse_size
+    from workbench.engine.simulation import plan_chunks, simulate
 
     if replications < 1:
         raise ScenarioError("must be at least 1", path="--replications", value=replications)
     if days is not None and days <= 0:
         raise ScenarioError("must be positive", path="--days", value=days)
+    if chunk_days <= 0:
+        raise ScenarioError("must be positive", path="--chunk-days", value=chunk_days)
+    if workers < 0:
+        raise ScenarioError("must be 0 (automatic) or more", path="--workers", value=workers)
+    limit = parse_size(max_memory) if max_memory is not None else None
     scenario = load_scenario(file)
     for name in policy or []:
         if name not in scenario.policy_names:
             raise ScenarioError(f"no policy of that name (policies: "
                                 f"{', '.join(scenario.policy_names)})", file=str(file),
                                 path="--policy", value=name)
+    names = list(policy or scenario.policy_names)
+    if scenario.baseline not in names:
+        names = [scenario.baseline] + names
+    span = float(scenario.horizon.days if days is None else days)
+    run_seed = scenario.seed if seed is None else seed
+    chunks = plan_chunks(scenario, range(replications), run_seed, span, names, outages, path,
+                         chunk_days)
+    batch = len(chunks[0].batch) if chunks and chunks[0].batch else 0
+    size = Footprint.of(scenario, span, replications, batch, len(names) - batch, 1, False)
+    if not workers:
+        workers = 1 if dask else default_workers(size, len(names), len(chunks),
+                                                 os.cpu_count() or 1)
+    size = Footprint.of(scenario, span, replications, batch, len(names) - batch,
+                        1 if dask else workers, False)
+    size.check(limit)
     bar, update = _progress_bar("simulating")
-    with bar:
+    with _executor(dask) as executor, bar:
         result = simulate(scenario, replications=replications, seed=seed, policies=policy,
-                          outages=outages, days=days, path=path, progress=update)
+                          outages=outages, days=days, path=path, progress=update,
+                          keep_records=False, workers=workers, executor=executor,
+                          chunk_days=chunk_days, records_path=records)
     return scenario, result
 
 
@@ -82,7 +141,15 @@ def register(app: typer.Typer) -> None:
         outages: bool = typer.Option(True, "--outages/--no-outages",
                                      help="Simulate provider outages."),
         path: str = typer.Option("auto", help="auto | batch | contention."),
-        records: Path = typer.Option(None, help="Write every attempt to this Parquet file."),
+        records: Path = typer.Option(None, help="Stream every attempt to this Parquet file (.csv: a spreadsheet-safe CSV)."),
+        dask: str = typer.Option(None, help="Dask scheduler address to run chunks on."),
+        workers: int = typer.Option(0, help="Local worker processes (0: all CPUs for big "
+                                            "runs, in-process for small ones)."),
+        chunk_days: float = typer.Option(1.0, "--chunk-days",
+                                         help="Simulated days per unit of work (rounded up "
+                                              "to whole blocks; results do not depend on it)."),
+        max_memory: str = typer.Option(None, "--max-memory",
+                                       help="Refuse a run estimated above this (e.g. 2GiB)."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
     ) -> None:
         """Replay the workload through each policy in a simulated provider world."""
@@ -91,16 +158,30 @@ def register(app: typer.Typer) -> None:
 
         if path not in ("auto", "batch", "contention"):
             raise ScenarioError("must be auto, batch or contention", path="--path", value=path)
-        scenario, result = _run(file, replications, seed, days, policy, outages, path)
-        if records is not None:
-            result.records.write_parquet(records)
+        csv_out = records is not None and records.suffix.lower() == ".csv"
+        streamed = records.with_name(records.name + ".parquet") if csv_out else records
+        scenario, result = _run(file, replications, seed, days, policy, outages, path,
+                                dask=dask, workers=workers, chunk_days=chunk_days,
+                                max_memory=max_memory, records=streamed)
+        if csv_out:
+            import polars as pl
+
+            from workbench.metrics.csv_export import write_csv
+
+            write_csv(pl.read_parquet(streamed), records)
+            streamed.unlink()
+        from workbench.domain.claims import judge_claims
+
+        claims = judge_claims(scenario, None, result.summaries, outages)
         if as_json:
-            emit_json(result.to_json())
+            emit_json({**result.to_json(), "claims": claims})
             return
+        from workbench.cli.tables import claims_table
+
         title = (f"{scenario.name} - simulated per month: {result.replications} replications x "
                  f"{result.days:g} days, seed {result.seed} (95% interval under the cost)")
         print_tables([policy_table(title, result.summaries, result.baseline),
-                      _events_table(result.summaries)])
+                      _events_table(result.summaries), claims_table(claims)])
 
     @app.command()
     def compare(
@@ -117,16 +198,22 @@ def register(app: typer.Typer) -> None:
         from workbench.estimator import estimate as run_estimate
 
         scenario, result = _run(file, replications, seed, days, None, outages, "auto")
+        from workbench.domain.claims import judge_claims
+
         est = run_estimate(scenario).to_json()["policies"]
         doc = {"scenario": scenario.name, "baseline": scenario.baseline, "seed": result.seed,
                "replications": result.replications, "days": result.days,
                "policies": {n: {"estimate": est[n], "simulate": result.summaries[n]}
-                            for n in result.summaries}}
+                            for n in result.summaries},
+               "claims": judge_claims(scenario, est, result.summaries, outages)}
         if as_json:
             emit_json(doc)
             return
+        from workbench.cli.tables import claims_table
+
         print_tables([comparison_table(f"{scenario.name} - estimate vs simulation",
-                                       doc["policies"], scenario.baseline)])
+                                       doc["policies"], scenario.baseline),
+                      claims_table(doc["claims"])])
 
     @app.command()
     def sweep(

@@ -7,6 +7,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+PLAIN = {"markup": False, "emoji": False, "highlight": False}  # Console options for user text
+
 
 def _usd(v):
     return "-" if v is None else f"${v:,.2f}"
@@ -102,28 +104,46 @@ def _metric_format(metric: str):
     return lambda v: "-" if v is None else f"{v:,.4g}"
 
 
+def _judged(c: dict) -> str:
+    """Which fidelity judged a claim, with its 95% interval when it has one."""
+    by = c.get("judged_by")
+    if by is None:
+        return "-"
+    interval = c.get("interval")
+    if interval:
+        fmt = _metric_format(c["metric"])
+        return f"{by} [{fmt(interval[0])}, {fmt(interval[1])}]"
+    return by
+
+
 def claims_table(claims: list[dict]) -> Table | None:
-    """Each article claim beside the computed figure, in the metric's unit."""
+    """Each article claim beside the figure of the fidelity that models it (in the metric's
+    unit, with the simulation's 95% interval), and the verdict - "not modelled by the
+    estimate" when only the estimate ran and it cannot see what the claim is about."""
     if not claims:
         return None
     table = _compact("Claims checked against the numbers")
     table.add_column("claim", overflow="fold", ratio=1)
     for header in ("policy", "metric"):
         table.add_column(header, overflow="fold")
-    for header in ("claimed", "computed", "holds"):
+    for header in ("claimed", "computed", "judged by"):
         table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("holds", justify="right", overflow="fold")
     for c in claims:
+        status = c.get("status")
+        holds = {True: "yes", False: "NO"}.get(c["holds"], status or "-")
         table.add_row(c["text"], c["policy"], c["metric"], _claimed(c),
-                      _metric_format(c["metric"])(c["computed"]),
-                      {True: "yes", False: "NO", None: "-"}[c["holds"]])
+                      _metric_format(c["metric"])(c["computed"]), _judged(c), holds)
     return table
 
 
 def print_tables(tables: list[Table | None]) -> None:
-    """Print tables to stdout at the terminal's width (at least 100 columns when piped)."""
-    console = Console()
+    """Print tables to stdout at the terminal's width (at least 100 columns when piped).
+    Names come from users' files: no rich markup, emoji codes or highlighting is applied to
+    them (``[/bold]`` in a policy name was a MarkupError)."""
+    console = Console(**PLAIN)
     if not console.is_terminal:
-        console = Console(width=max(100, console.width))
+        console = Console(width=max(100, console.width), **PLAIN)
     for table in tables:
         if table is not None:
             console.print(table)

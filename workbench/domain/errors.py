@@ -2,6 +2,7 @@
 
     WorkbenchError            anything the user can fix; the CLI exits 2 with its message
      +-- ScenarioError        a scenario or config file: file, field path, bad value
+     |    +-- AuditError      a log export: file, row and column, bad value
      +-- PolicyError          a policy that cannot be executed as written
      +-- ReplayError          an evaluation table that cannot be read
      +-- ProbeError           live mode: endpoint, key variable, run store
@@ -58,3 +59,11 @@ class ReplayError(WorkbenchError):
 
 class ProbeError(WorkbenchError):
     """Live mode failed in a way the user must fix (config, key variable, run store)."""
+
+
+class AuditError(ScenarioError):
+    """A log export cannot be read: the file, the row and column (as ``path``) and the value.
+
+    >>> str(AuditError("not a number", file="logs.csv", path="row 7, column spend", value="x"))
+    "logs.csv: row 7, column spend: not a number (got 'x')"
+    """

@@ -1,14 +1,16 @@
-"""Reading YAML into validated data: duplicate keys rejected, pydantic errors turned into one
-ScenarioError naming the file, the field path and the bad value."""
+"""Reading YAML into validated data: files read within limits (`bounded_read`: size, alias
+expansion, depth), duplicate keys rejected, pydantic errors turned into one ScenarioError
+naming the file, the field path and the bad value."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from workbench.domain.bounded_read import DEFAULT_LIMITS, ReadLimits, read_yaml
 from workbench.domain.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -17,62 +19,39 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound=BaseModel)
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate mapping keys (PyYAML keeps the last silently)."""
-
-
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False):
-    seen: set = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            duplicate = key in seen
-        except TypeError:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"unhashable mapping key {key!r}", key_node.start_mark) from None
-        if duplicate:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
-    """Parse a YAML file whose top level must be a mapping."""
+def read_yaml_mapping(path: str | Path, limits: ReadLimits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """Parse a YAML file (bounded: `workbench.domain.bounded_read`) whose top level must be a
+    mapping."""
     file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError("file not found", file=file) from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ScenarioError(f"cannot read file ({type(exc).__name__}: {exc})", file=file) from None
-    try:
-        data = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        raise _yaml_error(exc, text, file) from None
-    except RecursionError:
-        raise ScenarioError("YAML nested too deeply", file=file) from None
+    data = read_yaml(path, limits)
     if not isinstance(data, dict):
         raise ScenarioError("the top level must be a mapping of keys to values",
                             file=file, value=type(data).__name__ if data is not None else None)
+    _refuse_control_characters(data, file)
     return data
 
 
-def _yaml_error(exc: yaml.YAMLError, text: str, file: str) -> ScenarioError:
-    """A YAML error as a ScenarioError: line and column as the path, the line as the value."""
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    kind = "invalid YAML" if isinstance(exc, yaml.constructor.ConstructorError) else \
-        "YAML syntax error"
-    lines = text.splitlines()
-    if mark is not None and 0 <= mark.line < len(lines):
-        return ScenarioError(f"{kind}: {problem}", file=file, path=where,
-                             value=lines[mark.line].strip())
-    return ScenarioError(f"{kind}: {problem}", file=file, path=where)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _refuse_control_characters(data: dict[str, Any], file: str) -> None:
+    """Text with control characters (an escape sequence in a name would drive the terminal
+    that prints it) is refused; tab and newline are fine."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        where, node = stack.pop()
+        if isinstance(node, dict):
+            for key in node:
+                if isinstance(key, str) and _CONTROL.search(key):
+                    raise ScenarioError("control character in a key", file=file, path=where,
+                                        value=key)
+            stack.extend((f"{where}.{k}" if where else str(k), v)
+                         for k, v in reversed(node.items()))  # popped in document order
+        elif isinstance(node, list):
+            stack.extend((f"{where}[{i}]", v) for i, v in reversed(list(enumerate(node))))
+        elif isinstance(node, str) and (found := _CONTROL.search(node)):
+            raise ScenarioError(f"control character U+{ord(found.group()):04X} in text",
+                                file=file, path=where, value=node)
 
 
 def format_loc(loc: tuple) -> str:
@@ -134,14 +113,22 @@ def apply_overlay(data: dict[str, Any], overlay: dict[str, Any], file: str) -> d
     return merged
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read, merge overlays into, validate and cross-check one scenario file.
+def load_scenario(path: str | Path, *, limits: ReadLimits = DEFAULT_LIMITS,
+                  file_references: bool = True) -> Scenario:
+    """Read, merge overlays into, validate and cross-check one scenario file (and its overlays)
+    within ``limits``. With ``file_references=False`` (an uploaded file) a scenario naming other
+    files (overlays, incidents, a quality source table) is refused before any is opened.
 
     >>> s = load_scenario("scenarios/support_desk.yaml")  # doctest: +SKIP
     """
 
     file = str(path)
-    data = read_yaml_mapping(path)
+    data = read_yaml_mapping(path, limits)
+    named = [] if file_references else _file_references(data)
+    if named:
+        where, value = named[0]
+        raise ScenarioError("an uploaded scenario cannot name other files (run it from the "
+                            "command line instead)", file=file, path=where, value=value)
     overlays = data.get("overlays", [])
     if not isinstance(overlays, list) or not all(isinstance(o, str) for o in overlays):
         raise ScenarioError("overlays is a list of file paths", file=file, path="overlays",
@@ -149,12 +136,27 @@ def load_scenario(path: str | Path) -> Scenario:
     for index, rel in enumerate(overlays):
         overlay_path = Path(path).parent / rel
         try:
-            overlay = read_yaml_mapping(overlay_path)
+            overlay = read_yaml_mapping(overlay_path, limits)
         except ScenarioError as exc:
             raise ScenarioError(f"overlay {overlay_path}: {exc.reason}", file=file,
                                 path=f"overlays[{index}]", value=rel) from None
         data = apply_overlay(data, overlay, str(overlay_path))
     return scenario_from_data(data, file, Path(path))
+
+
+def _file_references(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(field path, value) of every file a scenario's raw data names."""
+    found: list[tuple[str, Any]] = []
+    if data.get("overlays"):
+        found.append(("overlays", data["overlays"]))
+    source = data.get("quality_source")
+    if isinstance(source, dict) and source.get("table") is not None:
+        found.append(("quality_source.table", source["table"]))
+    providers = data.get("providers")
+    for i, provider in enumerate(providers if isinstance(providers, list) else []):
+        if isinstance(provider, dict) and provider.get("incidents") is not None:
+            found.append((f"providers[{i}].incidents", provider["incidents"]))
+    return found
 
 
 def scenario_from_data(data: Any, file: str | None, source: Path | None) -> Scenario:

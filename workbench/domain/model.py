@@ -9,6 +9,7 @@ from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_
 
 from workbench.domain.base import Frozen
 from workbench.domain.catalog import TokenPrice, resolve_price
+from workbench.domain.requirements import Capabilities
 
 Z95 = 1.6448536269514722  # standard normal quantile at 0.95
 MAX_SPREAD = 1000.0  # a p95 / median ratio above this is a typo, not a distribution
@@ -139,6 +140,7 @@ class Model(Frozen):
     latency: LatencyProfile = LatencyProfile()
     quality: QualityProfile = QualityProfile()
     open_weights: bool = False
+    capabilities: Capabilities = Capabilities()
     tier: Literal["premium", "standard", "budget"] | None = None
 
     @model_validator(mode="after")

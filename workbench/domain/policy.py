@@ -16,7 +16,8 @@ from pydantic import (
 )
 
 from workbench.domain.base import Frozen
-from workbench.domain.workload import Attribute
+from workbench.domain.requirements import Requirement
+from workbench.domain.workload import Attribute, TaskType
 
 Comparison = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in"]
 
@@ -50,6 +51,35 @@ class RoutingRule(Frozen):
         if (self.model is None) == (not self.escalate):
             raise ValueError("a rule names a model or sets escalate: true (exactly one)")
         return self
+
+    def matches(self, task: TaskType) -> bool:
+        """True when every condition holds for ``task``: a scalar is equality, a list is
+        membership, a mapping holds every comparison (an order comparison with a name, a
+        flag or a missing value never holds)."""
+        return all(_holds(task.attribute(key), cond) for key, cond in self.when.items())
+
+
+def _holds(value, condition) -> bool:
+    if isinstance(condition, dict):
+        return all(_compare(value, op, target) for op, target in condition.items())
+    if isinstance(condition, list):
+        return value in condition
+    return value == condition
+
+
+def _compare(value, op: str, target) -> bool:
+    if op == "in":
+        return value in target
+    if op == "not_in":
+        return value not in target
+    if op == "eq":
+        return value == target
+    if op == "ne":
+        return value != target
+    if value is None or isinstance(value, (str, bool)) or isinstance(target, (str, bool)):
+        return False
+    return {"gt": value > target, "gte": value >= target, "lt": value < target,
+            "lte": value <= target}[op]
 
 
 class Routing(Frozen):
@@ -159,7 +189,10 @@ class Budget(Frozen):
 
 
 class Policy(Frozen):
-    """A candidate policy. Without ``routing`` every task goes up the ``escalation`` ladder."""
+    """A candidate policy. Without ``routing`` every task goes up the ``escalation`` ladder.
+    ``waives`` names hard requirements the policy knowingly breaks (e.g. today's policy sends
+    data-sensitive work to an API model): accepted at load and shown with its results, never
+    silent."""
 
     name: str = Field(min_length=1)
     description: str = ""
@@ -167,6 +200,7 @@ class Policy(Frozen):
     escalation: Escalation | None = None
     failover: Failover = Failover(mode="none")
     budget: Budget | None = None
+    waives: list[Requirement] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _routable(self) -> Policy:

@@ -4,9 +4,13 @@ An outage starts on average every ``mtbf_days`` (exponential) and lasts ``mttr_h
 (exponential). A share ``partial_share`` of outages are partial (degraded: each call fails with
 ``degraded_error_rate``); the rest are full (every call fails). Providers naming the same
 ``failure_domain`` share one outage timeline (correlated outages). With ``incidents`` (a CSV in
-the format of data/outages/incidents.csv) the simulator replays real incidents instead, from
-``incidents_from`` (ISO date; default the first incident), filtered by ``incident_provider`` and
-``incident_services``; the estimator keeps using MTBF / MTTR.
+the format of data/outages/incidents.csv) both the simulator and the estimator replay real
+incidents instead (the estimator integrates over the joint timeline of the replayed domains),
+from ``incidents_from`` (ISO date; default the first incident) over the scenario's horizon:
+the rows of ``incident_provider`` (default: the provider's name) listing one of
+``incident_services`` (exact names; all services when empty), each impact level mapped to a
+state by ``incident_impact`` (default: minor = degraded, major and critical = down, none and
+maintenance ignored).
 """
 
 from __future__ import annotations
@@ -16,6 +20,23 @@ from typing import Literal
 from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt
 
 from workbench.domain.base import Frozen
+
+IMPACT_LEVELS = ("none", "minor", "major", "critical", "maintenance")  # status-page codes 0-4
+ImpactState = Literal["ignore", "degraded", "down"]
+
+
+class IncidentImpact(Frozen):
+    """State a replayed incident puts its provider in, per status-page impact level."""
+
+    none: ImpactState = "ignore"
+    minor: ImpactState = "degraded"
+    major: ImpactState = "down"
+    critical: ImpactState = "down"
+    maintenance: ImpactState = "ignore"
+
+    def as_dict(self) -> dict[str, str]:
+        """Impact level name -> state (or ``ignore``)."""
+        return {level: getattr(self, level) for level in IMPACT_LEVELS}
 
 
 class Provider(Frozen):
@@ -34,6 +55,7 @@ class Provider(Frozen):
     incident_provider: str | None = None
     incident_services: list[str] = Field(default_factory=list)
     incidents_from: str | None = None
+    incident_impact: IncidentImpact = IncidentImpact()
     rpm: PositiveInt | None = None
     tpm: PositiveInt | None = None
     concurrency: PositiveInt | None = None
@@ -47,11 +69,18 @@ class Provider(Frozen):
     def outage_params(self) -> tuple:
         """Parameters that providers of one failure domain must share."""
         return (self.mtbf_days, self.mttr_hours, self.partial_share, self.incidents,
-                self.incident_provider, tuple(self.incident_services), self.incidents_from)
+                self.incident_provider, tuple(self.incident_services), self.incidents_from,
+                self.incident_impact)
+
+    @property
+    def replays_incidents(self) -> bool:
+        """True when the outage timeline is a replay of real incidents (not MTBF / MTTR)."""
+        return self.incidents is not None
 
     @property
     def unavailable_share(self) -> float:
-        """Long-run share of time in an outage: MTTR / (MTBF + MTTR)."""
+        """Long-run share of time in an outage: MTTR / (MTBF + MTTR) (parametric providers;
+        a replayed history's shares come from its timeline, see domain/incidents.py)."""
         if self.mtbf_days is None:
             return 0.0
         mttr_days = self.mttr_hours / 24.0

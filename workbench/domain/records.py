@@ -9,7 +9,8 @@ from dataclasses import dataclass, fields
 from typing import Literal
 
 Outcome = Literal["ok", "error_5xx", "timeout", "rate_limited", "blocked", "auth",
-                  "not_found", "malformed", "stream_cut", "connection"]
+                  "not_found", "malformed", "stream_cut", "connection",
+                  "truncated", "unreachable", "interrupted"]
 Reason = Literal["route", "escalation", "retry", "failover", "hedge", "budget_downgrade"]
 
 OUTCOMES: tuple[str, ...] = Outcome.__args__  # type: ignore[attr-defined]

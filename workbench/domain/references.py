@@ -1,13 +1,20 @@
-"""Cross-reference checks of a parsed scenario: names unique, every reference resolves,
-workflows acyclic, failure domains consistent, prices resolvable."""
+"""Cross-reference checks of a parsed scenario: names unique, every reference resolves (routing
+conditions on task types, teams, tiers and latency classes included), workflows
+acyclic, failure domains consistent, prices resolvable."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from typing import Any, get_args
 
 from workbench.domain.errors import ScenarioError
+from workbench.domain.incidents import known_services, parse_utc, read_incidents
+from workbench.domain.reachability import check_policy_requirements
 from workbench.domain.scenario import Scenario
-from workbench.domain.workload import BUILTIN_ATTRIBUTES
+from workbench.domain.workload import BUILTIN_ATTRIBUTES, Tier
+
+ORDER_COMPARISONS = ("gt", "gte", "lt", "lte")
 
 
 def check_references(s: Scenario) -> None:
@@ -20,6 +27,7 @@ def check_references(s: Scenario) -> None:
     _check_domains(s)
     _check_workload(s)
     _check_policies(s)
+    check_policy_requirements(s)
     if s.quality_source is not None:
         known = {m.name for m in s.models}
         for model in s.quality_source.models:
@@ -66,15 +74,43 @@ def _check_models(s: Scenario) -> None:
 def _check_domains(s: Scenario) -> None:
     first: dict[str, tuple[int, tuple]] = {}
     for i, p in enumerate(s.providers):
-        if p.incidents is not None and not s.resolve_path(p.incidents).is_file():
-            raise ScenarioError("no such incidents file", path=f"providers[{i}].incidents",
-                                value=p.incidents)
+        if p.incidents is not None:
+            _check_incidents(s, i)
         if p.domain in first and first[p.domain][1] != p.outage_params():
             raise ScenarioError(
                 "providers sharing a failure_domain share one outage timeline: give them the "
                 f"same mtbf_days, mttr_hours, partial_share and incidents as providers[{first[p.domain][0]}]",
                 path=f"providers[{i}].failure_domain", value=p.domain)
         first.setdefault(p.domain, (i, p.outage_params()))
+
+
+def _check_incidents(s: Scenario, i: int) -> None:
+    """The incidents file exists and parses, ``incidents_from`` is a date, the incident
+    provider has rows, and every named service appears in them (names compared exactly)."""
+    p = s.providers[i]
+    path = s.resolve_path(str(p.incidents))
+    if not path.is_file():
+        raise ScenarioError("no such incidents file", path=f"providers[{i}].incidents",
+                            value=p.incidents)
+    if p.incidents_from is not None:
+        parse_utc(p.incidents_from, path=f"providers[{i}].incidents_from")
+    try:
+        rows = read_incidents(path)
+    except ScenarioError as exc:  # a bad row: name the scenario field and the CSV line
+        raise ScenarioError(f"{exc.reason} ({p.incidents}, {exc.path})",
+                            path=f"providers[{i}].incidents", value=exc.value) from None
+    wanted = (p.incident_provider or p.name).lower()
+    if not any(r.provider == wanted for r in rows):
+        names = sorted({r.provider for r in rows})
+        raise ScenarioError(f"no incident of that provider in {p.incidents} (providers: "
+                            f"{', '.join(names)})", path=f"providers[{i}].incident_provider",
+                            value=p.incident_provider or p.name)
+    known = known_services(p, rows)
+    for j, service in enumerate(p.incident_services):
+        if service not in known:
+            raise ScenarioError(f"no incident of {wanted} lists that service (exact names: "
+                                f"{', '.join(known[:8])})",
+                                path=f"providers[{i}].incident_services[{j}]", value=service)
 
 
 def _check_workload(s: Scenario) -> None:
@@ -124,6 +160,7 @@ def _check_policies(s: Scenario) -> None:
     models = {m.name for m in s.models}
     keys = set(BUILTIN_ATTRIBUTES) | {"task_type"}
     keys |= {k for t in s.workload.task_types for k in t.attributes}
+    named = _named_fields(s)
     for i, policy in enumerate(s.policies):
         for path, name in policy.model_names():
             if name not in models:
@@ -131,12 +168,80 @@ def _check_policies(s: Scenario) -> None:
                                     path=f"policies[{i}].{path}", value=name)
         rules = policy.routing.rules if policy.routing else []
         for j, rule in enumerate(rules):
-            for key in rule.when:
+            for key, condition in rule.when.items():
                 if key not in keys:
                     raise ScenarioError("condition on a field no task type has",
                                         path=f"policies[{i}].routing.rules[{j}].when", value=key)
+                if key in named:
+                    _check_named_condition(key, condition, *named[key],
+                                           path=f"policies[{i}].routing.rules[{j}].when.{key}")
         if policy.budget is not None:
             ats = [r.at for r in policy.budget.rules]
             if ats != sorted(ats):
                 raise ScenarioError("budget rules must be in increasing order of 'at'",
                                     path=f"policies[{i}].budget.rules", value=ats)
+            _check_downgrade_cycles(i, policy.budget.rules)
+
+
+def _named_fields(s: Scenario) -> dict[str, tuple[str, str, list[str]]]:
+    """Condition fields whose values are names: what one and several are called, and the
+    names that exist (declared task types, tiers and latency classes; teams in use).
+    ``category`` is not among them: a scenario replayed on an evaluation table routes by the
+    table's prompt groups as categories (`workbench.replay.scenario_policies`)."""
+    tasks = s.workload.task_types
+    return {"task_type": ("task type", "task types", [t.name for t in tasks]),
+            "team": ("team", "teams", sorted({t.team for t in tasks})),
+            "tier": ("quality tier", "quality tiers", list(get_args(Tier))),
+            "latency_class": ("latency class", "latency classes", list(s.latency_classes))}
+
+
+def _condition_values(condition: Any, path: str) -> Iterator[tuple[str, Any]]:
+    """(field path, value) of every value a condition names: a scalar, a list's items, a
+    comparison's target (or its list's items)."""
+    if isinstance(condition, dict):
+        for op, target in condition.items():
+            yield from _condition_values(target, f"{path}.{op}")
+    elif isinstance(condition, list):
+        for k, value in enumerate(condition):
+            yield f"{path}[{k}]", value
+    else:
+        yield path, condition
+
+
+def _check_named_condition(key: str, condition: Any, label: str, plural: str,
+                           names: list[str], *, path: str) -> None:
+    """A condition on a name field names only names that exist, and never compares by order
+    (an order comparison on a name never matches)."""
+    for op, target in (condition.items() if isinstance(condition, dict) else ()):
+        if op in ORDER_COMPARISONS:
+            raise ScenarioError(f"{key} is a name: compare it with eq, ne, in or not_in",
+                                path=f"{path}.{op}", value=target)
+    for where, value in _condition_values(condition, path):
+        if value not in names:
+            raise ScenarioError(f"unknown {label} ({plural}: {', '.join(names)})", path=where,
+                                value=value)
+
+
+def _check_downgrade_cycles(i: int, rules: list) -> None:
+    """The downgrade maps in force after each rule (later maps override earlier ones) must
+    lead every model to a final model: a cycle such as a -> b -> c -> b never ends."""
+    merged: dict[str, str] = {}
+    for j, rule in enumerate(rules):
+        merged.update(rule.map)
+        cycle = downgrade_cycle(merged)
+        if cycle:
+            raise ScenarioError("downgrade map loops back on itself (cycle)",
+                                path=f"policies[{i}].budget.rules[{j}].map",
+                                value=" -> ".join(cycle))
+
+
+def downgrade_cycle(mapping: dict[str, str]) -> list[str] | None:
+    """A cycle of ``mapping`` as [m1, m2, ..., m1] (first found, map order), or None."""
+    for start in mapping:
+        path = [start]
+        while path[-1] in mapping:
+            nxt = mapping[path[-1]]
+            if nxt in path:
+                return path[path.index(nxt):] + [nxt]
+            path.append(nxt)
+    return None

@@ -20,6 +20,7 @@ from workbench.domain.finance import Finance
 from workbench.domain.model import Model
 from workbench.domain.policy import Policy
 from workbench.domain.provider import Provider
+from workbench.domain.requirements import DEFAULT_DATA_CLASSES, DataClass, DataClassRule
 from workbench.domain.workload import TaskType, Workload
 
 
@@ -33,8 +34,9 @@ class LatencyClass(Frozen):
 
 
 class Claim(Frozen):
-    """A figure an article claims, checked against the estimate: ``metric`` of ``policy``
-    equals ``value`` (within ``tolerance``) or lies within [``low``, ``high``]."""
+    """A figure an article claims: ``metric`` of ``policy`` equals ``value`` (within
+    ``tolerance``) or lies within [``low``, ``high``]. Judged by the fidelity that models it
+    (workbench.domain.claims): the estimate, or a simulation with its 95% interval."""
 
     text: str
     source: str = ""
@@ -98,6 +100,8 @@ class Scenario(Frozen):
     baseline: str
     quality_bars: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_BARS))
     latency_classes: dict[str, LatencyClass] = Field(default_factory=lambda: dict(DEFAULT_CLASSES))
+    data_classes: dict[DataClass, DataClassRule] = Field(
+        default_factory=lambda: dict(DEFAULT_DATA_CLASSES))
     providers: list[Provider] = Field(min_length=1)
     models: list[Model] = Field(min_length=1)
     workload: Workload
@@ -119,6 +123,11 @@ class Scenario(Frozen):
             if not 0.0 <= bar <= 1.0:
                 raise ValueError(f"bar of {tier} must be within [0, 1]")
         return merged
+
+    @field_validator("data_classes")
+    @classmethod
+    def _data_classes(cls, rules: dict[str, DataClassRule]) -> dict[str, DataClassRule]:
+        return {**DEFAULT_DATA_CLASSES, **rules}
 
     @field_validator("latency_classes")
     @classmethod

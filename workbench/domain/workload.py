@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, NonNegativeFloat, PositiveFloat, model_validator
 
 from workbench.domain.base import Frozen
+from workbench.domain.requirements import Requirements
 
 Z95 = 1.6448536269514722
 MAX_SPREAD = 1000.0  # p95 / median above this is a typo, not a distribution
@@ -60,6 +61,16 @@ class TokenSize(Frozen):
         return float(self.median) * math.exp(self.sigma ** 2 / 2.0)  # type: ignore[arg-type]
 
     @property
+    def p95_tokens(self) -> float:
+        """95th percentile tokens per call (a sample's by rank)."""
+        if self.fixed is not None:
+            return float(self.fixed)
+        if self.sample is not None:
+            ordered = sorted(self.sample)
+            return float(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))])
+        return float(self.p95)  # type: ignore[arg-type]
+
+    @property
     def typical(self) -> float:
         """Median tokens per call (used for latency)."""
         if self.fixed is not None:
@@ -92,6 +103,7 @@ class TaskType(Frozen):
     language: str = "en"
     team: str = "default"
     attributes: dict[str, Attribute] = Field(default_factory=dict)
+    requirements: Requirements = Requirements()
 
     @model_validator(mode="after")
     def _one_volume(self) -> TaskType:

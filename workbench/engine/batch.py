@@ -16,7 +16,6 @@ from workbench.domain.policy import Policy
 from workbench.domain.scenario import Scenario
 from workbench.engine.attempts import OUTCOME, REASON, AttemptLog
 from workbench.engine.callspec import CallSpecs
-from workbench.engine.latency import sample_latency_s
 from workbench.engine.quality import QualityModel
 from workbench.engine.tasks import DAY_S, TaskTable
 from workbench.engine.world import DEGRADED, DOWN, ProviderWorld
@@ -27,6 +26,7 @@ from workbench.policies.failover import attempt_plan
 from workbench.policies.ladder import delivers, is_judged, judge_accepts
 from workbench.policies.predictive import cooldown_intervals, in_intervals
 from workbench.policies.routing import route
+from workbench.policies.sampling import sample_latency_s
 
 
 def _present(codes: np.ndarray) -> list[int]:
@@ -47,6 +47,16 @@ class RunContext:
     specs: CallSpecs
     quality: QualityModel
     rng: np.random.Generator
+
+
+@dataclass
+class BudgetCarry:
+    """Month-to-date budget state carried from one block of simulated time to the next: the
+    month it is for, rules fired so far and spend booked so far (USD)."""
+
+    month: int = -1
+    fired: int = 0
+    spent_usd: float = 0.0
 
 
 class Outcomes:
@@ -81,8 +91,10 @@ class BatchResolver:
         self.cooldowns: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     # ----------------------------------------------------------------- budget
-    def run(self) -> tuple[Outcomes, list[dict]]:
-        """Resolve all tasks; returns per-task outcomes and budget rule firings."""
+    def run(self, carry: BudgetCarry | None = None) -> tuple[Outcomes, list[dict]]:
+        """Resolve all tasks; returns per-task outcomes and budget rule firings. ``carry`` is
+        the month-to-date budget state before these tasks, updated in place (the tasks of a
+        block of simulated time follow those of the blocks before it)."""
         ctx = self.ctx
         budget = ctx.policy.budget
         all_tasks = np.arange(len(ctx.tasks))
@@ -95,18 +107,24 @@ class BatchResolver:
         job_arrival[ctx.tasks.job] = ctx.tasks.arrival_s
         month_s = ctx.scenario.days_per_month * DAY_S
         job_month = (job_arrival // month_s).astype(int)
+        carry = BudgetCarry() if carry is None else carry
         for month in np.unique(job_month):
             jobs = np.flatnonzero(job_month == month)
             jobs = jobs[np.argsort(job_arrival[jobs], kind="stable")]
-            self._run_month(int(month), jobs, job_arrival, month_s)
+            ledger = BudgetLedger(budget, month_s)
+            if month == carry.month:  # the same month goes on from the blocks before
+                ledger.month, ledger.fired, ledger.spent = int(month), carry.fired, \
+                    carry.spent_usd
+            self._run_month(int(month), jobs, job_arrival, month_s, ledger)
+            carry.month, carry.fired, carry.spent_usd = ledger.month, ledger.fired, ledger.spent
         return self.out, self.firings
 
     def _run_month(self, month: int, jobs: np.ndarray, job_arrival: np.ndarray,
-                   month_s: float) -> None:
-        """Resolve the jobs of one month in arrival order; when the spend of a prefix crosses
-        the next rule's threshold, the rest is resolved again with the new rules in force."""
+                   month_s: float, ledger: BudgetLedger) -> None:
+        """Resolve the jobs of one month in arrival order from the ``ledger``'s month-to-date
+        state; when the spend of a prefix crosses the next rule's threshold, the rest is
+        resolved again with the new rules in force."""
         tasks = self.ctx.tasks
-        ledger = BudgetLedger(self.ctx.policy.budget, month_s)
         start = 0
         while start < jobs.size:
             pending = jobs[start:]
@@ -119,13 +137,15 @@ class BatchResolver:
             level = ledger.next_level_usd()
             if level is None:
                 self.log.extend(trial)
-                return
+                return  # every rule has fired: spend no longer matters
             job_cost = np.bincount(tasks.job[task_idx], weights=self.out.cost_usd[task_idx],
                                    minlength=tasks.n_jobs)[pending]
             cum = ledger.spent + np.cumsum(job_cost)
             crossing = np.flatnonzero(cum >= level)
             if crossing.size == 0:
                 self.log.extend(trial)
+                if cum.size:
+                    ledger.spent = float(cum[-1])
                 return
             j = int(crossing[0])
             keep_jobs = np.zeros(tasks.n_jobs, dtype=bool)

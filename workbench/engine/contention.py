@@ -15,7 +15,6 @@ import simpy
 
 from workbench.engine.attempts import OUTCOME, REASON, AttemptLog
 from workbench.engine.batch import Outcomes, RunContext
-from workbench.engine.latency import attempt_latency_s
 from workbench.engine.tasks import DAY_S
 from workbench.engine.world import DEGRADED, DOWN, UP
 from workbench.estimator.ladder import judge_cost_usd
@@ -25,6 +24,7 @@ from workbench.policies.failover import BreakerBoard, attempt_plan
 from workbench.policies.ladder import delivers, is_judged, judge_accepts
 from workbench.policies.predictive import PredictiveCooldown
 from workbench.policies.routing import route
+from workbench.policies.sampling import attempt_latency_s
 
 WINDOW_S = 60.0
 # row layout of an attempt while it is being built

@@ -28,6 +28,7 @@ class SimulationResult:
     firings: dict[str, list[dict]]
     summaries: dict[str, dict]
     notes: list[str] = field(default_factory=list)
+    cpu_s: float = 0.0  # CPU seconds the chunks took, over all workers (not in the JSON)
 
     def to_json(self) -> dict:
         """The ``workbench simulate --json`` document."""

@@ -10,6 +10,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from workbench.domain.bounded_read import parse_yaml
 from workbench.domain.errors import ScenarioError
 from workbench.domain.loader import read_yaml_mapping, scenario_from_data
 from workbench.domain.scenario import Scenario
@@ -21,15 +22,21 @@ SWEEP_METRICS = ("monthly_cost_usd", "savings_vs_baseline", "quality_pass_rate",
 
 def parse_grid(specs: list[str]) -> dict[str, list[Any]]:
     """``["providers[openai].mtbf_days=2,5,10"]`` -> ``{"providers[openai].mtbf_days": [2, 5, 10]}``."""
-    import yaml
-
     grid: dict[str, list[Any]] = {}
     for spec in specs:
         path, sep, values = spec.partition("=")
         if not sep or not path or not values:
             raise ScenarioError("a sweep parameter is PATH=V1,V2,...", path="--param", value=spec)
-        grid[path.strip()] = [yaml.safe_load(v) for v in values.split(",")]
+        grid[path.strip()] = [_value(v, spec) for v in values.split(",")]
     return grid
+
+
+def _value(text: str, spec: str) -> Any:
+    """One swept value, read as YAML (bounded, like every file)."""
+    try:
+        return parse_yaml(text, None)
+    except ScenarioError as exc:
+        raise ScenarioError(exc.reason, path="--param", value=spec) from None
 
 
 def set_path(data: dict, path: str, value: Any) -> dict:

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from workbench.domain.scenario import Scenario
-from workbench.domain.workload import TaskType, TokenSize
+from workbench.domain.workload import TaskType
+from workbench.policies.sampling import sample_tokens
 
 DAY_S = 86_400.0
 HOUR_S = 3_600.0
@@ -69,11 +70,13 @@ def _profile(weights: list[float] | None, size: int) -> np.ndarray:
     return arr * size / arr.sum() if arr.sum() > 0 else np.ones(size)
 
 
-def hourly_rates(scenario: Scenario, per_day: float, days: float) -> np.ndarray:
-    """Expected arrivals in each hour of the horizon (mean day = ``per_day`` before growth)."""
+def hourly_rates(scenario: Scenario, per_day: float, days: float,
+                 start_hour: int = 0) -> np.ndarray:
+    """Expected arrivals in each hour of ``days`` days from hour ``start_hour`` of the horizon
+    (mean day = ``per_day`` before growth)."""
     w = scenario.workload
     hours = int(np.ceil(days * 24))
-    mid = (np.arange(hours) + 0.5) * HOUR_S
+    mid = (start_hour + np.arange(hours) + 0.5) * HOUR_S
     weekday = _profile(w.weekday_profile, 7)[((mid // DAY_S).astype(int)
                                               + scenario.horizon.start_weekday) % 7]
     hour = _profile(w.hour_profile, 24)[(mid // HOUR_S).astype(int) % 24]
@@ -92,16 +95,6 @@ def poisson_arrivals(rates: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.sort(times)
 
 
-def sample_tokens(size: TokenSize, rng: np.random.Generator, n: int) -> np.ndarray:
-    """``n`` token counts (integers >= 0)."""
-    if size.fixed is not None:
-        return np.full(n, round(size.fixed), dtype=np.int64)
-    if size.sample is not None:
-        return np.rint(rng.choice(np.asarray(size.sample), n)).astype(np.int64)
-    draws = size.median * np.exp(size.sigma * rng.standard_normal(n))  # type: ignore[operator]
-    return np.rint(draws).astype(np.int64)
-
-
 def window_ready_s(scenario: Scenario, task: TaskType, arrival_s: np.ndarray) -> np.ndarray:
     """When each task may start: its arrival, or the next opening of its batch window."""
     cls = scenario.latency_classes[task.latency_class]
@@ -113,19 +106,27 @@ def window_ready_s(scenario: Scenario, task: TaskType, arrival_s: np.ndarray) ->
     return np.where(inside, arrival_s, arrival_s + DAY_S - offset)
 
 
-def build_tasks(scenario: Scenario, days: float, rng: np.random.Generator) -> TaskTable:
-    """Draw every task of a replication of ``days`` days."""
+def build_tasks(scenario: Scenario, days: float, rng: np.random.Generator,
+                start_hour: int = 0) -> TaskTable:
+    """Draw every task arriving in ``days`` days from hour ``start_hour`` of the horizon (a
+    replication, or one block of it: arrival times count from the start of the horizon)."""
     streams = streams_of(scenario)
     w = scenario.workload
     parts: list[tuple[int, np.ndarray, np.ndarray]] = []  # (stream, job arrival, job ids)
     next_job = 0
+    offset_s = start_hour * HOUR_S
+
+    def arrivals(per_day: float) -> np.ndarray:
+        times = poisson_arrivals(hourly_rates(scenario, per_day, days, start_hour), rng)
+        return times + offset_s if offset_s else times
+
     for i, s in enumerate(streams):
         if s.workflow is None:
-            arr = poisson_arrivals(hourly_rates(scenario, w.standalone_per_day(s.task), days), rng)
+            arr = arrivals(w.standalone_per_day(s.task))
             parts.append((i, arr, np.arange(next_job, next_job + arr.size)))
             next_job += arr.size
     for wf in w.workflows:
-        arr = poisson_arrivals(hourly_rates(scenario, wf.per_day, days), rng)
+        arr = arrivals(wf.per_day)
         jobs = np.arange(next_job, next_job + arr.size)
         next_job += arr.size
         parts += [(i, arr, jobs) for i, s in enumerate(streams) if s.workflow == wf.name]
@@ -145,3 +146,25 @@ def build_tasks(scenario: Scenario, days: float, rng: np.random.Generator) -> Ta
     return TaskTable(streams, cat(stream, np.int16), cat(job, np.int64),
                      cat(arrival, np.float64), cat(ready, np.float64), cat(inp, np.int64),
                      cat(cached, np.int64), cat(out, np.int64))
+
+
+def concat_tasks(tables: list[TaskTable]) -> tuple[TaskTable, np.ndarray]:
+    """One table of consecutive blocks' tables, stream by stream (the steps of a workflow stay
+    in aligned blocks, one row per instance; job ids are renumbered to stay distinct), and the
+    position of each of its rows in the blocks' tables laid end to end."""
+    streams = tables[0].streams
+    cols: dict[str, list[np.ndarray]] = {k: [] for k in (
+        "stream", "job", "arrival_s", "ready_s", "input_tokens", "cached_tokens",
+        "output_tokens")}
+    ids: list[np.ndarray] = []
+    job_offsets = np.cumsum([0] + [t.n_jobs for t in tables[:-1]]).tolist()
+    row_offsets = np.cumsum([0] + [len(t) for t in tables[:-1]]).tolist()
+    for i in range(len(streams)):
+        for table, jobs, rows in zip(tables, job_offsets, row_offsets):
+            sel = np.flatnonzero(table.stream == i)
+            ids.append(sel + rows)
+            for name, parts in cols.items():
+                values = getattr(table, name)[sel]
+                parts.append(values + jobs if name == "job" else values)
+    table = TaskTable(streams, *(np.concatenate(parts) for parts in cols.values()))
+    return table, np.concatenate(ids).astype(np.int64)

@@ -2,28 +2,26 @@
 
 Each failure domain is a SimPy process alternating up and outage periods (exponential time
 between failures with mean MTBF, exponential repair with mean MTTR; an outage is partial with
-probability ``partial_share``), or a replay of real incidents. Requests look states up with
+probability ``partial_share``), or a replay of real incidents (read, filtered and mapped by
+workbench.domain.incidents, which the estimator shares). Requests look states up with
 ``state_at`` (vectorised) - outages do not depend on traffic, so the timeline is built first.
 """
 
 from __future__ import annotations
 
-import csv
 import itertools
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import numpy as np
 import simpy
 
-from workbench.domain.errors import ScenarioError
+from workbench.domain.incidents import replayed_intervals
 from workbench.domain.provider import Provider
 from workbench.domain.scenario import Scenario
 
 UP, DEGRADED, DOWN = 0, 1, 2
 STATE_NAMES = ("up", "degraded", "down")
 DAY_S = 86_400.0
-IMPACT_STATE = {1: DEGRADED, 2: DOWN, 3: DOWN}  # status-page impact: minor, major, critical
 
 
 @dataclass(frozen=True)
@@ -84,45 +82,16 @@ def _to_timeline(rows: list[tuple[float, float, int]], horizon_s: float) -> Time
     return Timeline(np.array(starts), np.array(ends), np.array(states, dtype=np.int8))
 
 
-def _parse_utc(text: str, file: str, line: int) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ScenarioError("not an ISO date-time", file=file, path=f"line {line}",
-                            value=text) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def read_incidents(scenario: Scenario, p: Provider, horizon_s: float) -> Timeline:
-    """Replay ``p.incidents``: rows of the provider (and services) from ``incidents_from`` on."""
-    path = scenario.resolve_path(str(p.incidents))
-    file = str(path)
-    try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-    except OSError as exc:
-        raise ScenarioError(f"cannot read incidents ({exc.strerror})", file=file) from None
-    wanted = (p.incident_provider or p.name).lower()
-    picked = []
-    for line, row in enumerate(rows, start=2):
-        try:
-            provider, impact = row["provider"].lower(), int(row["impact_level"])
-        except (KeyError, ValueError, AttributeError):
-            raise ScenarioError("needs columns provider and integer impact_level", file=file,
-                                path=f"line {line}", value=row) from None
-        services = (row.get("services") or "").lower()
-        if provider != wanted or impact not in IMPACT_STATE:
-            continue
-        if p.incident_services and not any(s.lower() in services for s in p.incident_services):
-            continue
-        picked.append((_parse_utc(row["start_utc"], file, line),
-                       _parse_utc(row["end_utc"], file, line), IMPACT_STATE[impact]))
-    if not picked:
+    """Replay ``p.incidents`` over [0, horizon_s): the rows of its incident provider listing
+    one of its services exactly, each impact mapped by ``p.incident_impact``, from
+    ``incidents_from`` on (see workbench.domain.incidents, shared with the estimator)."""
+    rows = replayed_intervals(p, scenario.resolve_path(str(p.incidents)), horizon_s)
+    if not rows:
         return EMPTY
-    origin = (_parse_utc(p.incidents_from, file, 0) if p.incidents_from
-              else min(s for s, _, _ in picked))
-    return _to_timeline([((s - origin).total_seconds(), (e - origin).total_seconds(), st)
-                         for s, e, st in picked], horizon_s)
+    return Timeline(np.array([s for s, _, _ in rows], dtype=float),
+                    np.array([e for _, e, _ in rows], dtype=float),
+                    np.array([STATE_NAMES.index(st) for _, _, st in rows], dtype=np.int8))
 
 
 class ProviderWorld:

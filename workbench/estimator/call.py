@@ -1,9 +1,10 @@
 """Expected outcome of one call through a failover plan, exact over the joint up / degraded /
 down states of the failure domains involved (attempts see the same state; within a state
-calls fail independently) and over the call's output length (every attempt of a call produces
-the same tokens). An attempt that would outlast the policy's timeout fails unbilled, so the
-billed cost counts only the outputs short enough to arrive in time; the time spent on failed
-attempts and backoffs delays the serving attempt."""
+calls fail independently; products of state shares for MTBF / MTTR domains, the real joint
+timeline for replayed incidents, `estimator/outages.py`) and over the call's output length
+(every attempt of a call produces the same tokens). An attempt that would outlast the policy's
+timeout fails unbilled, so the billed cost counts only the outputs short enough to arrive in
+time; the time spent on failed attempts and backoffs delays the serving attempt."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from workbench.estimator.latency import (
     _in_time,
     token_nodes,
 )
+from workbench.estimator.outages import joint_states
 from workbench.policies.attempt import FAST_FAIL_S
 from workbench.policies.failover import attempt_plan, usable_plan
 
@@ -66,20 +68,6 @@ def call_cost_usd(scenario: Scenario, model: str, task: TaskType) -> float:
                                                inp * task.cached_input_share)
 
 
-def _joint_states(scenario: Scenario, models: list[str]):
-    domains: dict[str, dict[str, float]] = {}
-    for m in models:
-        provider = scenario.provider_of(m)
-        domains.setdefault(provider.domain, provider.state_shares())
-    names = list(domains)
-    for combo in itertools.product(STATES, repeat=len(names)):
-        weight = 1.0
-        for name, state in zip(names, combo):
-            weight *= domains[name][state]
-        if weight > 0.0:
-            yield weight, dict(zip(names, combo))
-
-
 def _avoided_sets(plan: list, states: dict[str, str], scenario: Scenario,
                   cooling: dict[str, dict[str, float]] | None):
     """(probability, models cooling down) over the models of ``plan`` that may cool down
@@ -122,7 +110,7 @@ def estimate_call(scenario: Scenario, failover: Failover, primary: str, task: Ta
     tokens_all = [x for _, x in nodes]
     given = {m: _attempt_given(scenario, m, failover, inp, cached, tokens_all)
              for m in dict.fromkeys(a.model for a in full)}
-    joint = list(_joint_states(scenario, [a.model for a in full]))
+    joint = list(joint_states(scenario, [a.model for a in full]))
     domains = {m: scenario.provider_of(m).domain for m in given}
     profiles = {m: scenario.model(m).latency for m in given}
     for i, (weight_x, tokens) in enumerate(nodes):

@@ -15,6 +15,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from workbench.domain.claims import judge_claims
 from workbench.domain.policy import Policy
 from workbench.domain.scenario import Scenario
 from workbench.domain.workload import TaskType
@@ -394,13 +395,7 @@ def estimate(scenario: Scenario) -> ScenarioEstimate:
 
 
 def check_claims(scenario: Scenario, summaries: dict[str, dict]) -> list[dict]:
-    """Each claim of the scenario beside the computed figure, and whether it holds."""
-    out = []
-    for claim in scenario.claims:
-        computed = summaries[claim.policy].get(claim.metric)
-        out.append({"text": claim.text, "source": claim.source, "policy": claim.policy,
-                     "metric": claim.metric, "claimed": claim.value,
-                     "claimed_range": [claim.low, claim.high]
-                     if claim.low is not None or claim.high is not None else None,
-                     "computed": computed, "holds": claim.holds(computed)})
-    return out
+    """Each claim of the scenario judged by the estimate where the estimate models it; claims
+    about reliability or latency under outages or limits are left "not modelled by the
+    estimate" (``compare``, ``report --simulate`` and the app judge them on a simulation)."""
+    return judge_claims(scenario, summaries)

@@ -66,12 +66,24 @@ def models_frame(scenario: Scenario) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
+def _unavailable_share(scenario: Scenario, p) -> float:
+    """Share of time in an outage (degraded or down): MTTR / (MTBF + MTTR), or for a replayed
+    history the share of the scenario's horizon its incidents cover."""
+    if not p.replays_incidents:
+        return p.unavailable_share
+    from workbench.domain.incidents import replayed_intervals
+
+    horizon_s = float(scenario.horizon.days) * 86_400.0
+    rows = replayed_intervals(p, scenario.resolve_path(str(p.incidents)), horizon_s)
+    return sum(e - s for s, e, _ in rows) / horizon_s
+
+
 def providers_frame(scenario: Scenario) -> pl.DataFrame:
     """Providers with their outage process and limits."""
     return pl.DataFrame([{"provider": p.name, "mtbf_days": p.mtbf_days, "mttr_hours": p.mttr_hours,
                           "partial_share": p.partial_share, "error_rate": p.error_rate,
                           "failure_domain": p.domain, "rpm": p.rpm, "tpm": p.tpm,
-                          "long_run_unavailable": p.unavailable_share}
+                          "long_run_unavailable": _unavailable_share(scenario, p)}
                          for p in scenario.providers],
                         schema_overrides={"mtbf_days": pl.Float64, "rpm": pl.Int64,
                                           "tpm": pl.Int64})

@@ -10,6 +10,7 @@ import polars as pl
 
 from workbench.domain.scenario import Scenario
 from workbench.metrics.breakdown import DIMENSIONS, book_hosting, hosted_monthly_usd
+from workbench.metrics.latency_histogram import LatencyHistogram
 from workbench.metrics.roi import MonthlyFigures, roi
 
 
@@ -69,11 +70,13 @@ def hosting_usd(scenario: Scenario, records: pl.DataFrame) -> dict[tuple[str, in
 @dataclass
 class Reduced:
     """What summaries need of a records frame, small enough to keep for many replications:
-    counts per (policy, replication), spend per breakdown key, latencies of delivered tasks."""
+    counts per (policy, replication), spend per breakdown key, a latency histogram of
+    delivered tasks per policy (constant size: quantiles within
+    `workbench.metrics.latency_histogram.RELATIVE_RESOLUTION`)."""
 
     counts: pl.DataFrame
     spend: pl.DataFrame
-    latencies: pl.DataFrame
+    latencies: dict[str, LatencyHistogram]
     hosting: dict[tuple[str, int], dict]
     groups: pl.DataFrame
 
@@ -81,11 +84,13 @@ class Reduced:
     def concat(parts: list[Reduced]) -> Reduced:
         """Merge reductions of different replications."""
         hosting: dict = {}
+        latencies: dict[str, LatencyHistogram] = {}
         for part in parts:
             hosting.update(part.hosting)
+            for policy, hist in part.latencies.items():
+                latencies.setdefault(policy, LatencyHistogram()).merge(hist)
         return Reduced(pl.concat([p.counts for p in parts]), pl.concat([p.spend for p in parts]),
-                       pl.concat([p.latencies for p in parts]), hosting,
-                       pl.concat([p.groups for p in parts]))
+                       latencies, hosting, pl.concat([p.groups for p in parts]))
 
 
 def reduce_records(scenario: Scenario, records: pl.DataFrame) -> Reduced:
@@ -96,8 +101,10 @@ def reduce_records(scenario: Scenario, records: pl.DataFrame) -> Reduced:
         .select(pl.col("policy").cast(pl.String), "replication", pl.lit(dim).alias("dimension"),
                 pl.col(dim).cast(pl.String).alias("key"), "usd")
         for dim in DIMENSIONS])
-    latencies = (records.filter(pl.col("final") & pl.col("task_success"))
+    delivered = (records.filter(pl.col("final") & pl.col("task_success"))
                  .select(pl.col("policy").cast(pl.String), pl.col("task_latency_s")))
+    latencies = {str(policy): LatencyHistogram.of(frame["task_latency_s"].to_numpy())
+                 for (policy,), frame in delivered.group_by("policy")}
     counts = per_replication(records).with_columns(pl.col("policy").cast(pl.String))
     return Reduced(counts, spend, latencies, hosting_usd(scenario, records),
                    group_counts(records))
@@ -133,12 +140,10 @@ def _by_group(groups: pl.DataFrame, policy: str) -> dict[str, dict[str, dict]]:
     return out
 
 
-def _latency_quantiles(latencies: pl.DataFrame) -> dict[str, dict[str, float | None]]:
-    lat = latencies.group_by("policy").agg(
-        p50=pl.col("task_latency_s").quantile(0.50, "linear"),
-        p95=pl.col("task_latency_s").quantile(0.95, "linear"),
-        p99=pl.col("task_latency_s").quantile(0.99, "linear"))
-    return {str(r["policy"]): r for r in lat.iter_rows(named=True)}
+def _latency_quantiles(latencies: dict[str, LatencyHistogram]
+                       ) -> dict[str, dict[str, float | None]]:
+    return {policy: {"p50": h.quantile(0.50), "p95": h.quantile(0.95), "p99": h.quantile(0.99)}
+            for policy, h in latencies.items() if h.total}
 
 
 def _breakdowns(spend: pl.DataFrame, scale: float, reps: int) -> dict[str, dict[str, dict]]:
@@ -173,6 +178,8 @@ def summarize_reduced(scenario: Scenario, reduced: Reduced, days: float,
         host = [sum(hosting.get((policy, r["replication"]), {}).values()) for r in rows]
         monthly = [(r["model_usd"] + r["judge_usd"]) * scale + h for r, h in zip(rows, host)]
         mean_cost, ci = mean_ci95(monthly)
+        shares = {key: [r[num] / r["tasks"] for r in rows if r["tasks"]]
+                  for key, num in (("availability", "on_time"), ("success_rate", "delivered"))}
         tot = {k: sum(r[k] for r in rows) for k in rows[0] if k not in ("policy", "replication")}
         tasks = tot["tasks"]
         lat = latency.get(policy, {})
@@ -189,6 +196,8 @@ def summarize_reduced(scenario: Scenario, reduced: Reduced, days: float,
             "quality_pass_rate": tot["passed"] / tot["delivered"] if tot["delivered"] else None,
             "success_rate": tot["delivered"] / tasks if tasks else 0.0,
             "availability": tot["on_time"] / tasks if tasks else 0.0,
+            "availability_ci95": _share_ci95(shares["availability"]),
+            "success_rate_ci95": _share_ci95(shares["success_rate"]),
             "latency_p50_s": lat.get("p50"), "latency_p95_s": lat.get("p95"),
             "latency_p99_s": lat.get("p99"),
             "rework_hours": (tot["delivered"] - tot["passed"]) * scale / len(rows)
@@ -211,6 +220,14 @@ def summarize_reduced(scenario: Scenario, reduced: Reduced, days: float,
         }
     _add_savings_and_roi(scenario, out)
     return out
+
+
+def _share_ci95(values: list[float]) -> list[float] | None:
+    """95% interval of a share over replications (t distribution); None with fewer than two
+    replications, where the spread between runs is unknown."""
+    if len(values) < 2:
+        return None
+    return mean_ci95(values)[1]
 
 
 def _add_savings_and_roi(scenario: Scenario, out: dict[str, dict]) -> None:

@@ -9,12 +9,10 @@ from workbench.domain.policy import Budget
 
 @dataclass(frozen=True)
 class BudgetState:
-    """Rules in force: a model substitution map and whether non-critical tasks are blocked.
-    ``fired`` lists the indexes of the rules that have fired this month."""
+    """Rules in force: a model substitution map and whether non-critical tasks are blocked."""
 
     downgrade: dict[str, str] = field(default_factory=dict)
     block_noncritical: bool = False
-    fired: tuple[int, ...] = ()
 
     def substitute(self, model: str) -> str:
         """Model to call instead of ``model`` (follows chained maps, cycle-safe)."""
@@ -34,15 +32,13 @@ def budget_state(budget: Budget | None, month_spend_usd: float) -> BudgetState:
         return NO_RULES
     downgrade: dict[str, str] = {}
     block = False
-    fired = []
-    for index, rule in enumerate(budget.rules):
+    for rule in budget.rules:
         if month_spend_usd >= rule.at * budget.monthly_usd:
-            fired.append(index)
             if rule.action == "downgrade":
                 downgrade.update(rule.map)
             else:
                 block = True
-    return BudgetState(downgrade, block, tuple(fired))
+    return BudgetState(downgrade, block)
 
 
 def thresholds_usd(budget: Budget | None) -> list[float]:

@@ -21,8 +21,9 @@ class PlannedAttempt:
 def attempt_plan(failover: Failover, primary: str,
                  substitute: Callable[[str], str] = str) -> list[PlannedAttempt]:
     """Sequential attempts: the primary with its retries, then each backup with its retries.
-    For ``hedged`` the first two entries are sent at once. ``none`` means a single attempt.
-    ``substitute`` (budget downgrades) applies to every model of the plan, backups included."""
+    For ``hedged`` the first two entries (the primary and the first backup) are sent at once,
+    then the retries follow. ``none`` means a single attempt. ``substitute`` (budget
+    downgrades) applies to every model of the plan, backups included."""
     if failover.mode == "none":
         return [PlannedAttempt(substitute(primary), "route", 0.0)]
     models = [substitute(m) for m in [primary] + [m for m in failover.chain if m != primary]]
@@ -37,6 +38,9 @@ def attempt_plan(failover: Failover, primary: str,
             else:
                 wait = failover.backoff_s * failover.backoff_multiplier ** (retry - 1)
                 plan.append(PlannedAttempt(model, "retry", wait))
+    hedge = next((k for k, a in enumerate(plan) if a.reason == "hedge"), None)
+    if hedge is not None:  # the hedge goes out with the primary, not after its retries
+        plan.insert(1, plan.pop(hedge))
     return plan
 
 

@@ -1,6 +1,25 @@
-"""The escalation ladder's rules: which rungs the judge checks, when it accepts an output, and
-what is delivered on the last rung. The simulation paths, the replay cascade and the estimator
-(`accept_probability`, its expectation) call these; nothing else restates them."""
+"""The escalation ladder's rules, one definition for the closed-form estimate, both
+simulation paths and the replayed prompt: which rungs the judge checks, when it accepts an
+output, and what is delivered on the last rung; nothing else restates them.
+
+A judge looks at one output whose true outcome is a pass (its score clears the bar) or a fail.
+It accepts a passing output with probability ``1 - false_reject`` and a failing one with
+probability ``false_accept``; drawn with one uniform ``u`` in [0, 1) per judgement, it accepts
+when ``u >= false_reject`` (pass) or ``u < false_accept`` (fail). Every rung is judged except
+the last, unless the ladder sets ``judge_last``; an accepted output is delivered and stops the
+ladder, a rejected one escalates to the next rung, and the last rung's output is delivered
+whatever its judge says (nothing is left to escalate to).
+
+Example::
+
+    >>> import numpy as np
+    >>> from workbench.domain.policy import Judge
+    >>> judge = Judge(false_accept=0.05, false_reject=0.1)
+    >>> judge_accepts(np.array([True, True, False]), np.array([0.01, 0.5, 0.01]), judge)
+    array([False,  True,  True])
+    >>> round(accept_probability(0.8, judge), 12)  # .72 + .01
+    0.73
+"""
 
 from __future__ import annotations
 

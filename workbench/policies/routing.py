@@ -24,32 +24,10 @@ class Route:
         return self.model == LADDER
 
 
-def _holds(value, condition) -> bool:
-    if isinstance(condition, dict):
-        return all(_compare(value, op, target) for op, target in condition.items())
-    if isinstance(condition, list):
-        return value in condition
-    return value == condition
-
-
-def _compare(value, op: str, target) -> bool:
-    if op == "in":
-        return value in target
-    if op == "not_in":
-        return value not in target
-    if op == "eq":
-        return value == target
-    if op == "ne":
-        return value != target
-    if value is None or isinstance(value, (str, bool)) or isinstance(target, (str, bool)):
-        return False
-    return {"gt": value > target, "gte": value >= target, "lt": value < target,
-            "lte": value <= target}[op]
-
-
 def matches(rule: RoutingRule, task: TaskType) -> bool:
-    """True when every condition of ``rule`` holds for ``task``."""
-    return all(_holds(task.attribute(key), cond) for key, cond in rule.when.items())
+    """True when every condition of ``rule`` holds for ``task`` (the comparison semantics live
+    with the rule, `RoutingRule.matches`, so that validation at load uses them too)."""
+    return rule.matches(task)
 
 
 def route(policy: Policy, task: TaskType) -> Route:

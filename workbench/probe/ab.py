@@ -4,7 +4,18 @@ For each sampled task whose two attempts both delivered, the judge (when the con
 sees the task and the two outputs in an order drawn from the seed - never the model names -
 and answers 1 or 2. Without a judge, reference checks decide: a delivered output that passes
 (or has no check) beats one that fails its check, which beats no output. When only one arm
-delivered, it wins without asking the judge. Verdicts go to judgments.jsonl (resumable).
+delivered, it wins without asking the judge. Verdicts go to judgments.jsonl; the last row of a
+sample counts.
+
+Not verdicts, and left out of the win rate: a pair where the spend guard blocked an arm
+(``blocked_pairs``: no model failed there, so no one lost); a pair whose judge call the guard
+blocked (``judge_blocked``); a pair the judge left undecided (no 0/1/2 in its answer, or every
+attempt failed) or whose delivered output is missing from outputs.jsonl (``undecided``). A
+rerun retries judge-blocked and undecided pairs.
+
+With ``judge.both_orders`` the judge sees each pair in both orders: the verdict is the
+arm both orders chose, a tie when they disagree (position bias cancels), undecided when either
+gave none; ``order_agreement`` is the share of pairs where the two orders agreed.
 
 Win rate of the candidate = (wins + ties / 2) / verdicts, with a Wilson 95% interval.
 """
@@ -74,8 +85,11 @@ async def _judge_one(session, sample: int, jobs: dict[str, Job], outputs: dict[i
                            "winner": check_verdict(fa, fb), "source": "checks",
                            "judge_cost_usd": 0.0, "judge_outcome": None}
     judge = config.judge
-    if judge is not None and judge.endpoint in session.stopped:
+    if judge is not None and session.halted(config.endpoint(judge.endpoint)):
         return None  # judged on a resume once the judge's key works
+    if "blocked" in (fa["outcome"], fb["outcome"]):  # type: ignore[index]
+        row.update(winner=None, source="blocked")
+        return row
     both = _rank(fa) > 0 and _rank(fb) > 0
     if not both:
         row["source"] = "failure" if judge is not None else "checks"
@@ -83,38 +97,66 @@ async def _judge_one(session, sample: int, jobs: dict[str, Job], outputs: dict[i
     if judge is None:
         return row
     first = first_shown(config.sample.seed, sample)
-    shown = [outputs[a.task_id], outputs[b.task_id]]
-    if first == "B":
-        shown.reverse()
+    if a.task_id not in outputs or b.task_id not in outputs:  # a run from before the fix
+        row.update(winner=None, source="output_missing")
+        return row
+    row.update(first=first, source="judge")
+    orders = [first, _other(first)] if judge.both_orders else [first]
+    winners: list[str | None] = []
+    async with semaphore:
+        for shown_first in orders:
+            asked = await _ask(session, sample, a.prompt, outputs[a.task_id],
+                               outputs[b.task_id], shown_first)
+            if asked is None:
+                return None  # halted: judged on a resume
+            preference, outcome, cost = asked
+            row["judge_cost_usd"] += cost
+            row["judge_outcome"] = outcome
+            if outcome == "blocked":
+                row["winner"] = None
+                return row
+            winners.append(None if preference is None else "tie" if preference == 0 else
+                           shown_first if preference == 1 else _other(shown_first))
+    if judge.both_orders:
+        row["winners_by_order"] = winners
+    if None in winners:
+        row["winner"] = None
+    else:  # both orders agree, or each preferred what it showed in one place: a tie
+        row["winner"] = winners[0] if len(set(winners)) == 1 else "tie"
+    return row
+
+
+def _other(arm: str) -> str:
+    return "B" if arm == "A" else "A"
+
+
+async def _ask(session, sample: int, task: str, output_a: str, output_b: str,
+               shown_first: str) -> tuple[int | None, str, float] | None:
+    """Ask the judge with the outputs in one order, retrying what a retry may fix: (its
+    preference 1 / 2 / 0 or None, the last outcome, USD spent); None when the run halted."""
+    config = session.config
+    judge = config.judge
+    shown = [output_a, output_b] if shown_first == "A" else [output_b, output_a]
+    values = {"task": task, "first": shown[0], "second": shown[1]}
     template = judge.prompt or DEFAULT_JUDGE_PROMPT
-    values = {"task": a.prompt, "first": shown[0], "second": shown[1]}
     prompt = _SLOT.sub(lambda m: values[m.group(1)], template)  # one pass: outputs stay as is
     endpoint = config.endpoint(judge.endpoint)
-    row["first"] = first
-    async with semaphore:
-        for attempt_no in range(1, config.retry.max_attempts + 1):
-            result = await session.call(endpoint, session.setup.judge_model, prompt,
-                                        judge.max_tokens, slot=sample)
-            if result is None:
-                row.update(winner=None, source="judge", judge_outcome="blocked")
-                return row
-            attempt, cost, _ = result
-            row["judge_cost_usd"] += cost
-            row["judge_outcome"] = attempt.outcome
-            if attempt.outcome == "ok" or not attempt.retryable or endpoint.name in \
-                    session.stopped:
-                break
-            await asyncio.sleep(session.backoff_s(-sample - 1, attempt_no,
-                                                  attempt.retry_after_s))
-    preference = parse_preference(attempt.reply.text) if attempt.outcome == "ok" else None
-    row["source"] = "judge"
-    if preference is None:
-        row["winner"] = None
-    elif preference == 0:
-        row["winner"] = "tie"
-    else:
-        row["winner"] = first if preference == 1 else ("B" if first == "A" else "A")
-    return row
+    cost = 0.0
+    for attempt_no in range(1, config.retry.max_attempts + 1):
+        sent = await session.call(endpoint, session.setup.judge_model, prompt,
+                                  judge.max_tokens, slot=sample, judge=sample)
+        if sent is None:
+            return None
+        if sent.attempt is None:
+            return None, "blocked", cost
+        session.settle(sent)
+        attempt = sent.attempt
+        cost += sent.cost_usd
+        if attempt.outcome == "ok" or not attempt.retryable or session.halted(endpoint):
+            break
+        await asyncio.sleep(session.backoff_s(-sample - 1, attempt_no, attempt.retry_after_s))
+    reply = attempt.reply if attempt.outcome == "ok" else None
+    return (None if reply is None else parse_preference(reply.text)), attempt.outcome, cost
 
 
 async def judge_all(session, jobs: list[Job]) -> dict[str, Any]:
@@ -123,7 +165,7 @@ async def judge_all(session, jobs: list[Job]) -> dict[str, Any]:
     records = store.load("records")
     finals = {r["task_id"]: r for r in records if r["final"]}
     outputs = {o["task_id"]: o["text"] for o in store.load("outputs")}
-    done = {j["sample"] for j in store.load("judgments")}
+    done = {s for s, j in latest(store.load("judgments")).items() if not retried(j)}
     by_sample: dict[int, dict[str, Job]] = {}
     for job in jobs:
         by_sample.setdefault(job.sample, {})[job.arm] = job
@@ -143,15 +185,36 @@ async def judge_all(session, jobs: list[Job]) -> dict[str, Any]:
     return ab_report(records, store.load("judgments"))
 
 
+def latest(judgments: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """The last verdict row of each sample (a rerun appends retried ones)."""
+    return {j["sample"]: j for j in judgments}
+
+
+def retried(judgment: dict[str, Any]) -> bool:
+    """Whether a rerun judges this sample again: no verdict, and not a pair whose arm the
+    spend guard blocked (those tasks are final)."""
+    return judgment["winner"] is None and judgment["source"] != "blocked"
+
+
 def ab_report(records: list[dict[str, Any]], judgments: list[dict[str, Any]]) -> dict[str, Any]:
-    """Win rate of the candidate (B) with a Wilson 95% interval, and cost, latency and pass
-    rate of both arms."""
+    """Win rate of the candidate (B) with a Wilson 95% interval over decided pairs only, the
+    pairs left out (blocked, judge blocked, undecided), and cost, latency and pass rate of
+    both arms."""
+    judge_cost = sum(j["judge_cost_usd"] for j in judgments)
+    judgments = list(latest(judgments).values())
     decided = [j for j in judgments if j["winner"] is not None]
+    blocked = [j for j in judgments if j["winner"] is None and j["source"] == "blocked"]
+    judge_blocked = [j for j in judgments if j["winner"] is None
+                     and j.get("judge_outcome") == "blocked"]
+    undecided = [j for j in judgments if j["winner"] is None and j not in blocked
+                 and j not in judge_blocked]
     wins = sum(j["winner"] == "B" for j in decided)
     ties = sum(j["winner"] == "tie" for j in decided)
     n = len(decided)
     score = wins + 0.5 * ties
     shown = [j for j in decided if j["first"] is not None and j["winner"] != "tie"]
+    both = [j["winners_by_order"] for j in judgments
+            if None not in j.get("winners_by_order", [None])]
     arms = {}
     for arm in ("A", "B"):
         rows = [r for r in records if r["policy"] == arm]
@@ -175,12 +238,15 @@ def ab_report(records: list[dict[str, Any]], judgments: list[dict[str, Any]]) ->
     return {
         "current": arms["A"], "candidate": arms["B"], "verdicts": n, "candidate_wins": wins,
         "current_wins": n - wins - ties, "ties": ties,
-        "undecided": len(judgments) - n,
+        "blocked_pairs": len(blocked), "judge_blocked": len(judge_blocked),
+        "undecided": len(undecided),
+        "undecided_samples": sorted(j["sample"] for j in undecided),
         "candidate_win_rate": score / n if n else None,
         "candidate_win_rate_ci95": wilson_interval(score, n),
-        "judge_cost_usd": sum(j["judge_cost_usd"] for j in judgments),
+        "judge_cost_usd": judge_cost,
         "first_shown_win_share": (sum(j["winner"] == j["first"] for j in shown) / len(shown)
                                   if shown else None),
+        "order_agreement": sum(w[0] == w[1] for w in both) / len(both) if both else None,
         "cost_per_task_delta_usd": delta("cost_per_task_usd"),
         "latency_p50_delta_s": delta("latency_p50_s"),
         "latency_p95_delta_s": delta("latency_p95_s"),

@@ -4,6 +4,9 @@ or Server-Sent Event streams).
 OpenAI-compatible (OpenAI, OpenRouter, LiteLLM, vLLM, Ollama): ``POST {base}/chat/completions``,
 ``Authorization: Bearer``; a stream is ``data: {chunk}`` lines ending with ``data: [DONE]``,
 usage in the last chunk (``stream_options.include_usage``).
+Azure OpenAI: the OpenAI family at
+``POST {base}/openai/deployments/{deployment}/chat/completions?api-version=...`` with an
+``api-key`` header (the served name is the deployment).
 Anthropic Messages: ``POST {base}/messages``, ``x-api-key`` and ``anthropic-version``; a stream
 is ``message_start`` (input usage), ``content_block_delta`` (text), ``message_delta`` (output
 usage), ``message_stop``.
@@ -14,6 +17,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from workbench.probe.config import Endpoint
 
@@ -148,8 +152,8 @@ class Family:
     name = ""
     path = ""
 
-    def url(self, endpoint: Endpoint) -> str:
-        """Where requests go."""
+    def url(self, endpoint: Endpoint, served: str) -> str:
+        """Where requests for served model ``served`` go."""
         return endpoint.base_url.rstrip("/") + self.path
 
     def headers(self, endpoint: Endpoint, stream: bool) -> dict[str, str]:
@@ -180,6 +184,7 @@ class OpenAIFamily(Family):
         out = {"content-type": "application/json"}
         if key is not None:
             out["authorization"] = "Bearer " + key
+        out.update(endpoint.extra_headers())
         return out
 
     def body(self, served, prompt, max_tokens, temperature, stream):
@@ -217,6 +222,7 @@ class AnthropicFamily(Family):
                "anthropic-version": endpoint.anthropic_version}
         if key is not None:
             out["x-api-key"] = key
+        out.update(endpoint.extra_headers())
         return out
 
     def body(self, served, prompt, max_tokens, temperature, stream):
@@ -242,4 +248,23 @@ class AnthropicFamily(Family):
         return AnthropicStream()
 
 
-FAMILIES: dict[str, Family] = {"openai": OpenAIFamily(), "anthropic": AnthropicFamily()}
+class AzureOpenAIFamily(OpenAIFamily):
+    """Azure OpenAI: deployments in the path, ``api-version`` in the query, ``api-key``."""
+
+    name = "azure-openai"
+
+    def url(self, endpoint: Endpoint, served: str) -> str:
+        return (f"{endpoint.base_url.rstrip('/')}/openai/deployments/{quote(served, safe='')}"
+                f"/chat/completions?api-version={endpoint.api_version}")
+
+    def headers(self, endpoint: Endpoint, stream: bool) -> dict[str, str]:
+        key = endpoint.api_key()
+        out = {"content-type": "application/json"}
+        if key is not None:
+            out["api-key"] = key
+        out.update(endpoint.extra_headers())
+        return out
+
+
+FAMILIES: dict[str, Family] = {"openai": OpenAIFamily(), "anthropic": AnthropicFamily(),
+                               "azure-openai": AzureOpenAIFamily()}

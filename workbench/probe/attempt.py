@@ -2,10 +2,14 @@
 
 Outcomes (``workbench.domain.records.OUTCOMES``): ``ok``; ``auth`` (401/403); ``not_found``
 (404); ``rate_limited`` (429, with its Retry-After); ``error_5xx`` (5xx, or an error event in
-a stream); ``timeout`` (408, the read timeout or the attempt's total timeout); ``connection``
-(could not connect, or the connection dropped before a response); ``malformed`` (a 2xx body or
-event that is not the promised JSON, or another 4xx that rejects the request: its
-``http_status`` tells which); ``stream_cut`` (the stream ended or broke before its end marker).
+a stream); ``timeout`` (408, the read timeout or the attempt's total timeout); ``unreachable``
+(could not connect: refused, DNS failure, connect timeout - nothing left the machine);
+``connection`` (the connection dropped after the request was sent, before a response);
+``malformed`` (a 2xx body or event that is not the promised JSON, or another 4xx that rejects
+the request: its ``http_status`` tells which); ``truncated`` (a whole-body response cut before
+its declared end); ``stream_cut`` (the stream ended or broke before its end marker).
+``interrupted`` is not produced here: the runner records it for a request that was in flight
+when the process stopped.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ from workbench.probe.api import Family, MalformedReply, Reply, StreamFailure
 from workbench.probe.config import Endpoint
 
 RETRYABLE = frozenset({"rate_limited", "error_5xx", "timeout", "connection", "malformed",
-                       "stream_cut"})
-BILL_UNKNOWN = frozenset({"timeout", "connection", "malformed", "stream_cut"})
+                       "stream_cut", "truncated", "unreachable", "interrupted"})
+BILL_UNKNOWN = frozenset({"timeout", "connection", "malformed", "stream_cut", "truncated",
+                          "interrupted"})
+NOT_SENT = frozenset({"unreachable"})  # nothing left the machine: costs nothing
 
 
 @dataclass
@@ -100,7 +106,7 @@ async def send(client: httpx.AsyncClient, endpoint: Endpoint, family: Family, se
                stream: bool) -> Attempt:
     """Send one request and classify it; never raises for anything the server or the network
     does."""
-    url = family.url(endpoint)
+    url = family.url(endpoint, served)
     headers = family.headers(endpoint, stream)
     body = family.body(served, prompt, max_tokens, temperature, stream)
     timing = _Timing()
@@ -111,13 +117,28 @@ async def send(client: httpx.AsyncClient, endpoint: Endpoint, family: Family, se
                 return await _read(response, family, stream, timing)
     except TimeoutError:
         return Attempt("timeout", timing.status, timing.ttft_s, timing.since())
-    except httpx.ConnectTimeout:
-        return Attempt("connection", None, None, timing.since())
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol):
+        return Attempt("unreachable", None, None, timing.since())
     except httpx.TimeoutException:
         return Attempt("timeout", timing.status, timing.ttft_s, timing.since())
     except httpx.TransportError:
-        outcome = "stream_cut" if timing.streaming else "connection"
-        return Attempt(outcome, timing.status, timing.ttft_s, timing.since())
+        return Attempt(_lost(timing), timing.status, timing.ttft_s, timing.since())
+    except ExceptionGroup as group:  # anyio's connect (e.g. an unusable address)
+        if group.split((OSError, OverflowError, ValueError))[1] is not None:
+            raise  # something else than the address failed: a bug, not a network fault
+        return Attempt("unreachable", None, None, timing.since())
+
+
+def _lost(timing: _Timing) -> str:
+    """Outcome of a connection lost after sending: before the status line (``connection``),
+    in a stream (``stream_cut``), inside a whole 2xx body (``truncated``)."""
+    if timing.status is None:
+        return "connection"
+    if timing.streaming:
+        return "stream_cut"
+    if 200 <= timing.status < 300:
+        return "truncated"
+    return status_outcome(timing.status)
 
 
 async def _read(response: httpx.Response, family: Family, stream: bool,

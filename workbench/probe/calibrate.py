@@ -6,7 +6,7 @@ Per model, from its ``ok`` attempts (streamed, so time to first token is known):
     latency.tokens_per_s / tokens_per_s_p05
                                            median and 5th percentile of
                                            output_tokens / (latency_s - ttft_s)
-which is the profile `workbench.engine.latency` samples: ttft + tokens / tokens_per_s.
+which is the profile `workbench.policies.sampling` samples: ttft + tokens / tokens_per_s.
 Per model and category, from final records with a reference check: the measured pass rate p
 (clipped to [1/2n, 1 - 1/2n]) becomes ``quality.by_category.<category>`` = Normal(mean, sd)
 with the sd of the scenario's profile (0.05 when it is 0) and the mean solved so that the
@@ -29,14 +29,16 @@ from workbench.domain.errors import ProbeError
 from workbench.domain.loader import load_scenario
 from workbench.domain.model import LatencyProfile, ScoreProfile
 from workbench.domain.scenario import Scenario
-from workbench.engine.latency import sample_latency_s
-from workbench.probe.store import RunStore
+from workbench.policies.sampling import sample_latency_s
+from workbench.probe.store import RunStore, check_records
 from workbench.probe.summary import quantile
 
 MIN_LATENCY_SAMPLES = 5
 DEFAULT_SD = 0.05
-ERROR_OUTCOMES = frozenset({"error_5xx", "timeout", "connection", "stream_cut", "malformed"})
-NOT_SENT = frozenset({"blocked", "auth", "not_found"})  # not the provider's failures
+ERROR_OUTCOMES = frozenset({"error_5xx", "timeout", "connection", "stream_cut", "malformed",
+                            "truncated", "unreachable"})
+NOT_SENT = frozenset({"blocked", "auth", "not_found",  # not the provider's failures
+                      "interrupted"})
 SIM_DRAWS_PER_RECORD = 200
 
 
@@ -144,6 +146,7 @@ def calibrate(run_dir: str | Path, scenario_path: str | Path | None = None) -> C
     store = RunStore(run_dir)
     meta = store.meta()
     rows = store.load("records")
+    check_records(rows, store.records_path)  # a run folder may come from someone else
     if meta is None or not rows:
         raise ProbeError(f"{run_dir}: no probe run here (run.json and records.jsonl)")
     path = scenario_path or meta.get("scenario")

@@ -1,13 +1,17 @@
 """A probe run: jobs handed to ``max_concurrency`` workers per endpoint over one pooled
-``httpx.AsyncClient`` each; every attempt passes the spend guard, is timed, classified and
-recorded; retries back off (honouring Retry-After); a rerun resumes where the last one
-stopped.
+``httpx.AsyncClient`` each (``workbench.probe.session`` sends, records and retries); a rerun
+resumes where the last one stopped.
 
-Per task: attempts until one is ``ok``, one fails in a way a retry cannot fix, or
-``retry.max_attempts`` is reached; the last is the ``final`` record. A request the spend guard
-refuses (it would cross the cap even once everything in flight settled) is not sent and ends
-the task with outcome ``blocked``. A 401/403 stops its endpoint:
-its unsent tasks get no record (a resume after fixing the key sends them).
+Resume: the run folder's ``run.json`` holds the settings that change what is measured
+(``measured_settings``) and a fingerprint of them and of the jobs; a changed config is refused
+naming what changed. Spend starts from the write-ahead ledger, where a reservation without a
+settlement - a request in flight when the process died - counts at its worst case and becomes
+a non-final ``interrupted`` record of its task.
+
+SIGINT / SIGTERM: nothing more is sent; requests in flight get ``GRACE_S`` (at most the
+longest ``timeout.total_s``) to finish and be recorded, then are cancelled and recorded
+``interrupted``; ``ProbeInterrupted`` says how to resume (exit 130 / 143). A second signal
+cancels at once.
 
 >>> result = run_probe(load_probe("probe.yaml"), "runs/pilot")  # doctest: +SKIP
 """
@@ -15,30 +19,41 @@ its unsent tasks get no record (a resume after fixing the key sends them).
 from __future__ import annotations
 
 import asyncio
-import random
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from workbench.domain.errors import ProbeError
-from workbench.domain.model import Model
-from workbench.domain.records import CallRecord
-from workbench.probe.api import FAMILIES
-from workbench.probe.attempt import BILL_UNKNOWN, Attempt, send
-from workbench.probe.config import Endpoint, ProbeSetup
+from workbench.probe.attempt import Attempt
+from workbench.probe.config import ProbeSetup
+from workbench.probe.ledger import SpendLedger
 from workbench.probe.sampler import Job, build_jobs, estimate_tokens, fingerprint
-from workbench.probe.spend import SpendGuard, worst_case_prompt_tokens, worst_case_usd
+from workbench.probe.session import Prior, ProbeSession, priors, worst_case
+from workbench.probe.spend import SpendGuard
 from workbench.probe.store import RunStore
 from workbench.probe.summary import summarize
+
+GRACE_S = 10.0
+
+
+class ProbeInterrupted(ProbeError):
+    """The run was stopped by SIGINT or SIGTERM; ``exit_code`` is 128 + the signal."""
+
+    def __init__(self, signum: int, out: Path, recorded: int) -> None:
+        name = signal.Signals(signum).name
+        super().__init__(f"interrupted by {name}: stopped sending; {recorded} attempts of this "
+                         f"session recorded in {out} (any request cut short is counted at its "
+                         "worst case). Rerun the same command to resume.")
+        self.exit_code = 128 + signum
 
 
 @dataclass
 class ProbeResult:
-    """What a run did; ``stopped`` maps endpoint names to why they were stopped."""
+    """What a run did; ``stopped`` maps endpoint names to why they were stopped (401/403),
+    ``failed`` those where every attempt of the run failed to what failed."""
 
     run_id: str
     out: Path
@@ -50,9 +65,11 @@ class ProbeResult:
     peak_usd: float
     cap_usd: float
     stopped: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     ab: dict[str, Any] | None = None
+    archived: Path | None = None  # where --new-run moved the previous run
 
     def to_json(self) -> dict[str, Any]:
         """JSON document of the run (no keys: only variable names appear in messages)."""
@@ -60,8 +77,10 @@ class ProbeResult:
                 "done_before": self.done_before, "sent_now": self.sent_now,
                 "not_sent": self.not_sent, "spent_usd": self.spent_usd,
                 "peak_committed_usd": self.peak_usd, "spend_cap_usd": self.cap_usd,
-                "stopped_endpoints": self.stopped, "warnings": self.warnings,
-                "summary": self.summary, "ab": self.ab}
+                "stopped_endpoints": self.stopped, "failed_endpoints": self.failed,
+                "warnings": self.warnings,
+                "summary": self.summary, "ab": self.ab,
+                "previous_run_moved_to": str(self.archived) if self.archived else None}
 
 
 def arms_of(setup: ProbeSetup, ab: tuple[str, str] | None) -> list[tuple[str, str]]:
@@ -77,210 +96,83 @@ def arms_of(setup: ProbeSetup, ab: tuple[str, str] | None) -> list[tuple[str, st
     return [("A", ab[0]), ("B", ab[1])]
 
 
-class ProbeSession:
-    """Shared state of one run: clients, spend guard, store, clock."""
-
-    def __init__(self, setup: ProbeSetup, store: RunStore, guard: SpendGuard,
-                 started_unix: float, on_final: Callable[[], None] | None = None) -> None:
-        self.setup = setup
-        self.config = setup.config
-        self.store = store
-        self.guard = guard
-        self.started_unix = started_unix
-        self.on_final = on_final
-        self.clients: dict[tuple[str, int], httpx.AsyncClient] = {}
-        self._ssl = None
-        self.stopped: dict[str, str] = {}
-        self.warnings: list[str] = []
-        self.sent = 0
-
-    def now_s(self) -> float:
-        """Seconds since the run first started."""
-        return time.time() - self.started_unix
-
-    def client(self, endpoint: Endpoint, slot: int) -> httpx.AsyncClient:
-        """The client of worker ``slot`` of ``endpoint``: one keep-alive connection each (one
-        pool shared by many connections costs httpcore more per request as concurrency grows;
-        see benchmarks/probe.py). Clients share one SSL context."""
-        key = (endpoint.name, slot % endpoint.max_concurrency)
-        if key not in self.clients:
-            t = endpoint.timeout
-            if self._ssl is None:
-                self._ssl = httpx.create_ssl_context()
-            self.clients[key] = httpx.AsyncClient(
-                timeout=httpx.Timeout(t.read_s, connect=t.connect_s, pool=None),
-                limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-                verify=self._ssl)
-        return self.clients[key]
-
-    async def aclose(self) -> None:
-        """Close every client."""
-        for client in self.clients.values():
-            await client.aclose()
-
-    def backoff_s(self, task_id: int, attempt: int, retry_after: float | None) -> float:
-        """Wait before the attempt after ``attempt``: exponential with jitter, at least the
-        server's Retry-After."""
-        retry = self.config.retry
-        rng = random.Random(f"{self.config.sample.seed}:{task_id}:{attempt}")
-        wait = min(retry.backoff_s * 2 ** (attempt - 1), retry.max_backoff_s)
-        wait *= 0.5 + 0.5 * rng.random()
-        if retry_after is not None:
-            wait = max(wait, min(retry_after, retry.max_retry_after_s))
-        return wait
-
-    async def call(self, endpoint: Endpoint, model: str, prompt: str, max_tokens: int,
-                   slot: int = 0) -> tuple[Attempt, float, tuple[int, int, int, bool]] | None:
-        """One guarded attempt: None when the spend guard refuses, else the attempt, the USD
-        charged and (input, cached, output tokens, estimated)."""
-        priced = self.setup.scenario.model(model)
-        prompt_tokens = estimate_tokens(prompt)
-        reservation = await self.guard.acquire(worst_case_usd(priced, prompt_tokens,
-                                                              max_tokens))
-        if reservation is None:
-            return None
-        try:
-            attempt = await send(self.client(endpoint, slot), endpoint, FAMILIES[endpoint.api],
-                                 endpoint.served(model), prompt, max_tokens,
-                                 self.config.temperature, self.config.stream)
-        except BaseException:
-            reservation.settle(reservation.amount_usd)  # cancelled mid-flight: may be billed
-            raise
-        self.sent += 1
-        cost, tokens = account(attempt, priced, prompt_tokens, max_tokens)
-        reservation.settle(cost)
-        if attempt.outcome == "auth":
-            self.stop(endpoint, attempt.http_status)
-        elif attempt.outcome == "not_found":
-            self.warn(f"endpoint {endpoint.name!r} answered 404 for model {model!r} (served "
-                      f"as {endpoint.served(model)!r}): check the name in models")
-        return attempt, cost, tokens
-
-    def stop(self, endpoint: Endpoint, status: int | None) -> None:
-        """Stop sending to ``endpoint`` after an authentication failure."""
-        if endpoint.name not in self.stopped:
-            variable = endpoint.api_key_env or "(none: api_key_env is not set)"
-            self.stopped[endpoint.name] = (
-                f"endpoint {endpoint.name!r} answered HTTP {status}: the key in environment "
-                f"variable {variable} is wrong or lacks access; stopped sending to it")
-
-    def warn(self, message: str) -> None:
-        """Remember a warning once."""
-        if message not in self.warnings:
-            self.warnings.append(message)
-
-    async def run_job(self, job: Job, prior_attempts: int, slot: int = 0) -> None:
-        """All attempts of one job, each recorded; the last one final."""
-        endpoint = self.config.endpoint_of(job.model)
-        attempt_no = prior_attempts + 1
-        first_start: float | None = None
-        queue_s = 0.0
-        while endpoint.name not in self.stopped:
-            start = self.now_s()
-            first_start = start if first_start is None else first_start
-            result = await self.call(endpoint, job.model, job.prompt, self.config.max_tokens,
-                                     slot)
-            if result is None:
-                self.record(job, attempt_no, start, queue_s, None, 0.0, (0, 0, 0, False),
-                            True, first_start)
-                return
-            attempt, cost, tokens = result
-            final = (attempt.outcome == "ok" or not attempt.retryable
-                     or attempt_no >= self.config.retry.max_attempts
-                     or endpoint.name in self.stopped)
-            self.record(job, attempt_no, start, queue_s, attempt, cost, tokens, final,
-                        first_start)
-            if final:
-                return
-            queue_s = self.backoff_s(job.task_id, attempt_no, attempt.retry_after_s)
-            await asyncio.sleep(queue_s)
-            attempt_no += 1
-
-    def record(self, job: Job, attempt_no: int, start_s: float, queue_s: float,
-               attempt: Attempt | None, cost_usd: float, tokens: tuple[int, int, int, bool],
-               final: bool, first_start_s: float) -> None:
-        """Write the CallRecord of one attempt (``attempt`` None: refused by the guard)."""
-        task = job.task
-        outcome = "blocked" if attempt is None else attempt.outcome
-        ok = outcome == "ok"
-        passed = None
-        if ok and job.check is not None:
-            passed = job.check.passes(attempt.reply.text)  # type: ignore[union-attr]
-        latency_s = 0.0 if attempt is None else attempt.latency_s
-        task_latency = start_s + latency_s - first_start_s if final else None
-        deadline = self.setup.scenario.latency_classes[task.latency_class].deadline_s
-        priced: Model = self.setup.scenario.model(job.model)
-        self.store.append_record(CallRecord(
-            run_id=self.store.run_id, policy=job.arm, replication=0, task_id=job.task_id,
-            workflow=None, step=None, task_type=task.name, category=task.category_name,
-            team=task.team, tier=task.tier, latency_class=task.latency_class,
-            client_facing=task.client_facing, attempt=attempt_no, model=job.model,
-            provider=priced.provider, reason="route" if attempt_no == 1 else "retry",
-            start_s=start_s, queue_s=queue_s,
-            ttft_s=None if attempt is None else attempt.ttft_s, latency_s=latency_s,
-            input_tokens=tokens[0], cached_input_tokens=tokens[1], output_tokens=tokens[2],
-            tokens_estimated=tokens[3], cost_usd=cost_usd, judge_cost_usd=0.0,
-            outcome=outcome, http_status=None if attempt is None else attempt.http_status,
-            quality_score=None if passed is None else float(passed), passed=passed,
-            accepted=None, final=final, task_latency_s=task_latency,
-            task_success=ok if final else None,
-            task_passed=(passed if ok else False) if final else None,
-            within_deadline=(ok and task_latency <= deadline) if final else None))
-        if final:
-            if ok:
-                self.store.append("outputs", {"task_id": job.task_id,
-                                              "text": attempt.reply.text})  # type: ignore[union-attr]
-            if self.on_final is not None:
-                self.on_final()
+def measured_settings(setup: ProbeSetup, arms: list[tuple[str, str]]) -> dict[str, Any]:
+    """Everything in the config that changes what a run measures: endpoints (api, base URL,
+    served names), request settings, the sample, the arms and the judge. Not keys, the spend
+    cap, concurrency, timeouts or retries. Prompts and checks enter through the jobs."""
+    config = setup.config
+    return {
+        "endpoints": {e.name: {"api": e.api, "base_url": e.base_url, "models": e.models,
+                               "anthropic_version": e.anthropic_version,
+                               "api_version": e.api_version,
+                               "headers": e.headers, "header_env": sorted(e.header_env)}
+                      for e in config.endpoints},
+        "max_tokens": config.max_tokens, "temperature": config.temperature,
+        "stream": config.stream, "sample": config.sample.model_dump(mode="json"),
+        "arms": [list(a) for a in arms],
+        "judge": config.judge.model_dump(mode="json") if config.judge else None,
+    }
 
 
-def account(attempt: Attempt, model: Model, prompt_tokens: int,
-            max_tokens: int) -> tuple[float, tuple[int, int, int, bool]]:
-    """USD and (input, cached, output tokens, estimated) of an attempt: usage when the server
-    gave it (else estimated at 4 characters per token); worst case when the bill is unknown;
-    nothing for a refused request (4xx, 429, 5xx)."""
-    if attempt.outcome == "ok":
-        reply = attempt.reply
-        estimated = reply.input_tokens is None or reply.output_tokens is None  # type: ignore[union-attr]
-        inp = reply.input_tokens if reply.input_tokens is not None else prompt_tokens  # type: ignore[union-attr]
-        out = reply.output_tokens if reply.output_tokens is not None \
-            else estimate_tokens(reply.text)  # type: ignore[union-attr]
-        cached = min(reply.cached_input_tokens, inp)  # type: ignore[union-attr]
-        return model.call_cost_usd(inp, out, cached), (inp, cached, out, estimated)
-    if attempt.outcome in BILL_UNKNOWN:
-        inp = worst_case_prompt_tokens(prompt_tokens)
-        return worst_case_usd(model, prompt_tokens, max_tokens), (inp, 0, max_tokens, True)
-    return 0.0, (0, 0, 0, False)
-
-
-async def _work(session: ProbeSession, queue: asyncio.Queue, prior: dict[int, int],
+async def _work(session: ProbeSession, queue: asyncio.Queue, prior: dict[int, Prior],
                 slot: int) -> None:
     while True:
         try:
             job = queue.get_nowait()
         except asyncio.QueueEmpty:
             return
-        await session.run_job(job, prior.get(job.task_id, 0), slot)
+        endpoint = session.config.endpoint_of(job.model)
+        if session.halted(endpoint):
+            return
+        await session.run_job(job, prior.get(job.task_id, Prior()), slot)
+
+
+def recover(session: ProbeSession, jobs: list[Job], rows: list[dict[str, Any]]) -> int:
+    """Settle the ledger's reservations left open by a killed session: at the cost of their
+    record when it was written, else as a non-final ``interrupted`` record at worst case (a
+    judge call: at worst case). Returns the number of interrupted records written."""
+    ledger = session.ledger
+    _, unsettled = ledger.state()
+    recorded = {(r["task_id"], r["attempt"]): r["cost_usd"] for r in rows}
+    by_id = {j.task_id: j for j in jobs}
+    written = 0
+    for u in unsettled:
+        key = (u.task_id, u.attempt)
+        if key in recorded:
+            ledger.settle(u.id, recorded[key])
+            continue
+        job = by_id.get(u.task_id) if u.task_id is not None else None
+        if job is not None and u.attempt is not None:
+            _, tokens = worst_case(session.setup.scenario.model(job.model),
+                                   estimate_tokens(job.prompt), session.config.max_tokens)
+            session.record(job, u.attempt, u.start_s, 0.0, Attempt("interrupted"), u.usd,
+                           tokens, False, None)
+            written += 1
+        ledger.settle(u.id, u.usd)
+    return written
 
 
 async def run_probe_async(setup: ProbeSetup, out: str | Path, *, resume: bool = True,
-                          ab: tuple[str, str] | None = None,
+                          ab: tuple[str, str] | None = None, new_run: bool = False,
                           on_progress: Callable[[int, int], None] | None = None) -> ProbeResult:
-    """Run (or resume) a probe; see the module docstring."""
+    """Run (or resume) a probe; see the module docstring. ``new_run``: move a run found in
+    ``out`` aside (``OUT-1``, ...) and start afresh - its spend no longer counts."""
     arms = arms_of(setup, ab)
     jobs = build_jobs(setup, arms)
     config = setup.config
-    used = [config.endpoint_of(model).name for _, model in arms]
+    used = [e.name for _, model in arms for e in config.endpoints_of(model)]
     if ab is not None and config.judge is not None:
         used.append(config.judge.endpoint)
     for name in dict.fromkeys(used):
         config.endpoint(name).api_key()  # a missing variable fails before anything is written
+        config.endpoint(name).extra_headers()
     store = RunStore(out)
+    archived = store.archive() if new_run else None
+    measured = measured_settings(setup, arms)
     meta = {"run_id": store.run_id, "config": str(Path(setup.file).resolve()),
             "scenario": str(Path(setup.scenario.source).resolve()) if setup.scenario.source
             else None, "mode": "ab" if ab else "probe", "arms": [list(a) for a in arms],
-            "fingerprint": fingerprint(jobs, {"max_tokens": config.max_tokens,
-                                              "stream": config.stream}),
+            "fingerprint": fingerprint(jobs, measured), "measured": measured,
             "jobs": len(jobs), "max_tokens": config.max_tokens,
             "spend_cap_usd": config.spend_cap_usd, "started_unix": time.time(),
             "endpoints": [{"name": e.name, "api": e.api, "base_url": e.base_url,
@@ -289,48 +181,110 @@ async def run_probe_async(setup: ProbeSetup, out: str | Path, *, resume: bool = 
     store.begin(meta, resume)
     started = (store.meta() or meta)["started_unix"]
     rows = store.load("records")
-    finished = {r["task_id"] for r in rows if r["final"]}
-    prior: dict[int, int] = {}
-    for r in rows:
-        prior[r["task_id"]] = max(prior.get(r["task_id"], 0), r["attempt"])
-    spent = sum(r["cost_usd"] for r in rows) + sum(j.get("judge_cost_usd", 0.0)
-                                                   for j in store.load("judgments"))
-    guard = SpendGuard(config.spend_cap_usd, spent)
-    pending = [j for j in jobs if j.task_id not in finished]
-    done = [len(jobs) - len(pending)]
+    ledger = SpendLedger(store)
+    guard = SpendGuard(config.spend_cap_usd)
+    done = [0]
 
     def tick() -> None:
         done[0] += 1
         if on_progress is not None:
             on_progress(done[0], len(jobs))
 
-    session = ProbeSession(setup, store, guard, started, tick)
-    try:
-        if on_progress is not None:
-            on_progress(done[0], len(jobs))
+    session = ProbeSession(setup, store, guard, ledger, started, tick)
+    recover(session, jobs, rows)
+    guard.charge(ledger.state()[0])
+    rows = store.load("records")
+    finished = {r["task_id"] for r in rows if r["final"]}
+    prior = priors(rows)
+    pending = [j for j in jobs if j.task_id not in finished]
+    done[0] = len(jobs) - len(pending)
+    recorded_before = len(rows)
+    loop = asyncio.get_running_loop()
+    ab_report = None
+
+    async def body() -> None:
+        nonlocal ab_report
         workers = []
         for endpoint in config.endpoints:
             queue: asyncio.Queue = asyncio.Queue()
             for job in pending:
-                if job.model in endpoint.models:
+                if config.endpoint_of(job.model) is endpoint:
                     queue.put_nowait(job)
             n = min(endpoint.max_concurrency, queue.qsize())
             workers += [_work(session, queue, prior, slot) for slot in range(n)]
         await asyncio.gather(*workers)
-        ab_report = None
-        if ab is not None:
+        if ab is not None and session.halt_signal is None:
             from workbench.probe.ab import judge_all
 
             ab_report = await judge_all(session, jobs)
+
+    main = asyncio.ensure_future(body())
+    grace_s = min(GRACE_S, max(e.timeout.total_s for e in config.endpoints))
+    grace: list[asyncio.TimerHandle] = []
+
+    def halt(signum: int) -> None:
+        if session.halt_signal is None:
+            session.halt_signal = signum
+            grace.append(loop.call_later(grace_s, main.cancel))
+        else:
+            main.cancel()
+
+    handled = _install(loop, halt)
+    try:
+        if on_progress is not None:
+            on_progress(done[0], len(jobs))
+        try:
+            await main
+        except asyncio.CancelledError:
+            if session.halt_signal is None:
+                raise
     finally:
+        for handle in grace:
+            handle.cancel()
+        for signum in handled:
+            loop.remove_signal_handler(signum)
         await session.aclose()
+        await store.drain()
         store.close()
     rows = store.load("records")
+    if session.halt_signal is not None:
+        raise ProbeInterrupted(session.halt_signal, store.out, len(rows) - recorded_before)
     finished = {r["task_id"] for r in rows if r["final"]}
     return ProbeResult(store.run_id, store.out, len(jobs), len(jobs) - len(pending),
                        session.sent, len(jobs) - len(finished), guard.spent_usd,
-                       guard.peak_usd, guard.cap_usd, session.stopped, session.warnings,
-                       summarize(rows), ab_report)
+                       guard.peak_usd, guard.cap_usd, session.stopped,
+                       failed_endpoints(setup, rows, session.stopped), session.warnings,
+                       summarize(rows), ab_report, archived)
+
+
+def failed_endpoints(setup: ProbeSetup, rows: list[dict[str, Any]],
+                     stopped: dict[str, str]) -> dict[str, str]:
+    """Endpoints (not stopped by a 401/403) where requests were attempted and none came back
+    ``ok``: name -> a line saying what happened."""
+    out: dict[str, str] = {}
+    for endpoint in setup.config.endpoints:
+        if endpoint.name in stopped:
+            continue
+        tried = [r["outcome"] for r in rows if r["model"] in endpoint.models
+                 and r["outcome"] not in ("blocked", "interrupted")]
+        if tried and "ok" not in tried:
+            counts = ", ".join(f"{k} {tried.count(k)}" for k in sorted(set(tried)))
+            out[endpoint.name] = (f"endpoint {endpoint.name!r}: every one of {len(tried)} "
+                                  f"attempts failed ({counts}); check its base_url "
+                                  f"({endpoint.base_url}), served model names and network")
+    return out
+
+
+def _install(loop: asyncio.AbstractEventLoop, halt: Callable[[int], None]) -> list[int]:
+    """Route SIGINT and SIGTERM to ``halt`` (where the loop supports signal handlers)."""
+    installed = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, halt, signum)
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue  # not the main thread, or a platform without loop signal handlers
+        installed.append(signum)
+    return installed
 
 
 def run_probe(setup: ProbeSetup, out: str | Path, **options: Any) -> ProbeResult:

@@ -17,7 +17,7 @@ import numpy as np
 
 from workbench.domain.scenario import Scenario
 from workbench.domain.workload import TaskType
-from workbench.engine.tasks import sample_tokens
+from workbench.policies.sampling import sample_tokens
 from workbench.probe.checks import Check
 from workbench.probe.config import ProbeSetup
 from workbench.probe.prompts import render
@@ -108,8 +108,10 @@ def build_jobs(setup: ProbeSetup, arms: list[tuple[str, str]]) -> list[Job]:
 
 
 def fingerprint(jobs: list[Job], extra: dict) -> str:
-    """Hash of what a run sends: jobs (id, model, prompt) and settings in ``extra``."""
+    """Hash of what a run sends and measures: jobs (id, arm, model, prompt, reference check)
+    and the settings in ``extra``."""
     h = hashlib.sha256(json.dumps(extra, sort_keys=True).encode())
     for job in jobs:
-        h.update(f"{job.task_id}\0{job.arm}\0{job.model}\0{job.prompt}\0".encode())
+        check = job.check.model_dump_json() if job.check is not None else ""
+        h.update(f"{job.task_id}\0{job.arm}\0{job.model}\0{job.prompt}\0{check}\0".encode())
     return h.hexdigest()[:16]

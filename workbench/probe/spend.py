@@ -70,7 +70,6 @@ class SpendGuard:
         self.spent_usd = float(spent_usd)
         self.reserved_usd = 0.0
         self.peak_usd = self.spent_usd
-        self.refused = 0
         self._lock = threading.Lock()
         self._settled: asyncio.Event | None = None
 
@@ -85,10 +84,7 @@ class SpendGuard:
 
     def reserve(self, worst_case_usd: float) -> Reservation | None:
         """Hold ``worst_case_usd``, or return None when that would cross the cap."""
-        reservation = self._try(worst_case_usd)
-        if reservation is None:
-            self.refused += 1
-        return reservation
+        return self._try(worst_case_usd)
 
     async def acquire(self, worst_case_usd: float) -> Reservation | None:
         """Like ``reserve``, but when only money held by requests in flight stands in the way,
@@ -100,7 +96,6 @@ class SpendGuard:
                 return reservation
             if self.reserved_usd <= 0 or \
                     self.spent_usd + worst_case_usd > self.cap_usd + _EPS_USD:
-                self.refused += 1
                 return None
             if self._settled is None:
                 self._settled = asyncio.Event()
@@ -116,7 +111,8 @@ class SpendGuard:
             return Reservation(self, amount)
 
     def charge(self, actual_usd: float) -> None:
-        """Count spend made outside a reservation (e.g. recorded by an earlier session)."""
+        """Count spend made outside a reservation (settled or interrupted requests of an
+        earlier session, read back from the run's ledger on resume)."""
         with self._lock:
             self.spent_usd += actual_usd
             self.peak_usd = max(self.peak_usd, self.spent_usd + self.reserved_usd)

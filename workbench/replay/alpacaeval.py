@@ -31,7 +31,8 @@ def load_alpacaeval(path: Path, *, price_overrides: dict[str, str] | None = None
     path = Path(path)
     if path.is_dir():
         path = path / "preferences_long.csv"
-    frame = read_frame(path)
+    notes: list[str] = []
+    frame = read_frame(path, notes)
     require_columns(frame, path, REQUIRED)
     pref = frame["preference_1to2"]
     if not pref.dtype.is_numeric():
@@ -70,11 +71,10 @@ def load_alpacaeval(path: Path, *, price_overrides: dict[str, str] | None = None
     cost = costs.estimated_cost_usd(models, costs.tokens_from_chars(in_chars),
                                     costs.tokens_from_chars(np.nan_to_num(out_chars)), prices)
     cost[np.isnan(scores)] = np.nan
-    notes = []
     missing = int(np.isnan(scores).sum())
     if missing:
-        notes.append(f"{missing} (prompt, model) pairs have no preference; a model's win rate "
-                     "is over the prompts it has")
+        notes.append(f"{missing} (prompt, model) pairs have no preference: a model's win rate "
+                     "over the prompts it has (the leaderboard's) is its own_rows.win_rate")
     if "NullModel" in models:
         notes.append("NullModel is an adversarial entry (a constant output that games the "
                      "judge), not a real model: leave it out with --exclude-model NullModel")

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from workbench.metrics.frontier import nondecreasing_hull
+
 
 def _trapezoid(y: np.ndarray, x: np.ndarray) -> float:
     y, x = np.asarray(y, dtype=np.float64), np.asarray(x, dtype=np.float64)
@@ -53,27 +55,6 @@ def cpt(shares: np.ndarray, quality: np.ndarray, weak_quality: float, strong_qua
     if np.isnan(values).all():
         return None
     return first_share_reaching(shares, values, fraction)
-
-
-def nondecreasing_hull(cost: np.ndarray, quality: np.ndarray) -> np.ndarray:
-    """Vertices (cost, quality) of the upper convex hull of the points, cut at its highest
-    point: the best quality reachable by mixing configurations at each cost."""
-    points = np.unique(np.column_stack([cost, quality]), axis=0)  # sorted by cost, quality
-    points = points[~np.isnan(points).any(axis=1)]
-    hull: list[np.ndarray] = []
-    for p in points:
-        while len(hull) >= 2:
-            (x1, y1), (x2, y2) = hull[-2], hull[-1]
-            if (x2 - x1) * (p[1] - y1) - (y2 - y1) * (p[0] - x1) >= 0:
-                hull.pop()  # hull[-1] lies on or below the segment hull[-2] -> p
-            else:
-                break
-        hull.append(p)
-    if not hull:
-        return np.empty((0, 2))
-    arr = np.array(hull)
-    top = int(np.argmax(arr[:, 1]))
-    return arr[: top + 1]
 
 
 def aiq(cost: np.ndarray, quality: np.ndarray, cost_min: float, cost_max: float) -> float | None:

@@ -8,7 +8,8 @@ delivered and what was paid (every attempt, plus judge calls).
   model (`random_order` = a random router, `threshold_order` = a router thresholding a score);
 - `cascade`: try the ladder's models cheapest first; a judge checks each non-final output,
   wrongly accepts a failing one with ``false_accept`` and wrongly rejects a passing one with
-  ``false_reject``; a rejected output escalates to the next model.
+  ``false_reject``; a rejected output escalates to the next model - the judge and delivery
+  rules of `workbench.policies.ladder`, shared with the estimator and the simulator.
 
 Everything is vectorised over prompts (numpy); randomness comes from the caller's Generator.
 """
@@ -19,8 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from workbench.domain.policy import Judge
-from workbench.policies.ladder import judge_accepts
+from workbench.domain.policy import Escalation, Judge, Rung
+from workbench.policies import ladder as ladder_rules
 from workbench.replay.table import EvalTable
 
 _UNPRICED = 1e300  # sorts after every real cost but before "not a candidate"
@@ -139,11 +140,18 @@ def routed(table: EvalTable, strong: str, weak: str, order: np.ndarray, k: int,
 def cascade(table: EvalTable, ladder: list[str], rng: np.random.Generator, *,
             false_accept: float = 0.0, false_reject: float = 0.0, judge_cost_usd: float = 0.0,
             pass_bar: float = 0.5, judge_last: bool = False, name: str | None = None) -> Outcome:
-    """Cheapest model first; escalate while the judge rejects. A prompt whose output scores at
-    least ``pass_bar`` passes; the judge errs with the given rates; each judge call costs
-    ``judge_cost_usd``. The last rung is delivered unjudged unless ``judge_last``."""
+    """Cheapest model first; escalate while the judge rejects, by the ladder rules every
+    fidelity shares (`workbench.policies.ladder`). A prompt whose output scores at least
+    ``pass_bar`` passes (a missing score fails); the judge errs with the given rates, one
+    uniform draw per prompt and judged rung; each judge call costs ``judge_cost_usd``. The last
+    rung is delivered unjudged unless ``judge_last`` (then judged, paid, and delivered
+    anyway)."""
     cols = [table.index(m) for m in ladder]
+    escalation = Escalation(ladder=[Rung(model=m) for m in ladder],
+                            judge=Judge(false_accept=false_accept, false_reject=false_reject),
+                            judge_last=judge_last)
     n = table.n_prompts
+    answered = np.ones(n, dtype=bool)  # every prompt has an output in the table
     cost = _cost(table)
     active = np.ones(n, dtype=bool)
     delivered = np.full(n, cols[-1])
@@ -153,19 +161,15 @@ def cascade(table: EvalTable, ladder: list[str], rng: np.random.Generator, *,
     for rung, j in enumerate(cols):
         paid += np.where(active, cost[:, j], 0.0)
         calls[j] += int(active.sum())
-        if rung == len(cols) - 1 and not judge_last:
-            break
-        judged += int(active.sum())
-        paid += np.where(active, judge_cost_usd, 0.0)
-        passes = table.scores[:, j] >= pass_bar  # a missing score (NaN) fails
-        draw = rng.random(n)
-        accept = judge_accepts(passes, draw, Judge(false_accept=false_accept,
-                                                   false_reject=false_reject))
-        if rung == len(cols) - 1:
-            break  # judged last rung: delivered either way (nothing left to escalate to)
-        taken = active & accept
+        accepted = np.zeros(n, dtype=bool)
+        if ladder_rules.is_judged(rung, escalation):
+            judged += int(active.sum())
+            paid += np.where(active, judge_cost_usd, 0.0)
+            accepted = ladder_rules.judge_accepts(table.scores[:, j] >= pass_bar, rng.random(n),
+                                                  escalation.judge)
+        taken = active & ladder_rules.delivers(accepted, answered, rung, escalation)
         delivered[taken] = j
-        active &= ~accept
+        active &= ~taken
     label = name or f"cascade {' -> '.join(ladder)} (judge FA {false_accept:g}, FR " \
                     f"{false_reject:g})"
     return Outcome(label, "cascade", delivered, paid, calls,

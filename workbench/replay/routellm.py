@@ -7,15 +7,14 @@
   ``mmlu.parquet`` / ``.csv`` with a ``subject`` column;
 - GSM8K: ``gsm8k_responses.csv`` (a bool per model and ``<model>_response`` texts);
 - MT-Bench: ``judgements.jsonl``, one judgement per line with ``question_id``, ``model``,
-  ``turn`` and ``score`` 1-10 (a score of -1 is a failed judgement: excluded and counted).
+  ``turn`` and ``score`` 1-10 (a score of -1 is a failed judgement: excluded and counted); a
+  row per question by default, as RouteLLM routes it (see `workbench.replay.mt_bench`).
 
 Costs are estimated from text lengths (see `workbench.replay.cost`).
 """
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 
 import numpy as np
@@ -32,11 +31,12 @@ RESPONSE_SUFFIX = "_response"
 
 def load_routellm(path: Path, *, benchmark: str | None = None,
                   price_overrides: dict[str, str] | None = None,
-                  output_tokens: float = 1.0) -> EvalTable:
+                  output_tokens: float = 1.0, per_turn: bool = False) -> EvalTable:
     """Read one RouteLLM benchmark into an EvalTable.
 
     ``output_tokens`` is the assumed answer length for tables without response text (MMLU asks
-    for the answer letter only). Example::
+    for the answer letter only); ``per_turn`` makes each MT-Bench turn a row of its own
+    (default: a row per question, as RouteLLM routes). Example::
 
         table = load_routellm(Path("data/routellm"), benchmark="gsm8k")
     """
@@ -46,7 +46,10 @@ def load_routellm(path: Path, *, benchmark: str | None = None,
     benchmark, target = _locate(path, benchmark)
     overrides = price_overrides or {}
     if benchmark == "mt_bench":
-        return _load_mt_bench(target, overrides)
+        from workbench.replay.mt_bench import load_mt_bench
+        return load_mt_bench(target, overrides, per_turn=per_turn)
+    if per_turn:
+        raise ReplayError(f"--per-turn applies to MT-Bench only (this is {benchmark})")
     if benchmark == "gsm8k":
         return _load_gsm8k(target, overrides)
     return _load_mmlu(target, overrides, output_tokens)
@@ -111,10 +114,11 @@ def _load_mmlu(path: Path, overrides: dict[str, str], output_tokens: float) -> E
             path = single[0]
     else:
         files = []
+    notes: list[str] = []
     if files:
         parts = []
         for file in files:
-            frame = read_frame(file)
+            frame = read_frame(file, notes)
             subject = file.stem.removeprefix("mmlu_")
             parts.append((file, frame.with_columns(pl.lit(subject).alias("subject"))))
         first_file, first = parts[0]
@@ -127,7 +131,7 @@ def _load_mmlu(path: Path, overrides: dict[str, str], output_tokens: float) -> E
         frame = pl.concat([f.select(first.columns) for _, f in parts])
         source = f"{path} ({len(files)} files)"
     else:
-        frame = read_frame(path)
+        frame = read_frame(path, notes)
         models = _model_columns(frame, path, {"prompt", "subject"})
         scores = bool_matrix(frame, path, models)
         source = str(path)
@@ -142,14 +146,15 @@ def _load_mmlu(path: Path, overrides: dict[str, str], output_tokens: float) -> E
     return EvalTable(
         models=models, scores=scores, cost_usd=cost, prompt_ids=np.arange(n),
         groups=groups, group_name="subject", prompt_chars=prompt_chars, source=source,
-        benchmark="mmlu", price_sources=costs.price_sources(prices),
+        benchmark="mmlu", price_sources=costs.price_sources(prices), notes=notes,
         cost_method=costs.describe_estimate(
             "prompt characters", f"{output_tokens:g} per call (assumed: the table has no "
             "response text; MMLU asks for the answer only)", prices))
 
 
 def _load_gsm8k(path: Path, overrides: dict[str, str]) -> EvalTable:
-    frame = read_frame(path)
+    notes: list[str] = []
+    frame = read_frame(path, notes)
     if "prompt" not in frame.columns:
         raise ReplayError(f"{path}: missing column 'prompt'")
     models = _model_columns(frame, path, {"prompt"})
@@ -172,105 +177,6 @@ def _load_gsm8k(path: Path, overrides: dict[str, str]) -> EvalTable:
     return EvalTable(
         models=models, scores=scores, cost_usd=cost, prompt_ids=np.arange(frame.height),
         prompt_chars=prompt_chars, source=str(path), benchmark="gsm8k",
-        price_sources=costs.price_sources(prices),
+        price_sources=costs.price_sources(prices), notes=notes,
         cost_method=costs.describe_estimate("prompt characters",
                                             "response characters / 4", prices))
-
-
-_CONVERSATION = re.compile(r"<\|The Start of Assistant A's Conversation with User\|>(.*?)"
-                           r"<\|The End of Assistant A's Conversation with User\|>", re.DOTALL)
-_QUESTION = re.compile(r"\[Question\]\n(.*?)\n\n\[The (?:Start|End) of", re.DOTALL)
-_ANSWER = re.compile(r"\[The Start of Assistant's Answer\]\n(.*?)\n\[The End of Assistant's "
-                     r"Answer\]", re.DOTALL)
-
-
-def mt_bench_chars(user_prompt: str) -> tuple[float, float] | None:
-    """(input characters, output characters) of the judged turn, read from the judge prompt:
-    the question (and earlier turns) are input, the judged answer is output."""
-    conv = _CONVERSATION.search(user_prompt)
-    if conv is not None:
-        parts = re.split(r"\n### (?:User|Assistant A):\n", "\n" + conv.group(1).strip())
-        parts = [p.strip() for p in parts if p.strip()]
-        if len(parts) < 2:
-            return None
-        return float(sum(len(p) for p in parts[:-1])), float(len(parts[-1]))
-    question, answer = _QUESTION.search(user_prompt), _ANSWER.search(user_prompt)
-    if question is None or answer is None:
-        return None
-    return float(len(question.group(1))), float(len(answer.group(1)))
-
-
-def _read_judgements(path: Path) -> list[dict]:
-    if not path.exists():
-        raise ReplayError(f"{path}: no such file")
-    rows = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ReplayError(f"{path}: line {number}: not valid JSON ({exc.msg}) "
-                                  f"(got {line[:60].strip()!r})") from None
-            if not isinstance(row, dict):
-                raise ReplayError(f"{path}: line {number}: expected a JSON object "
-                                  f"(got {type(row).__name__})")
-            for key in ("question_id", "model", "turn", "score"):
-                if key not in row:
-                    raise ReplayError(f"{path}: line {number}: missing key {key!r}")
-            score = row["score"]
-            if isinstance(score, bool) or not isinstance(score, (int, float)) or not (
-                    score == -1 or 1 <= score <= 10):
-                raise ReplayError(f"{path}: line {number}: score must be 1-10 or -1 (failed "
-                                  f"judgement) (got {score!r})")
-            row["_line"] = number
-            rows.append(row)
-    if not rows:
-        raise ReplayError(f"{path}: empty file (no judgements)")
-    return rows
-
-
-def _load_mt_bench(path: Path, overrides: dict[str, str]) -> EvalTable:
-    rows = _read_judgements(path)
-    models = sorted({str(r["model"]) for r in rows})
-    prompts = sorted({(r["question_id"], r["turn"]) for r in rows},
-                     key=lambda p: (str(p[0]).zfill(12), str(p[1])))
-    row_of = {p: i for i, p in enumerate(prompts)}
-    col_of = {m: j for j, m in enumerate(models)}
-    scores = np.full((len(prompts), len(models)), np.nan)
-    in_chars = np.full((len(prompts), len(models)), np.nan)
-    out_chars = np.full((len(prompts), len(models)), np.nan)
-    failed = 0
-    for r in rows:
-        i, j = row_of[(r["question_id"], r["turn"])], col_of[str(r["model"])]
-        if not np.isnan(scores[i, j]):
-            raise ReplayError(f"{path}: line {r['_line']}: second judgement of model "
-                              f"{r['model']!r} on question {r['question_id']} turn {r['turn']}")
-        chars = mt_bench_chars(str(r.get("user_prompt", "")))
-        if chars is not None:
-            in_chars[i, j], out_chars[i, j] = chars
-        if r["score"] == -1:
-            failed += 1
-            scores[i, j] = -1.0  # marked; turned into NaN below
-            continue
-        scores[i, j] = float(r["score"]) / 10.0
-    scores[scores == -1.0] = np.nan
-    prices = costs.resolve_model_prices(models, overrides)
-    cost = costs.estimated_cost_usd(models, costs.tokens_from_chars(in_chars),
-                                    costs.tokens_from_chars(out_chars), prices)
-    notes = []
-    if np.isnan(in_chars).any():
-        notes.append(f"{int(np.isnan(in_chars).sum())} judgement(s) without a readable "
-                     "conversation: their cost is unknown")
-    return EvalTable(
-        models=models, scores=scores, cost_usd=cost,
-        prompt_ids=np.array([f"{q}/{t}" for q, t in prompts]),
-        groups=np.array([f"turn {t}" for _, t in prompts]), group_name="turn",
-        prompt_chars=np.where(np.isnan(in_chars), -1.0, in_chars).max(axis=1).clip(0.0),
-        raw_scale=10.0, raw_name="mean_judge_score", source=str(path), benchmark="mt_bench",
-        price_sources=costs.price_sources(prices), excluded={"failed_judgements": failed},
-        notes=notes,
-        cost_method=costs.describe_estimate(
-            "question (and earlier turns) characters read from the judge prompt",
-            "judged answer characters / 4", prices))

@@ -23,7 +23,9 @@ class EvalTable:
 
     ``scores[i, j]`` is the quality in [0, 1] of model ``models[j]`` on prompt ``i`` (NaN when
     missing); ``cost_usd[i, j]`` the USD cost of that call (NaN when the model is unpriced, the
-    whole matrix None when unknown). ``raw_scale`` turns a quality back into the table's own unit
+    whole matrix None when unknown). ``excluded`` counts, by reason, the rows the loader left
+    out before building the table; ``row_flags`` names, by reason, rows whose missing scores
+    have a known cause (e.g. MT-Bench's failed judgements), as one bool per prompt. ``raw_scale`` turns a quality back into the table's own unit
     (1 for accuracy, 10 for an MT-Bench judge score, 100 for an AlpacaEval win rate) and
     ``raw_name`` names that unit. ``cost_method`` says where costs came from.
 
@@ -50,6 +52,7 @@ class EvalTable:
     price_sources: dict[str, str] = field(default_factory=dict)
     excluded: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    row_flags: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # column-major: policies read one model's column at a time
@@ -100,6 +103,39 @@ class EvalTable:
         """Bool per prompt: True when every model has a score."""
         return ~np.isnan(self.scores).any(axis=1)
 
+    def cost_holes(self) -> np.ndarray:
+        """Bool per prompt: some priced model (one with any known cost) has no cost there."""
+        if self.cost_usd is None:
+            return np.zeros(self.n_prompts, dtype=bool)
+        unknown = np.isnan(self.cost_usd)
+        return unknown[:, ~unknown.all(axis=0)].any(axis=1)
+
+    def row_set(self) -> tuple[np.ndarray, dict[str, int]]:
+        """The rows every figure of a replay uses - every model has a score, every priced
+        model a cost - and the rows left out counted by reason: the loader's ``excluded``
+        counts, then each incomplete row under the first of its ``row_flags`` reasons that
+        applies (a flag reason is listed even at 0), else ``missing_score``, and complete rows
+        with a cost hole as ``missing_cost``. Example::
+
+            >>> t = EvalTable(models=["a", "b"], scores=np.array([[1, 0], [np.nan, 1.0]]))
+            >>> keep, excluded = t.row_set()
+            >>> keep.tolist(), excluded
+            ([True, False], {'missing_score': 1})
+        """
+        complete = self.complete_rows()
+        holes = complete & self.cost_holes()
+        keep = complete & ~holes
+        excluded = dict(self.excluded)
+        left = ~complete
+        for reason, flagged in self.row_flags.items():
+            hit = left & flagged
+            excluded[reason] = excluded.get(reason, 0) + int(hit.sum())
+            left &= ~hit
+        for reason, rows in (("missing_score", left), ("missing_cost", holes)):
+            if rows.any():
+                excluded[reason] = excluded.get(reason, 0) + int(rows.sum())
+        return keep, excluded
+
     @cached_property
     def group_codes(self) -> tuple[np.ndarray, np.ndarray] | None:
         """(sorted distinct group names, code per prompt) or None without groups."""
@@ -133,4 +169,5 @@ class EvalTable:
         return replace(self, scores=self.scores[rows], cost_usd=pick(self.cost_usd),
                        prompt_ids=pick(self.prompt_ids), groups=pick(self.groups),
                        prompt_chars=pick(self.prompt_chars),
-                       extra_scores={k: v[rows] for k, v in self.extra_scores.items()})
+                       extra_scores={k: v[rows] for k, v in self.extra_scores.items()},
+                       row_flags={k: v[rows] for k, v in self.row_flags.items()})

@@ -14,6 +14,7 @@ import datetime as dt
 
 import polars as pl
 
+from workbench.domain.claims import judge_claims
 from workbench.domain.scenario import Scenario
 from workbench.report.markup import esc
 from workbench.report.sections import (
@@ -81,7 +82,9 @@ def build_report(scenario: Scenario, estimate_doc: dict, chosen: str | None = No
         "<h2>All policies</h2>", policy_table_rows(doc),
     ]
     parts += chart_sections(scenario, doc, chosen, records, outages)
-    parts += assumption_sections(scenario, doc, simulation)
+    claims = judge_claims(scenario, estimate_doc.get("policies"),
+                          simulation["policies"] if simulation else None)
+    parts += assumption_sections(scenario, doc, simulation, claims)
     body = "\n".join(parts)
     return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{esc(scenario.name)} - workbench report</title>"

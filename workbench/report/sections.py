@@ -95,7 +95,7 @@ def chart_sections(scenario: Scenario, doc: dict, chosen: str, records: pl.DataF
                    outages: pl.DataFrame | None) -> list[str]:
     """Cost, frontier and ROI charts; with records also cost over time, the task flow,
     latency CDFs, the budget burn-down and the outage timeline."""
-    from workbench.app.whatif import expected_spend
+    from workbench.estimator.budget_effects import expected_spend
     from workbench.metrics import series
     from workbench.viz.budget import burn_down_figure
     from workbench.viz.compare import policy_frontier_figure
@@ -134,9 +134,11 @@ def chart_sections(scenario: Scenario, doc: dict, chosen: str, records: pl.DataF
     return out
 
 
-def assumption_sections(scenario: Scenario, doc: dict, simulation: dict | None) -> list[str]:
-    """Every assumption: finance, quality bars, workload, models, providers, policies, and the
-    run's method, seed and size."""
+def assumption_sections(scenario: Scenario, doc: dict, simulation: dict | None,
+                        claims: list[dict] | None = None) -> list[str]:
+    """Every assumption: finance, quality bars, workload, models, providers, policies, the
+    run's method, seed and size, and the claims judged by the fidelity that models each
+    (``claims`` from `workbench.domain.claims.judge_claims`; default: ``doc``'s claims)."""
     finance = [[esc(k), esc(f"{getattr(scenario.finance, k):,.2f}"), esc(unit), esc(meaning)]
                for k, (unit, meaning) in FINANCE_FIELDS.items()]
     bars = [[esc(k), esc(f"{v:.2f}")] for k, v in scenario.quality_bars.items()]
@@ -147,7 +149,7 @@ def assumption_sections(scenario: Scenario, doc: dict, simulation: dict | None) 
                 ["simulated days", esc(f"{simulation.get('days', scenario.horizon.days):g}")]]
     policies = [p.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
                 | {"name": p.name} for p in scenario.policies]
-    claims = doc.get("claims") or []
+    claims = (doc.get("claims") or []) if claims is None else claims
     out = ["<h2>Assumptions</h2>",
            ('<p class="note">Every figure above follows from these inputs; change one in the '
            "workbench and the report follows.</p>"),
@@ -163,9 +165,22 @@ def assumption_sections(scenario: Scenario, doc: dict, simulation: dict | None) 
     if claims:
         rows = [[esc(c["text"]), esc(c["policy"]), esc(c["metric"]),
                  esc(c["claimed"] if c["claimed"] is not None else c.get("claimed_range")),
-                 esc(c["computed"]), esc({True: "yes", False: "NO", None: "-"}[c["holds"]])]
+                 esc(c["computed"]), esc(_judged_by(c)),
+                 esc({True: "yes", False: "NO"}.get(c["holds"], c.get("status") or "-"))]
                 for c in claims]
         out += ["<h3>Claims checked against the numbers</h3>",
-                table_html(["claim", "policy", "metric", "claimed", "computed", "holds"], rows,
-                           set())]
+                ('<p class="note">Each claim is judged by the fidelity that models it: '
+                 "reliability and latency under outages or limits on a simulation, with its "
+                 "95% interval.</p>"),
+                table_html(["claim", "policy", "metric", "claimed", "computed", "judged by",
+                            "holds"], rows, set())]
     return out
+
+
+def _judged_by(c: dict) -> str:
+    """``simulation [low, high]``, ``estimate``, or ``-`` when nothing could judge the claim."""
+    by = c.get("judged_by")
+    interval = c.get("interval")
+    if by is None:
+        return "-"
+    return f"{by} [{interval[0]:.6g}, {interval[1]:.6g}]" if interval else by

@@ -6,7 +6,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from workbench.viz.theme import empty_figure, styled
+from workbench.viz.theme import empty_figure, escape_labels, styled
 
 
 def burn_down_figure(spend: pl.DataFrame, policy: str, monthly_usd: float | None,
@@ -49,7 +49,7 @@ def rule_impact_figure(impacts: pl.DataFrame) -> go.Figure:
 
     fig = make_subplots(rows=1, cols=2, subplot_titles=("pass rate change (points)",
                                                         "monthly cost change (USD)"))
-    labels = impacts["label"].to_list()
+    labels = escape_labels(impacts["label"].to_list())
     fig.add_trace(go.Bar(x=labels, y=(impacts["pass_rate_delta"] * 100).to_list(),
                          marker_color="#dc2626", name="pass rate",
                          hovertemplate="%{x}: %{y:+.2f} points<extra></extra>"), row=1, col=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from workbench.viz.theme import colour_map, styled
+from workbench.viz.theme import colour_map, escape_label, styled
 
 
 def pareto_policies(summaries: dict[str, dict]) -> list[str]:
@@ -36,10 +36,10 @@ def policy_frontier_figure(summaries: dict[str, dict], baseline: str | None = No
             error = {"type": "data", "symmetric": False,
                      "array": [ci[1] - s["monthly_cost_usd"]],
                      "arrayminus": [s["monthly_cost_usd"] - ci[0]]}
-        label = name + (" (baseline)" if name == baseline else "")
+        label = escape_label(name + (" (baseline)" if name == baseline else ""))
         fig.add_trace(go.Scatter(
             x=[s["monthly_cost_usd"]], y=[s["quality_pass_rate"]], mode="markers+text",
-            text=[name], textposition="bottom center", name=label, error_x=error,
+            text=[escape_label(name)], textposition="bottom center", name=label, error_x=error,
             marker={"size": 14, "color": colours[name],
                     "symbol": "diamond" if name == baseline else "circle"},
             hovertemplate=label + ": $%{x:,.0f}/month, pass rate %{y:.1%}<extra></extra>"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from workbench.viz.theme import colour_map, empty_figure, styled
+from workbench.viz.theme import colour_map, empty_figure, escape_label, escape_labels, styled
 
 
 def breakdown_figure(summaries: dict[str, dict], dimension: str = "model") -> go.Figure:
@@ -18,10 +18,10 @@ def breakdown_figure(summaries: dict[str, dict], dimension: str = "model") -> go
     policies = list(summaries)
     for key in keys:
         fig.add_trace(go.Bar(
-            x=policies, y=[summaries[p]["breakdown_usd"][dimension].get(key, 0.0)
+            x=escape_labels(policies), y=[summaries[p]["breakdown_usd"][dimension].get(key, 0.0)
                            for p in policies],
-            name=key, marker_color=colours[key],
-            hovertemplate="%{x} - " + key + ": $%{y:,.0f}/month<extra></extra>"))
+            name=escape_label(key), marker_color=colours[key],
+            hovertemplate="%{x} - " + escape_label(key) + ": $%{y:,.0f}/month<extra></extra>"))
     fig.update_layout(barmode="stack")
     fig.update_yaxes(title="USD per month", tickformat="$,.0f")
     return styled(fig, f"Monthly cost by {dimension.replace('_', ' ')}")
@@ -39,7 +39,7 @@ def cost_over_time_figure(costs: pl.DataFrame, policy: str | None = None) -> go.
         colours = colour_map(totals["policy"].to_list())
         for (name,), group in totals.group_by("policy", maintain_order=True):
             fig.add_trace(go.Scatter(x=group["day"].to_list(), y=group["cost_usd"].to_list(),
-                                     name=str(name), mode="lines+markers",
+                                     name=escape_label(name), mode="lines+markers",
                                      line={"color": colours[str(name)]}))
         title = "Daily cost per policy"
     else:
@@ -47,7 +47,7 @@ def cost_over_time_figure(costs: pl.DataFrame, policy: str | None = None) -> go.
         colours = colour_map(frame[key].to_list())
         for (name,), group in frame.group_by(key, maintain_order=True):
             fig.add_trace(go.Scatter(x=group["day"].to_list(), y=group["cost_usd"].to_list(),
-                                     name=str(name), stackgroup="one",
+                                     name=escape_label(name), stackgroup="one",
                                      line={"color": colours[str(name)]}))
         title = f"Daily cost by {key} - {policy}"
     fig.update_xaxes(title="day of simulation")

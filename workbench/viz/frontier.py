@@ -7,7 +7,8 @@ import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 
-from workbench.viz.theme import colour_map, empty_figure, styled
+from workbench.metrics.frontier import nondecreasing_hull
+from workbench.viz.theme import colour_map, empty_figure, escape_label, escape_labels, styled
 
 POINT_SCHEMA = {"family": pl.String, "kind": pl.String, "name": pl.String,
                 "cost_usd": pl.Float64, "quality": pl.Float64, "strong_share": pl.Float64}
@@ -41,8 +42,6 @@ def frontier_points(document: dict) -> pl.DataFrame:
 
 
 def _hull(frame: pl.DataFrame) -> tuple[list[float], list[float]]:
-    from workbench.replay.metrics import nondecreasing_hull
-
     hull = nondecreasing_hull(frame["cost_usd"].to_numpy(), frame["quality"].to_numpy())
     return hull[:, 0].tolist(), hull[:, 1].tolist()
 
@@ -67,11 +66,11 @@ def frontier_figure(data: dict | pl.DataFrame, title: str | None = None,
         kind = group["kind"][0]
         line = kind in ("random", "threshold", "optimal", "cascade")
         fig.add_trace(go.Scatter(
-            x=group["cost_usd"].to_list(), y=group["quality"].to_list(), name=str(family),
+            x=group["cost_usd"].to_list(), y=group["quality"].to_list(), name=escape_label(family),
             mode="lines+markers" if line else "markers",
             marker={"size": 6 if line else 12, "color": colours[str(family)],
                     "symbol": "star" if kind == "oracle" else "circle"},
-            text=group["name"].to_list(), customdata=np.array(group["strong_share"].to_list()),
+            text=escape_labels(group["name"].to_list()), customdata=np.array(group["strong_share"].to_list()),
             hovertemplate="%{text}<br>cost $%{x:,.4f}<br>quality %{y:.4f}"
                           "<br>strong share %{customdata:.1%}<extra></extra>"))
     xs, ys = _hull(priced.filter(pl.col("kind") != "oracle"))

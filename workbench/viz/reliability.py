@@ -6,7 +6,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from workbench.viz.theme import colour_map, empty_figure, styled
+from workbench.viz.theme import colour_map, empty_figure, escape_labels, styled
 
 STATE_COLOURS = {"down": "#dc2626", "degraded": "#f59e0b"}
 
@@ -19,12 +19,12 @@ def outage_timeline_figure(spans: pl.DataFrame, providers: list[str],
     for state, colour in STATE_COLOURS.items():
         frame = spans.filter(pl.col("state") == state)
         fig.add_trace(go.Bar(
-            y=frame["provider"].to_list(), x=(frame["end_day"] - frame["start_day"]).to_list(),
+            y=escape_labels(frame["provider"].to_list()), x=(frame["end_day"] - frame["start_day"]).to_list(),
             base=frame["start_day"].to_list(), orientation="h", name=state,
             marker_color=colour, customdata=frame["hours"].to_list(),
             hovertemplate="%{y} " + state + " from day %{base:.2f} for %{customdata:.1f} h"
                           "<extra></extra>"))
-    fig.update_yaxes(categoryorder="array", categoryarray=list(providers), type="category")
+    fig.update_yaxes(categoryorder="array", categoryarray=escape_labels(providers), type="category")
     fig.update_xaxes(range=[0, horizon_days], title="day of simulation")
     title = "Simulated outages per provider (first replication)"
     if spans.is_empty():
@@ -41,7 +41,7 @@ def availability_figure(summaries: dict[str, dict]) -> go.Figure:
     misses = [(1.0 - summaries[p]["availability"]) * summaries[p]["tasks_per_month"]
               for p in policies]
     colours = colour_map(policies)
-    fig = go.Figure(go.Bar(x=policies, y=avail, marker_color=[colours[p] for p in policies],
+    fig = go.Figure(go.Bar(x=escape_labels(policies), y=avail, marker_color=[colours[p] for p in policies],
                            text=[f"{a:.3%}<br>{m:,.0f} misses/month"
                                  for a, m in zip(avail, misses, strict=True)],
                            textposition="outside",
@@ -63,7 +63,7 @@ def event_counts_figure(summaries: dict[str, dict],
     fig = go.Figure()
     colours = colour_map(present)
     for key in present:
-        fig.add_trace(go.Bar(x=list(summaries), y=[s.get(key, 0) or 0 for s in summaries.values()],
+        fig.add_trace(go.Bar(x=escape_labels(summaries), y=[s.get(key, 0) or 0 for s in summaries.values()],
                              name=key.replace("_", " "), marker_color=colours[key]))
     fig.update_layout(barmode="group")
     fig.update_yaxes(title="per month (mean over replications)")

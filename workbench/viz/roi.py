@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from workbench.viz.theme import empty_figure, styled
+from workbench.viz.theme import empty_figure, escape_label, styled
 
 
 def payback_series(roi: dict, months: int = 24) -> tuple[list[float], list[float]]:
@@ -33,7 +33,7 @@ def waterfall_figure(baseline_cost_usd: float, roi: dict | None, policy: str) ->
              ("rework saved", -roi["rework_saved_usd"], "relative"),
              ("downtime avoided", -roi["downtime_avoided_usd"], "relative"),
              ("orchestration overhead", roi["overhead_usd"], "relative"),
-             (f"net cost with {policy}", None, "total")]
+             (f"net cost with {escape_label(policy)}", None, "total")]
     net = baseline_cost_usd - roi["net_monthly_usd"]
     fig = go.Figure(go.Waterfall(
         x=[s[0] for s in steps], y=[s[1] if s[1] is not None else 0.0 for s in steps],

@@ -6,7 +6,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from workbench.viz.theme import REASON_COLOURS, empty_figure, styled
+from workbench.viz.theme import REASON_COLOURS, empty_figure, escape_labels, styled
 
 
 def flow_sankey_figure(flows: pl.DataFrame, policy: str) -> go.Figure:
@@ -27,7 +27,7 @@ def flow_sankey_figure(flows: pl.DataFrame, policy: str) -> go.Figure:
             "customdata": [r["reason"] for r in rows],
             "hovertemplate": "%{source.label} -> %{target.label} (%{customdata}): "
                              "%{value:,.0f} attempts<extra></extra>"}
-    fig = go.Figure(go.Sankey(node={"label": labels, "pad": 14, "thickness": 16,
+    fig = go.Figure(go.Sankey(node={"label": escape_labels(labels), "pad": 14, "thickness": 16,
                                     "color": ["#2563eb"] * len(tasks) + ["#4b5563"] * len(models)},
                               link=link, arrangement="snap",
                               textfont={"size": 13, "color": "#111827"}))

@@ -39,9 +39,26 @@ def plural(count: float, noun: str) -> str:
     return f"{count:g} {noun}{'' if count == 1 else 's'}"
 
 
+def escape_label(text: object) -> str:
+    """User text (a policy, model or task type name) for a plotly name, label, title or hover
+    text: plotly renders a subset of HTML there, so ``&``, ``<`` and ``>`` become entities
+    (shown as written). The one place this is done; escape once, where text enters a figure.
+
+    >>> escape_label("<b>x</b> & y")
+    '&lt;b&gt;x&lt;/b&gt; &amp; y'
+    """
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_labels(values) -> list[str]:
+    """`escape_label` of each value (category axes, sankey nodes, subplot titles)."""
+    return [escape_label(v) for v in values]
+
+
 def styled(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
-    """Apply the common layout: title, white template, compact margins, legend on top."""
-    fig.update_layout(title={"text": title, "x": 0.0, "xanchor": "left"}, template="plotly_white",
+    """Apply the common layout: title (escaped: it may name a policy), white template,
+    compact margins, legend on top."""
+    fig.update_layout(title={"text": escape_label(title), "x": 0.0, "xanchor": "left"}, template="plotly_white",
                       height=height, margin={"l": 10, "r": 10, "t": 60, "b": 10},
                       legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1.0,
                               "xanchor": "right", "title": None})
@@ -51,7 +68,7 @@ def styled(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
 def empty_figure(title: str, message: str) -> go.Figure:
     """A figure that says why it is empty."""
     fig = go.Figure()
-    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    fig.add_annotation(text=escape_label(message), showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return styled(fig, title, height=220)

@@ -4,7 +4,8 @@ by task type."""
 import polars as pl
 import streamlit as st
 
-from workbench.app import state, widgets
+from workbench.app import state, uploads, widgets
+from workbench.app.uploads import SCENARIO_UPLOAD
 from workbench.domain import edits
 from workbench.domain.errors import WorkbenchError
 from workbench.metrics.scenario_frames import workload_frame
@@ -24,7 +25,7 @@ def _upload() -> None:
     if upload is None:
         return
     try:
-        state.set_scenario(state.load_upload(upload.name, upload.getvalue()), upload.name)
+        state.set_scenario(uploads.load_scenario_upload(upload), upload.name)
         st.session_state.pop("upload_error", None)
     except WorkbenchError as exc:
         st.session_state["upload_error"] = str(exc)
@@ -37,10 +38,13 @@ with left:
     st.selectbox("Bundled scenario", names, index=names.index(label) if label in names else 0,
                  key="audit_scenario", on_change=_pick_bundled)
 with right:
-    st.file_uploader("Or upload a scenario (YAML)", type=["yaml", "yml"], key="audit_upload",
-                     on_change=_upload)
+    st.file_uploader("Or upload a scenario (YAML)", type=list(SCENARIO_UPLOAD.extensions),
+                     key="audit_upload", on_change=_upload,
+                     max_upload_size=SCENARIO_UPLOAD.max_upload_mb,
+                     help="Files it names (overlays, incidents, tables) are not read.")
+    st.caption(SCENARIO_UPLOAD.limits_text())
     if "upload_error" in st.session_state:
-        st.error(st.session_state["upload_error"])
+        uploads.show_error(st.session_state["upload_error"])
 
 scenario = state.scenario()
 workload = workload_frame(scenario)
@@ -85,6 +89,9 @@ with st.form("workload_form"):
                        {r["task_type"]: r["input_tokens_median"] for r in rows},
                        {r["task_type"]: r["output_tokens_median"] for r in rows}):
             st.rerun()
+
+widgets.csv_download("Download the workload mix (CSV)", workload,
+                     widgets.download_name(scenario.name, "-workload.csv"), key="audit_csv")
 
 left, right = st.columns(2)
 with left:

@@ -4,8 +4,8 @@ marked, and what each rule costs in quality."""
 import streamlit as st
 
 from workbench.app import state, widgets
-from workbench.app.budget_trial import trial_budget
 from workbench.domain import edits
+from workbench.domain.budget_trial import trial_budget
 from workbench.domain.errors import WorkbenchError
 from workbench.metrics import series
 from workbench.viz.budget import burn_down_figure, rule_impact_figure
@@ -63,7 +63,7 @@ rules = [{"at": r.at, "action": r.action} for r in spec.budget.rules]
 spend, impacts = state.budget_what_if(trial, target)
 firings = figures["budget_firings"]
 run = state.last_simulation()
-if run is not None and target in run["doc"]["policies"]:
+if run is not None and run["records"] is not None and target in run["doc"]["policies"]:
     spend = series.month_to_date_spend(run["records"], scenario.days_per_month)
     firings = run["doc"]["policies"][target].get("budget_firings") or []
     st.caption("Spend path: simulated (mean over replications).")

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from workbench.app import state, widgets
+from workbench.app import state, uploads, widgets
+from workbench.domain.errors import WorkbenchError
 from workbench.metrics import series
 from workbench.viz.calibration import measured_vs_simulated_figure
 
@@ -17,14 +18,19 @@ if runs is None:
 folder = st.text_input("Probe run folder", value=str(runs[0]) if runs else "runs/",
                        key="live_folder",
                        help="A folder written by `workbench probe` (holds records.jsonl).")
-measured = state.probe_records(folder)
+try:
+    measured = state.probe_records(folder)
+except WorkbenchError as exc:  # a damaged or foreign run folder
+    uploads.show_error(str(exc))
+    st.stop()
 if measured is None:
     st.info(f"No probe records in {folder!r}. Run `workbench probe` (it needs API keys in "
             "environment variables), then point this page at its run folder.")
     st.stop()
 run = state.last_simulation()
-if run is None:
-    st.info("Run Simulate & compare to put simulated figures beside the measured ones.")
+if run is None or run["records"] is None:
+    st.info("Run Simulate & compare (with *Keep every attempt* ticked) to put simulated "
+            "figures beside the measured ones.")
     simulated = measured.clear()
 else:
     simulated = run["records"]

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from workbench.app import state, widgets
+from workbench.domain.claims import judge_claims
 from workbench.metrics.scenario_frames import kpi_frame
 from workbench.viz.compare import policy_frontier_figure
 from workbench.viz.cost import breakdown_figure
@@ -21,9 +22,13 @@ with right:
     widgets.chart(policy_frontier_figure(doc["policies"], doc["baseline"]), key="overview_frontier")
 st.subheader("All policies")
 widgets.kpi_table(kpi_frame(doc["policies"]))
-claims = state.estimate_doc().get("claims") or []
+run = state.last_simulation()
+claims = judge_claims(scenario, state.estimate_doc()["policies"],
+                      run["doc"]["policies"] if run else None)
 if claims:
     st.subheader("Claims checked against the numbers")
-    keys = ("text", "policy", "metric", "claimed", "computed", "holds")
+    st.caption("Each claim is judged by the fidelity that models it: reliability and latency "
+               "under outages or limits on a simulation (run one), with its 95% interval.")
+    keys = ("text", "policy", "metric", "claimed", "computed", "judged_by", "interval", "status")
     st.dataframe([{k: c.get(k) for k in keys}
                   for c in claims], hide_index=True, width="stretch")

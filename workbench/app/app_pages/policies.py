@@ -142,3 +142,32 @@ yaml_text = edits.policy_yaml(trial, save_as)
 st.download_button("Download policy YAML", yaml_text, file_name=f"{save_as}.yaml",
                    mime="application/x-yaml", key="pol_download", on_click="ignore")
 st.code(yaml_text, language="yaml")
+
+st.subheader("Export to gateway")
+if st.toggle("Export this draft as a LiteLLM or Portkey config", key="pol_gw_show"):
+    from workbench.domain.bounded_read import parse_yaml
+    from workbench.report.gateway_export import priced_export, served_from_data
+
+    target = st.radio("Gateway", ["litellm", "portkey"], horizontal=True, key="pol_gw_target")
+    default_endpoints = edits.to_yaml({"endpoints": [{
+        "name": "local", "base_url": "http://127.0.0.1:8000/v1", "api_key_env": "GATEWAY_KEY",
+        "models": {m: m for m in models}}]})
+    endpoints_text = st.text_area(
+        "Endpoints (as in a probe config: base URL, key variable NAME, served model names)",
+        value=default_endpoints, height=180, key=f"pol_gw_endpoints_{state.scenario_key(scenario)}")
+    try:
+        served = served_from_data(parse_yaml(endpoints_text, "endpoints"), trial, "endpoints")
+        exported = priced_export(trial, save_as, target, served)
+    except WorkbenchError as exc:
+        st.error(str(exc))
+    else:
+        suffix = "yaml" if target == "litellm" else "json"
+        cols = st.columns(2)
+        cols[0].download_button(f"Download {target} config", exported.config_text,
+                                file_name=f"{save_as}.{target}.{suffix}", key="pol_gw_config",
+                                on_click="ignore")
+        cols[1].download_button("Download translation report", exported.markdown,
+                                file_name=f"{save_as}.{target}.translation.md",
+                                mime="text/markdown", key="pol_gw_report", on_click="ignore")
+        st.markdown(exported.markdown)
+        st.code(exported.config_text, language=suffix)

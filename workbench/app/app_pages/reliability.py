@@ -26,6 +26,9 @@ whatif = scenario
 for provider in scenario.providers:
     cols = st.columns([1, 2, 2])
     cols[0].markdown(f"**{provider.name}**")
+    if provider.incidents is not None:  # the history is replayed: MTBF / MTTR do not apply
+        cols[1].caption(f"replays {provider.incidents} (MTBF / MTTR do not apply)")
+        continue
     mtbf = cols[1].slider("MTBF days", 0.0, 180.0, float(provider.mtbf_days or 0.0), 0.5,
                           key=f"rel_mtbf_{provider.name}")
     mttr = cols[2].slider("MTTR hours", 0.25, 48.0, float(provider.mttr_hours), 0.25,
@@ -50,7 +53,7 @@ if state.simulator_available():
     if st.button("Simulate these outages", key="rel_run", type="primary"):
         bar = st.progress(0.0, text="simulating...")
         st.session_state["rel_sim"] = (state.scenario_key(whatif), state.run_simulation(
-            whatif, lambda done, total: bar.progress(min(1.0, done / max(total, 1)))))
+            whatif, lambda done, total, _tasks=0: bar.progress(min(1.0, done / max(total, 1)))))
     stored = st.session_state.get("rel_sim")
     if stored and stored[0] == state.scenario_key(whatif):
         run = stored[1]

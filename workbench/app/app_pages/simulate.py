@@ -27,8 +27,9 @@ else:
     if st.button("Run simulation", key="sim_run", type="primary"):
         bar = st.progress(0.0, text="simulating...")
 
-        def progress(done: int, total: int) -> None:
-            bar.progress(min(1.0, done / max(total, 1)), text=f"simulating {done}/{total}")
+        def progress(done: float, total: float, tasks: int = 0) -> None:
+            bar.progress(min(1.0, done / max(total, 1)),
+                         text=f"simulating: {done:g} of {total:g} days, {tasks:,} tasks")
 
         state.run_simulation(progress=progress)
         st.rerun()  # so the sidebar's report holds this run
@@ -43,8 +44,22 @@ if run is None:
 
 doc, records = run["doc"], run["records"]
 widgets.policy_cards(doc["policies"], doc["baseline"])
-left, right = st.columns(2)
 policies = list(doc["policies"])
+if records is None:
+    chosen = doc["policies"].get(state.chosen_policy()) or doc["policies"][policies[0]]
+    per_run = run["days"] / scenario.days_per_month  # summaries are per month
+    cols = st.columns(4)
+    attempts = chosen["attempts_per_task"] * chosen["tasks_per_month"] * per_run
+    cols[0].metric("Attempts per run", f"{attempts:,.0f}", border=True)
+    for col, key in zip(cols[1:], ("escalations", "failovers", "retries")):
+        col.metric(f"{key} per run", f"{chosen[key] * per_run:,.0f}", border=True)
+    widgets.chart(policy_frontier_figure(doc["policies"], doc["baseline"]), key="sim_frontier")
+    st.info("Summaries only: tick *Keep every attempt* under Simulation size in the sidebar "
+            "and run again for cost over time, task flows and latency CDFs.")
+    st.stop()
+widgets.csv_download("Download every attempt (CSV)", records,
+                     widgets.download_name(scenario.name, "-records.csv"), key="sim_records_csv")
+left, right = st.columns(2)
 with left:
     widgets.chart(policy_frontier_figure(doc["policies"], doc["baseline"]), key="sim_frontier")
 with right:

@@ -1,5 +1,5 @@
-"""What-if analyses on the estimator: the expected month-to-date spend path under budget
-rules, and what each budget rule costs in quality and saves in USD."""
+"""Budget effects on the closed form: the expected month-to-date spend path (USD by day) of a
+policy under its budget rules, and what each rule changes in pass rate and monthly USD."""
 
 from __future__ import annotations
 

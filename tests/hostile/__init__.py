@@ -1,0 +1,1 @@
+"""Hostile files, generated (the repository stays small): see `corpus`."""

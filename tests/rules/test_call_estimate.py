@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from tests.rules.builders import model, scenario
-from workbench.estimator.call import CallEstimate, call_cost_usd, estimate_call, in_time
+from workbench.domain.policy import Failover
+from workbench.estimator.call import CallEstimate, call_cost_usd, estimate_call
 
 TOL = 1e-12
 
@@ -55,17 +56,31 @@ def test_backups_in_chain_order():
            {"a": 0.8, "b": 0.1, "c": 0.09})
 
 
-def test_hedge_of_two_bills_both_and_serves_the_primary_first():
+# b answers later than a (1.5 s to first token: 2.5 s against 2 s), so a hedge is served by a
+# whenever a succeeds: the first answer wins.
+SLOW_B = [MODELS[0], {**MODELS[1], "latency": {"ttft_median_s": 1.5, "ttft_p95_s": 1.5,
+                                               "tokens_per_s": 100.0}}, MODELS[2]]
+
+
+def test_hedge_of_two_bills_both_and_serves_the_first_answer():
     """a and b at once, both billed when they succeed: a 0.8 x 0.01, b 0.5 x 0.02 = 0.01.
-    Served: a 0.8, b only when a failed: 0.2 x 0.5 = 0.1. Success 1 - 0.2 x 0.5 = 0.9."""
-    _check(_call({"mode": "hedged", "chain": ["b"]}), 0.9,
+    Served: a 0.8 (it answers first), b only when a failed: 0.2 x 0.5 = 0.1. Success
+    1 - 0.2 x 0.5 = 0.9."""
+    _check(_call({"mode": "hedged", "chain": ["b"]}, models=SLOW_B), 0.9,
            {"a": 0.008, "b": 0.01}, {"a": 0.8, "b": 0.1})
+
+
+def test_a_hedge_of_equal_speeds_is_served_half_by_each_when_both_succeed():
+    """Equal fixed latencies tie: when both succeed (0.8 x 0.5 = 0.4) each serves half.
+    Served a 0.8 x 0.5 + 0.4 / 2 = 0.6, b 0.2 x 0.5 + 0.4 / 2 = 0.3."""
+    _check(_call({"mode": "hedged", "chain": ["b"]}), 0.9,
+           {"a": 0.008, "b": 0.01}, {"a": 0.6, "b": 0.3})
 
 
 def test_hedge_of_three_tries_the_third_after_both_failed():
     """a and b at once, then c with P(both failed) = 0.1: c billed 0.1 x 0.9 x 0.04 = 0.0036,
     serves 0.09; success 1 - 0.2 x 0.5 x 0.1 = 0.99."""
-    _check(_call({"mode": "hedged", "chain": ["b", "c"]}), 0.99,
+    _check(_call({"mode": "hedged", "chain": ["b", "c"]}, models=SLOW_B), 0.99,
            {"a": 0.008, "b": 0.01, "c": 0.0036}, {"a": 0.8, "b": 0.1, "c": 0.09})
 
 
@@ -75,7 +90,7 @@ def test_hedge_with_retries_sends_the_backup_not_the_primary_twice():
     0.01 + 0.02 x 0.5 x 0.02 = 0.0102. Served a 0.8 + 0.1 x 0.8 = 0.88, b 0.1 + 0.02 x 0.5 =
     0.11. Success 1 - (0.2 x 0.5)^2 = 0.99. (Sending a twice at once gave a 0.96 + ... and
     no hedge at all.)"""
-    _check(_call({"mode": "hedged", "chain": ["b"], "retries": 1}), 0.99,
+    _check(_call({"mode": "hedged", "chain": ["b"], "retries": 1}, models=SLOW_B), 0.99,
            {"a": 0.0088, "b": 0.0102}, {"a": 0.88, "b": 0.11})
 
 
@@ -124,15 +139,21 @@ def test_degraded_provider_is_slower_against_the_timeout():
                  "degraded_latency_factor": 2.0}]
     got = _call({"mode": "none", "timeout_s": 3.0}, providers=provider, models=MODELS[:1])
     _check(got, 0.75, {"a": 0.0075}, {"a": 0.75})
-    s = scenario(provider, MODELS[:1], {"routing": {"default": "a"}})
-    timing = in_time(s, "a", s.workload.task_types[0], 3.0)
-    assert timing == {"up": (1.0, 0.01), "degraded": (0.0, 0.0), "down": (1.0, 0.01)}
     # with 5 s the degraded attempt (4 s) arrives: 0.75 + 0.1 = 0.85
     got = _call({"mode": "none", "timeout_s": 5.0}, providers=provider, models=MODELS[:1])
     _check(got, 0.85, {"a": 0.0085}, {"a": 0.85})
 
 
 # ---------------------------------------------------------------- token prices
+
+
+def in_time(s, model: str, timeout_s: float) -> tuple[float, float]:
+    """(P(one attempt arrives within ``timeout_s``), expected USD billed) on a provider that
+    never fails: one call without failover."""
+    got = estimate_call(s, Failover(mode="none", timeout_s=timeout_s), model,
+                        s.workload.task_types[0])
+    return got.success, got.cost_usd
+
 
 TOKEN_PRICE = {"input_per_mtok_usd": 2.0, "cached_input_per_mtok_usd": 0.5,
                "output_per_mtok_usd": 8.0}
@@ -145,7 +166,7 @@ def test_cached_input_is_billed_at_the_cached_rate():
                  {"routing": {"default": "a"}}, {"cached_input_share": 0.4})
     task = s.workload.task_types[0]
     assert call_cost_usd(s, "a", task) == pytest.approx(0.0015, abs=TOL)
-    assert in_time(s, "a", task, 600.0)["up"] == pytest.approx((1.0, 0.0015), abs=TOL)
+    assert in_time(s, "a", 600.0) == pytest.approx((1.0, 0.0015), abs=TOL)
     got = estimate_call(s, s.policies[0].failover, "a", task)
     _check(got, 1.0, {"a": 0.0015}, {"a": 1.0})
 
@@ -157,7 +178,7 @@ def test_outputs_cut_by_the_timeout_are_not_billed():
     s = scenario([{"name": "p"}], [model("a", "p", **TOKEN_PRICE)],
                  {"routing": {"default": "a"}},
                  {"cached_input_share": 0.4, "output_tokens": {"sample": [50, 100, 300]}})
-    p, usd = in_time(s, "a", s.workload.task_types[0], 3.0)["up"]
+    p, usd = in_time(s, "a", 3.0)
     assert p == pytest.approx(2 / 3, abs=TOL)
     assert usd == pytest.approx(2 / 3 * 0.0007 + 0.0004, abs=TOL)
 
@@ -165,11 +186,11 @@ def test_outputs_cut_by_the_timeout_are_not_billed():
 def test_per_request_price_is_billed_per_in_time_attempt():
     s = scenario([{"name": "p"}], [model("a", "p", 0.03)], {"routing": {"default": "a"}},
                  {"output_tokens": {"sample": [100, 300]}})
-    assert in_time(s, "a", s.workload.task_types[0], 3.0)["up"] == pytest.approx((0.5, 0.015))
+    assert in_time(s, "a", 3.0) == pytest.approx((0.5, 0.015))
 
 
 def test_an_unpriced_self_hosted_model_bills_nothing_per_call():
     hosted = {"name": "h", "provider": "p", "latency": model("h", "p", 0.0)["latency"],
               "deployment": {"kind": "self_hosted", "hourly_usd": 1.0}}
     s = scenario([{"name": "p"}], [hosted], {"routing": {"default": "h"}})
-    assert in_time(s, "h", s.workload.task_types[0], 600.0)["up"] == (1.0, 0.0)
+    assert in_time(s, "h", 600.0) == (1.0, 0.0)

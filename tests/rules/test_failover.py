@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.rules.reference import ReferenceBreaker, ReferenceErrorWindow
+from tests.rules.reference import ReferenceBreaker, ReferencePredictive
 from workbench.domain.policy import CircuitBreaker, Failover, Predictive
-from workbench.policies.failover import BreakerBoard, ErrorWindow, PlannedAttempt, attempt_plan
+from workbench.policies.failover import BreakerBoard, PlannedAttempt, attempt_plan
+from workbench.policies.predictive import PredictiveCooldown
 
 
 def _plan(**failover) -> list[tuple[str, str, float]]:
@@ -117,34 +118,33 @@ def test_breaker_of_one_failure():
     assert not board.allows("a", 0.999) and board.allows("a", 1.0)
 
 
-# ---------------------------------------------------------------- error window by hand
+# ---------------------------------------------------------------- predictive by hand
 
-def test_error_window_waits_for_a_full_window_then_compares_at_the_threshold():
-    """window 4, threshold 0.5: [ok, fail, fail] is not full; + ok: 2/4 = 0.5 >= 0.5 -> avoid;
-    + ok: the first ok drops out, [fail, fail, ok, ok] still 0.5; + ok: 1/4 < 0.5."""
-    window = ErrorWindow(Predictive(window=4, error_threshold=0.5))
-    assert not window.avoid("a")
-    for ok in (True, False, False):
-        window.observe("a", ok)
-    assert not window.avoid("a")
-    window.observe("a", True)
-    assert window.avoid("a")
-    window.observe("a", True)
-    assert window.avoid("a")
-    window.observe("a", True)
-    assert not window.avoid("a")
-    assert not window.avoid("b")
+def test_predictive_trips_at_the_threshold_and_cools_down_for_exactly_cooldown_s():
+    """window 4, threshold 0.5: trips at ceil(0.5 x 4) = 2 failures among the last 4 calls;
+    [fail at 1 s] 1 failure; [fail at 2 s] 2 -> avoided during [2, 12) with cooldown 10 s;
+    an outcome arriving while avoided is ignored; from 12 s it is probed with a fresh window."""
+    rule = PredictiveCooldown(Predictive(window=4, error_threshold=0.5, cooldown_s=10.0))
+    rule.observe("a", False, 1.0)
+    assert not rule.avoids("a", 1.0)
+    rule.observe("a", False, 2.0)
+    assert rule.avoids("a", 2.0) and rule.avoids("a", 11.999) and not rule.avoids("a", 12.0)
+    rule.observe("a", False, 5.0)  # while avoided: ignored
+    assert not rule.avoids("a", 12.0)
+    rule.observe("a", False, 12.5)  # fresh window: one failure does not trip
+    assert not rule.avoids("a", 12.5) and not rule.avoids("b", 2.0)
 
 
-def test_error_window_just_below_the_threshold():
-    """window 4, threshold 0.75: [ok, fail, fail, ok] 2/4 = 0.5 < 0.75; + fail: the first ok
-    drops out, [fail, fail, ok, fail] 3/4 = 0.75 -> avoid."""
-    window = ErrorWindow(Predictive(window=4, error_threshold=0.75))
-    for ok in (True, False, False, True):
-        window.observe("a", ok)
-    assert not window.avoid("a")
-    window.observe("a", False)
-    assert window.avoid("a")
+def test_predictive_old_failures_leave_the_window():
+    """window 3, threshold 0.67: trips at ceil(2.01) = 3? no: ceil(0.67 x 3 = 2.01) = 3
+    failures among the last 3 calls; [fail, ok, fail, fail]: the last 3 hold 2 failures, no
+    trip; + fail: [ok, fail, fail] -> [fail, fail, fail] trips."""
+    rule = PredictiveCooldown(Predictive(window=3, error_threshold=0.67, cooldown_s=5.0))
+    for t, ok in enumerate((False, True, False, False)):
+        rule.observe("a", ok, float(t))
+    assert not rule.avoids("a", 3.0)
+    rule.observe("a", False, 4.0)
+    assert rule.avoids("a", 4.0) and not rule.avoids("a", 9.0)
 
 
 # ---------------------------------------------------------------- against the references
@@ -173,15 +173,18 @@ def test_breaker_board_agrees_with_the_reference(failures, cooldown_s, sequence)
 
 @settings(max_examples=200, deadline=None)
 @given(st.integers(1, 5), st.sampled_from([0.2, 0.25, 0.5, 0.6, 1.0]),
-       st.lists(st.tuples(st.sampled_from(["a", "b"]), st.booleans()), max_size=30))
-def test_error_window_agrees_with_the_reference(window, threshold, sequence):
-    production = ErrorWindow(Predictive(window=window, error_threshold=threshold))
-    ref = ReferenceErrorWindow(window, threshold)
-    for model, ok in sequence:
-        production.observe(model, ok)
-        ref.observe(model, ok)
-        assert production.avoid(model) == ref.avoid(model)
-        assert production.avoid("c") is False
+       st.sampled_from([1.0, 2.0, 3.0]), events)
+def test_predictive_agrees_with_the_reference(window, threshold, cooldown_s, sequence):
+    config = Predictive(window=window, error_threshold=threshold, cooldown_s=cooldown_s)
+    production = PredictiveCooldown(config)
+    ref = ReferencePredictive(window, threshold, cooldown_s)
+    now = 0.0
+    for model, ok, dt in sequence:
+        now += dt
+        production.observe(model, ok, now)
+        ref.observe(model, ok, now)
+        for m in ("a", "b", "c"):
+            assert production.avoids(m, now) == ref.avoids(m, now), (m, now)
 
 
 @pytest.mark.parametrize("failures", [1, 2, 5])

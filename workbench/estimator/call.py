@@ -149,12 +149,15 @@ def _attempt_given(scenario: Scenario, model: str, failover: Failover, inp: floa
 
 
 def first_wins(profile1, factor1: float, profile2, factor2: float, tokens: float,
-               timeout_s: float, steps: int = 200) -> tuple[float, float]:
+               timeout_s: float, steps: int = 1000) -> tuple[float, float]:
     """(P(both attempts end within ``timeout_s`` and the first ends first), P(both end within
-    it)) for two attempts of ``tokens`` output tokens sent at once (quadrature over time)."""
+    it)) for two attempts of ``tokens`` output tokens sent at once (quadrature over time on a
+    log-spaced grid from 1 ms: a relative resolution of about 1.4%, whatever the timeout -
+    an even grid over a 600 s timeout had 3 s cells and called a 2 s and a 2.5 s answer a
+    tie)."""
     import numpy as np
 
-    t = np.linspace(0.0, timeout_s, steps + 1)
+    t = np.concatenate([[0.0], np.geomspace(1e-3, max(timeout_s, 2e-3), steps)])
     c1 = _in_time(profile1, np.full(t.size, tokens), t / factor1)
     c2 = _in_time(profile2, np.full(t.size, tokens), t / factor2)
     later2 = c2[-1] - (c2[1:] + c2[:-1]) / 2.0

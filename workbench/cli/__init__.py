@@ -14,7 +14,7 @@ import sys
 
 import typer
 
-from workbench.cli import dashboard, probe, replay, report, scenario, simulate
+from workbench.cli import dashboard, planner, probe, replay, report, scenario, simulate
 from workbench.cli.output import JsonOption, emit_json
 from workbench.domain.errors import WorkbenchError
 
@@ -24,7 +24,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Replay an LLM workload through candidate routing policies: cost, "
                        "quality, reliability and ROI side by side.")
 
-for _group in (scenario, simulate, replay, probe, report, dashboard):
+for _group in (scenario, simulate, planner, replay, probe, report, dashboard):
     _group.register(app)
 
 

@@ -10,6 +10,7 @@ constraints, the size of the space searched, and the policy as YAML a scenario c
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -154,5 +155,24 @@ def simulate_policy(scenario: Scenario, policy: Policy, cons: Constraints,
     out["days"] = result.days
     sim = Solution(0, {}, s["monthly_cost_usd"], s.get("quality_pass_rate"),
                    s["availability"], s.get("latency_p95_s"))
-    out["violates"] = violations(sim, cons)
+    tasks = (s.get("tasks_per_month") or 0.0) * result.days / scenario.days_per_month \
+        * replications
+    out["violates"] = [v for v in violations(sim, cons) if _beyond_noise(v, s, tasks)]
+    out["confirmed"] = not out["violates"]
     return out
+
+
+def _beyond_noise(v: dict, summary: dict, tasks: float) -> bool:
+    """A simulated mean on the wrong side of a limit counts only beyond sampling error: for
+    a share, 1.96 binomial standard errors over the simulated tasks; for the cost, the 95%
+    interval's low end above the budget; latency p95 as it is."""
+    value = v["value"]
+    if value is None:
+        return True
+    if v["constraint"] in ("min_pass", "min_availability"):
+        margin = 1.96 * math.sqrt(max(value * (1.0 - value), 0.0) / tasks) if tasks else 0.0
+        return value < v["limit"] - margin
+    if v["constraint"] == "budget_usd":
+        ci = summary.get("monthly_cost_usd_ci95") or [value, value]
+        return ci[0] > v["limit"]
+    return True

@@ -1,0 +1,155 @@
+"""``workbench optimize`` (cheapest policy meeting floors) and ``workbench budget-plan``
+(thresholds that hold the month's spend under a budget)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from workbench.cli.output import JsonOption, emit_json
+from workbench.domain.errors import ScenarioError
+
+
+def _share(value: float | None, flag: str) -> None:
+    if value is not None and not 0.0 <= value <= 1.0:
+        raise ScenarioError("must be a share within [0, 1]", path=flag, value=value)
+
+
+def _positive(value: float | None, flag: str) -> None:
+    if value is not None and not value > 0.0:
+        raise ScenarioError("must be positive", path=flag, value=value)
+
+
+def _write_yaml(path: Path, data, header: str) -> None:
+    import yaml
+
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    path.write_text("".join(f"# {line}\n" for line in header.splitlines()) + text,
+                    encoding="utf-8")
+
+
+def _optimize_tables(doc: dict):
+    from rich.table import Table
+
+    from workbench.cli.tables import _compact, _pct, _seconds, _usd
+
+    front = _compact("Frontier: cheapest policy at each pass-rate floor (epsilon-constraint)")
+    for header in ("point", "floor", "cost/mo", "pass", "avail.", "p95 s", "routing"):
+        front.add_column(header, justify="left" if header in ("point", "routing") else "right",
+                         overflow="fold")
+    for p in doc["frontier"]:
+        routes = p["policy"]["routing"]
+        parts = [f"default {routes.get('default') or 'ladder'}"] + [
+            f"{', '.join(r['when']['task_type'])} -> {r.get('model') or 'ladder'}"
+            for r in routes.get("rules", [])]
+        front.add_row(p["name"].rsplit("-", 1)[-1], _pct(p["pass_floor"]),
+                      _usd(p["monthly_cost_usd"]), _pct(p["quality_pass_rate"]),
+                      _pct(p["availability"], 3), _seconds(p["latency_p95_s"]), "; ".join(parts))
+    best = doc["best"]
+    rec = Table(title=f"Recommended: {best['name']} ({best['global_choice']})",
+                title_justify="left", show_header=True)
+    for header in ("", "cost/mo", "pass", "avail.", "p95 s"):
+        rec.add_column(header, justify="right" if header else "left")
+    rec.add_row("estimate", _usd(best["monthly_cost_usd"]), _pct(best["quality_pass_rate"]),
+                _pct(best["availability"], 3), _seconds(best["latency_p95_s"]))
+    sim = best.get("simulated")
+    if sim:
+        ci = sim["monthly_cost_usd_ci95"] or [None, None]
+        rec.add_row(f"simulated ({sim['replications']} x {sim['days']:g} d)",
+                    f"{_usd(sim['monthly_cost_usd'])}\n[{_usd(ci[0])}, {_usd(ci[1])}]",
+                    _pct(sim["quality_pass_rate"]), _pct(sim["availability"], 3),
+                    _seconds(sim["latency_p95_s"]))
+    task = _compact("Assignment per task type")
+    task.add_column("task type", overflow="fold")
+    task.add_column("model or ladder", overflow="fold")
+    for name, choice in best["assignment"].items():
+        task.add_row(name, choice)
+    bind = _compact("Constraints")
+    for header in ("constraint", "limit", "value", "binding", "next cheaper option"):
+        bind.add_column(header, overflow="fold")
+    for b in doc["binding"]:
+        nxt = b.get("next_option")
+        text = "-" if not nxt else (
+            f"{_usd(nxt['monthly_cost_usd'])}, pass {_pct(nxt['quality_pass_rate'])}: violates "
+            + ", ".join(f"{v['constraint']} ({v['value']} vs {v['limit']})"
+                        for v in nxt["violates"]))
+        bind.add_row(b["label"], f"{b['limit']:g}", "-" if b["value"] is None
+                     else f"{b['value']:g}", "yes" if b["binding"] else "no", text)
+    s = doc["searched"]
+    summary = (f"Searched {s['space_size']:,} policies ({s['global_choices']} ladder x failover "
+               f"choices, {s['blocks']} blocks of task types, {s['candidate_models']} models): "
+               f"{s['estimator_evaluations']:,} estimator evaluations, "
+               f"{s['columns_after_dominance']:,} options left after dominance, "
+               f"{s['milp_solves']} integer programs, proved optimal: "
+               f"{'yes' if s['proved_optimal'] else 'no (gap ' + str(s['mip_gap']) + ')'}; "
+               f"{s['seconds']:.2f} s")
+    return [front, rec, task, bind], summary
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``optimize`` and ``budget-plan``."""
+
+    @app.command()
+    def optimize(
+        file: Path = typer.Argument(..., help="Scenario YAML file."),
+        min_pass: float = typer.Option(None, "--min-pass", help="Quality pass-rate floor."),
+        min_availability: float = typer.Option(None, "--min-availability",
+                                               help="Availability floor (share on time)."),
+        max_p95_s: float = typer.Option(None, "--max-p95-s", help="Latency p95 cap, s."),
+        budget_usd: float = typer.Option(None, "--budget-usd", help="Monthly cost cap, USD."),
+        objective: str = typer.Option("cost", "--objective", help="cost | quality."),
+        points: int = typer.Option(10, "--points", help="Pass floors on the frontier."),
+        max_rungs: int = typer.Option(3, "--max-rungs", help="Longest generated ladder."),
+        replications: int = typer.Option(3, "--replications", "-r",
+                                         help="Simulation runs checking the result (0: none)."),
+        out: Path = typer.Option(None, "--out", help="Write the policy as YAML (one entry for "
+                                                     "the scenario's policies list)."),
+        scenario_out: Path = typer.Option(None, "--scenario-out",
+                                          help="Write the scenario with the policy added."),
+        as_json: bool = JsonOption,
+    ) -> None:
+        """Cheapest policy (routing per task type, ladder, failover) meeting the floors:
+        exact over the searched space, with the frontier and the binding constraints."""
+        from workbench.domain.loader import load_scenario, read_yaml_mapping
+        from workbench.planner.model import Constraints
+        from workbench.planner.recommendation import optimize as run_optimize
+        from workbench.planner.recommendation import policy_mapping
+
+        _share(min_pass, "--min-pass")
+        _share(min_availability, "--min-availability")
+        _positive(max_p95_s, "--max-p95-s")
+        _positive(budget_usd, "--budget-usd")
+        if objective not in ("cost", "quality"):
+            raise ScenarioError("must be cost or quality", path="--objective", value=objective)
+        if points < 1:
+            raise ScenarioError("must be at least 1", path="--points", value=points)
+        if not 1 <= max_rungs <= 5:
+            raise ScenarioError("must be within 1..5", path="--max-rungs", value=max_rungs)
+        if replications < 0:
+            raise ScenarioError("must be >= 0", path="--replications", value=replications)
+        scenario = load_scenario(file)
+        cons = Constraints(min_pass, min_availability, max_p95_s, budget_usd)
+        plan = run_optimize(scenario, cons, objective, points, max_rungs=max_rungs,
+                            replications=replications)
+        doc = plan.to_json()
+        header = (f"Found by workbench optimize on {file.name} (objective {objective}; "
+                  + ", ".join(f"{k} {v:g}" for k, v in doc["constraints"].items()) + ")")
+        if out is not None:
+            _write_yaml(out, [policy_mapping(plan.policy)],
+                        header + "\nAdd this entry under `policies:` of the scenario.")
+        if scenario_out is not None:
+            data = read_yaml_mapping(file)
+            data["policies"] = list(data.get("policies", [])) + [policy_mapping(plan.policy)]
+            _write_yaml(scenario_out, data, header + f"\nA copy of {file.name} with the policy "
+                        "added (relative paths resolve against this file's folder).")
+        if as_json:
+            emit_json(doc)
+            return
+        from workbench.cli.tables import print_tables
+
+        tables, summary = _optimize_tables(doc)
+        typer.echo(summary)
+        print_tables(tables)
+        if out is not None:
+            typer.echo(f"policy written to {out}")

@@ -153,3 +153,81 @@ def register(app: typer.Typer) -> None:
         print_tables(tables)
         if out is not None:
             typer.echo(f"policy written to {out}")
+
+    @app.command("budget-plan")
+    def budget_plan(
+        file: Path = typer.Argument(..., help="Scenario YAML file."),
+        policy: str = typer.Option(..., "--policy", "-p", help="Policy to plan thresholds for."),
+        monthly_usd: float = typer.Option(..., "--monthly-usd", help="Monthly budget B, USD."),
+        max_overrun_prob: float = typer.Option(0.05, "--max-overrun-prob",
+                                               help="Highest acceptable P(month > B)."),
+        months: int = typer.Option(2000, "--months", help="Monte Carlo months."),
+        level_sd: float = typer.Option(0.0, "--level-sd",
+                                       help="Month volume level uncertainty (lognormal sd)."),
+        spike_prob: float = typer.Option(0.0, "--spike-prob", help="P(a day is a spike)."),
+        spike_factor: float = typer.Option(3.0, "--spike-factor", help="Volume on a spike day."),
+        month: int = typer.Option(0, "--month", help="Month to plan (0: the first; growth)."),
+        seed: int = typer.Option(None, help="Seed (default: the scenario's)."),
+        as_json: bool = JsonOption,
+    ) -> None:
+        """Downgrade / block thresholds that keep P(month's spend > B) within the limit while
+        keeping the most work passed; blocked tasks are deferred work, not outage."""
+        from workbench.domain.loader import load_scenario
+        from workbench.planner.budget_plan import Demand
+        from workbench.planner.budget_plan import budget_plan as run_plan
+
+        _positive(monthly_usd, "--monthly-usd")
+        _share(max_overrun_prob, "--max-overrun-prob")
+        _share(spike_prob, "--spike-prob")
+        _positive(spike_factor, "--spike-factor")
+        if level_sd < 0:
+            raise ScenarioError("must be >= 0", path="--level-sd", value=level_sd)
+        if not 50 <= months <= 1_000_000:
+            raise ScenarioError("must be within 50..1,000,000", path="--months", value=months)
+        if month < 0:
+            raise ScenarioError("must be >= 0", path="--month", value=month)
+        scenario = load_scenario(file)
+        if policy not in scenario.policy_names:
+            raise ScenarioError(f"no policy of that name (policies: "
+                                f"{', '.join(scenario.policy_names)})", file=str(file),
+                                path="--policy", value=policy)
+        doc = run_plan(scenario, policy, monthly_usd, max_overrun_prob, months,
+                       Demand(level_sd, spike_prob, spike_factor, month), seed)
+        if as_json:
+            emit_json(doc)
+            return
+        _print_budget_plan(doc)
+
+
+def _print_budget_plan(doc: dict) -> None:
+    from workbench.cli.tables import _compact, _pct, _usd, print_tables
+
+    table = _compact(f"{doc['policy']}: candidates over {doc['months']:,} simulated months, "
+                     f"budget {_usd(doc['budget_usd'])}")
+    for header in ("candidate", "P(over)", "upper 95%", "mean/mo", "p95/mo", "pass",
+                   "passed/all", "deferred/mo"):
+        table.add_column(header, justify="left" if header == "candidate" else "right",
+                         overflow="fold")
+    for c in doc["candidates"]:
+        mark = " *" if c["name"] == doc["chosen"]["name"] else ""
+        table.add_row(c["name"] + mark, _pct(c["overrun_probability"]),
+                      _pct(c["overrun_probability_upper95"]), _usd(c["mean_month_usd"]),
+                      _usd(c["p95_month_usd"]), _pct(c["quality_pass_rate"]),
+                      _pct(c["passed_share_of_all_tasks"]), f"{c['deferred_tasks_per_month']:,.0f}")
+    fan = doc["fan_chart_usd"]
+    chart = _compact("Spend path of the chosen plan (month to date, USD quantiles)")
+    for header in ("day", "p5", "p25", "p50", "p75", "p95"):
+        chart.add_column(header, justify="right")
+    days = fan["days"]
+    for i in sorted({min(d, len(days)) - 1 for d in (1, 5, 10, 15, 20, 25, len(days))}):
+        chart.add_row(str(days[i]), *(_usd(fan[q][i]) for q in ("p5", "p25", "p50", "p75",
+                                                                  "p95")))
+    chosen = doc["chosen"]
+    verdict = ("meets" if doc["meets_limit"] else "NO candidate meets")
+    typer.echo(f"Chosen: {chosen['name']} - P(month > budget) {_pct(chosen['overrun_probability'])}"
+               f" (upper 95% {_pct(chosen['overrun_probability_upper95'])}; {verdict} the "
+               f"{_pct(doc['max_overrun_prob'])} limit); deferred (blocked, not outage): "
+               f"{chosen['deferred_tasks_per_month']:,.0f} tasks a month")
+    for rule, tasks in chosen["affects"].items():
+        typer.echo(f"  {rule}: {', '.join(tasks) or 'no task type'}")
+    print_tables([table, chart])

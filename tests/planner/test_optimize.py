@@ -91,11 +91,15 @@ def _policy(assignment: dict[str, str], ladder, failover) -> Policy:
 @pytest.fixture(scope="module")
 def brute(small):
     """Every policy of the space with its estimate."""
+    return _brute(small, LADDERS)
+
+
+def _brute(small, ladders):
     tasks = [t.name for t in small.workload.task_types]
     ok = {(m, t.name): eligibility(small.model(m), t)[0] for m in MODELS
           for t in small.workload.task_types}
     rows = []
-    for ladder in [None, *LADDERS]:
+    for ladder in [None, *ladders]:
         for fo in FAILOVERS:
             per_task = []
             for t in tasks:
@@ -155,6 +159,23 @@ def test_optimum_equals_brute_force(small, brute, cons):
     assert est.availability == pytest.approx(sol.availability, rel=1e-9)
     assert _meets((est.monthly_cost_usd, est.quality_pass_rate, est.availability,
                    est.latency_p95_s), cons)
+
+
+def test_generated_ladders_and_whole_ladder_dominance(small):
+    """The default ladders (the scenario's, then every 2- and 3-rung ladder in ascending
+    price with its judge): dropping ladders another ladder dominates keeps the optimum."""
+    space = search_space(small, MODELS, None, FAILOVERS)
+    ladders = [g.escalation for g in space.globals if g.escalation is not None]
+    ladders = [e for i, e in enumerate(ladders) if e not in ladders[:i]]
+    assert len(ladders) == 4  # cheap>strong (the scenario's), cheap>local, local>strong, all 3
+    rows = _brute(small, ladders)
+    assert space.size() == len(rows)
+    for cons in (Constraints(min_pass=0.95), Constraints(min_pass=0.96, budget_usd=60.0),
+                 Constraints(min_pass=0.9, min_availability=0.995)):
+        model = PlanModel(space, TermTable(space), None)
+        sol = model.solve(cons)
+        feasible = [r for r in rows if _meets(r, cons)]
+        assert sol.monthly_cost_usd == pytest.approx(min(r[0] for r in feasible), rel=1e-9)
 
 
 def test_quality_objective_equals_brute_force(small, brute):

@@ -141,11 +141,14 @@ class PlanModel:
                 lk = lad_keys.index(key)
             self.g_of[(fo_keys.index(fk), lk)] = g_index
         self.n_fo, self.n_ladders = len(fo_keys), len(lad_keys)
+        raw: dict[tuple[int, int], list[dict]] = {}
         for (fo, lad), g_index in self.g_of.items():
             g = space.globals[g_index]
             for b, block in enumerate(space.blocks):
                 opts = [(o, table.term(g, b, o)) for o in space.block_options(g, block)
                         if (LADDER in o) == (lad is not None)]
+                if lad is not None:
+                    raw.setdefault((fo, lad), []).append(dict(opts))
                 if lad is None:
                     kept = _undominated(opts, opts, max_p95_s)
                 else:
@@ -154,9 +157,38 @@ class PlanModel:
                              if (c.fo, c.ladder) == base and c.block == b]
                     kept = _undominated(_undominated(opts, opts, max_p95_s), plain, max_p95_s)
                 self.columns += [Column(fo, lad, g_index, b, o, t) for o, t in kept]
+        self.ladders_dropped = self._drop_dominated_ladders(raw)
         self.hosted = sorted({m for c in self.columns for m in c.term.hosted})
         self.tasks = self._tasks()
         self.solves = 0
+
+    def _drop_dominated_ladders(self, raw: dict[tuple[int, int], list[dict]]) -> int:
+        """Drop every ladder L2 (under one failover) for which another ladder L1 offers, for
+        each option L2 still has, the same option at least as good: a policy using L2 can
+        switch those blocks to L1 and lose nothing. Of equal ladders the first is kept."""
+        z = self.max_p95_s
+        kept: dict[tuple[int, int], list[Column]] = {}
+        for c in self.columns:
+            if c.ladder is not None:
+                kept.setdefault((c.fo, c.ladder), []).append(c)
+        dropped: set[tuple[int, int]] = set()
+        for (fo, l2), cols in kept.items():
+            for l1 in range(self.n_ladders):
+                other = raw.get((fo, l1))
+                if l1 == l2 or other is None:
+                    continue
+                wins = [other[c.block].get(c.option) for c in cols]
+                if all(u is not None and _dominates(u, c.term, z)
+                       for u, c in zip(wins, cols)):
+                    mutual = all(_dominates(c.term, u, z) for u, c in zip(wins, cols)) and all(
+                        kept_c.option in raw[(fo, l2)][kept_c.block]
+                        for kept_c in kept.get((fo, l1), []))
+                    if not mutual or l1 < l2:
+                        dropped.add((fo, l2))
+                        break
+        self.columns = [c for c in self.columns
+                        if c.ladder is None or (c.fo, c.ladder) not in dropped]
+        return len(dropped)
 
     def _tasks(self) -> float:
         seen: dict[int, float] = {}

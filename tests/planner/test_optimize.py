@@ -178,6 +178,20 @@ def test_generated_ladders_and_whole_ladder_dominance(small):
         assert sol.monthly_cost_usd == pytest.approx(min(r[0] for r in feasible), rel=1e-9)
 
 
+def test_a_dominated_ladder_is_dropped_and_the_optimum_kept(small):
+    """The first ladder again with a dearer judge is worse on every option: dropped."""
+    dear = LADDERS[0].model_copy(update={"judge": JUDGE.model_copy(update={"cost_usd": 0.002})})
+    ladders = [dear, *LADDERS]
+    space = search_space(small, MODELS, ladders, FAILOVERS)
+    model = PlanModel(space, TermTable(space), None)
+    assert model.ladders_dropped == len(FAILOVERS)  # once under each failover
+    rows = _brute(small, ladders)
+    for cons in (Constraints(min_pass=0.95), Constraints(min_pass=0.93, budget_usd=40.0)):
+        sol = model.solve(cons)
+        feasible = [r for r in rows if _meets(r, cons)]
+        assert sol.monthly_cost_usd == pytest.approx(min(r[0] for r in feasible), rel=1e-9)
+
+
 def test_quality_objective_equals_brute_force(small, brute):
     cons = Constraints(budget_usd=80.0)
     space = _space(small)

@@ -192,6 +192,22 @@ def test_a_dominated_ladder_is_dropped_and_the_optimum_kept(small):
         assert sol.monthly_cost_usd == pytest.approx(min(r[0] for r in feasible), rel=1e-9)
 
 
+def test_failover_plans_that_change_nothing_are_dropped(small):
+    """Without outages a retry or a backup never fires: the plan equals no failover, is
+    dropped, and the optimum is the brute-force one."""
+    calm = small.model_copy(update={"providers": [p.model_copy(update={"mtbf_days": None})
+                                                  for p in small.providers]})
+    calm._indexes = {}
+    space = search_space(calm, MODELS, LADDERS, FAILOVERS)
+    model = PlanModel(space, TermTable(space), None)
+    assert model.failovers_dropped == 1
+    rows = _brute(calm, LADDERS)
+    for cons in (Constraints(min_pass=0.95), Constraints(min_pass=0.9, budget_usd=30.0)):
+        sol = model.solve(cons)
+        feasible = [r for r in rows if _meets(r, cons)]
+        assert sol.monthly_cost_usd == pytest.approx(min(r[0] for r in feasible), rel=1e-9)
+
+
 def test_quality_objective_equals_brute_force(small, brute):
     cons = Constraints(budget_usd=80.0)
     space = _space(small)

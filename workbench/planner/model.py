@@ -141,14 +141,13 @@ class PlanModel:
                 lk = lad_keys.index(key)
             self.g_of[(fo_keys.index(fk), lk)] = g_index
         self.n_fo, self.n_ladders = len(fo_keys), len(lad_keys)
-        raw: dict[tuple[int, int], list[dict]] = {}
+        raw: dict[tuple[int, int | None], list[dict]] = {}
         for (fo, lad), g_index in self.g_of.items():
             g = space.globals[g_index]
             for b, block in enumerate(space.blocks):
                 opts = [(o, table.term(g, b, o)) for o in space.block_options(g, block)
                         if (LADDER in o) == (lad is not None)]
-                if lad is not None:
-                    raw.setdefault((fo, lad), []).append(dict(opts))
+                raw.setdefault((fo, lad), []).append(dict(opts))
                 if lad is None:
                     kept = _undominated(opts, opts, max_p95_s)
                 else:
@@ -158,6 +157,7 @@ class PlanModel:
                     kept = _undominated(_undominated(opts, opts, max_p95_s), plain, max_p95_s)
                 self.columns += [Column(fo, lad, g_index, b, o, t) for o, t in kept]
         self.ladders_dropped = self._drop_dominated_ladders(raw)
+        self.failovers_dropped = self._drop_dominated_failovers(raw)
         self.hosted = sorted({m for c in self.columns for m in c.term.hosted})
         self.tasks = self._tasks()
         self.solves = 0
@@ -188,6 +188,34 @@ class PlanModel:
                         break
         self.columns = [c for c in self.columns
                         if c.ladder is None or (c.fo, c.ladder) not in dropped]
+        return len(dropped)
+
+    def _drop_dominated_failovers(self, raw: dict[tuple[int, int | None], list[dict]]) -> int:
+        """Drop every failover plan F2 for which another plan F1 offers, for each option F2
+        still has (with or without a ladder), the same option at least as good (with no
+        outages, retries and chains change nothing). Of equal plans the first is kept."""
+        z = self.max_p95_s
+        by_fo: dict[int, list[Column]] = {}
+        for c in self.columns:
+            by_fo.setdefault(c.fo, []).append(c)
+        dropped: set[int] = set()
+        for f2, cols in by_fo.items():
+            for f1, cols1 in by_fo.items():
+                if f1 == f2 or f1 in dropped:
+                    continue
+                wins = [raw.get((f1, c.ladder), [])[c.block].get(c.option)
+                        if raw.get((f1, c.ladder)) else None for c in cols]
+                if not all(u is not None and _dominates(u, c.term, z)
+                           for u, c in zip(wins, cols)):
+                    continue
+                back = [raw.get((f2, c.ladder), [])[c.block].get(c.option)
+                        if raw.get((f2, c.ladder)) else None for c in cols1]
+                mutual = all(u is not None and _dominates(u, c.term, z)
+                             for u, c in zip(back, cols1))
+                if not mutual or f1 < f2:
+                    dropped.add(f2)
+                    break
+        self.columns = [c for c in self.columns if c.fo not in dropped]
         return len(dropped)
 
     def _tasks(self) -> float:

@@ -81,6 +81,7 @@ def optimize(scenario: Scenario, cons: Constraints, objective: str = "cost",
     space = search_space(scenario, models, ladders, failovers, max_rungs)
     table = TermTable(space)
     model = PlanModel(space, table, cons.max_p95_s)
+    built = time.perf_counter() - started
     best = model.solve(cons, objective)
     if best is None:
         raise PolicyError(_infeasible(model, cons))
@@ -94,7 +95,11 @@ def optimize(scenario: Scenario, cons: Constraints, objective: str = "cost",
     searched = {"space_size": space.size(), "global_choices": len(space.globals),
                 "blocks": len(space.blocks), "candidate_models": len(space.models),
                 "block_options": model.options, "estimator_evaluations": table.evaluations,
-                "columns_after_dominance": len(model.columns), "milp_solves": model.solves,
+                "columns_after_dominance": len(model.columns),
+                "ladders_dropped": model.ladders_dropped,
+                "failovers_dropped": model.failovers_dropped, "milp_solves": model.solves,
+                "terms_seconds": round(built, 3),
+                "evaluations_per_s": round(table.evaluations / built, 1) if built else None,
                 "proved_optimal": best.mip_gap == 0.0, "mip_gap": best.mip_gap,
                 "method": "exact: integer program over the estimator's per-block terms, "
                           "HiGHS branch and cut with zero gap",

@@ -101,6 +101,8 @@ def register(app: typer.Typer) -> None:
         objective: str = typer.Option("cost", "--objective", help="cost | quality."),
         points: int = typer.Option(10, "--points", help="Pass floors on the frontier."),
         max_rungs: int = typer.Option(3, "--max-rungs", help="Longest generated ladder."),
+        model: list[str] = typer.Option(None, "--model", "-m",
+                                        help="Candidate models (default: all the scenario's)."),
         replications: int = typer.Option(3, "--replications", "-r",
                                          help="Simulation runs checking the result (0: none)."),
         out: Path = typer.Option(None, "--out", help="Write the policy as YAML (one entry for "
@@ -130,8 +132,8 @@ def register(app: typer.Typer) -> None:
             raise ScenarioError("must be >= 0", path="--replications", value=replications)
         scenario = load_scenario(file)
         cons = Constraints(min_pass, min_availability, max_p95_s, budget_usd)
-        plan = run_optimize(scenario, cons, objective, points, max_rungs=max_rungs,
-                            replications=replications)
+        plan = run_optimize(scenario, cons, objective, points, models=model or None,
+                            max_rungs=max_rungs, replications=replications)
         doc = plan.to_json()
         header = (f"Found by workbench optimize on {file.name} (objective {objective}; "
                   + ", ".join(f"{k} {v:g}" for k, v in doc["constraints"].items()) + ")")

@@ -23,6 +23,7 @@ from workbench.planner.model import Constraints, PlanModel, Solution
 from workbench.planner.space import SearchSpace, search_space
 from workbench.planner.terms import TermTable
 
+MAX_BLOCK_OPTIONS = 5000  # joint options of one workflow's task types, each an estimator call
 FLAGS = {"min_pass": "--min-pass", "min_availability": "--min-availability",
          "max_p95_s": "--max-p95-s", "budget_usd": "--budget-usd"}
 
@@ -78,7 +79,18 @@ def optimize(scenario: Scenario, cons: Constraints, objective: str = "cost",
     if objective not in ("cost", "quality"):
         raise PolicyError(f"--objective: must be cost or quality (got {objective!r})")
     started = time.perf_counter()
+    for name_ in models or []:
+        if name_ not in {m.name for m in scenario.models}:
+            raise PolicyError(f"--model: no model {name_!r} in the scenario")
     space = search_space(scenario, models, ladders, failovers, max_rungs)
+    for g in space.globals[:1]:
+        for block in space.blocks:
+            count = len(space.block_options(g, block))
+            if count > MAX_BLOCK_OPTIONS:
+                raise PolicyError(
+                    f"the task types {', '.join(block.members)} share a workflow and have "
+                    f"{count:,} joint options (more than {MAX_BLOCK_OPTIONS:,}): name fewer "
+                    f"candidate models with --model")
     table = TermTable(space)
     model = PlanModel(space, table, cons.max_p95_s)
     built = time.perf_counter() - started

@@ -53,6 +53,9 @@ def test_optimize_table_and_bad_flags(tmp_path):
     assert bad.returncode == 2 and "--min-pass" in bad.stderr and "1.5" in bad.stderr
     out_of_reach = run("optimize", str(scenario), "--min-pass", "0.9999", "-r", "0")
     assert out_of_reach.returncode == 2 and "--min-pass 0.9999" in out_of_reach.stderr
+    only_strong = run("optimize", str(scenario), "-m", "strong", "-r", "0")
+    assert only_strong.returncode == 2 and "'report'" in only_strong.stderr
+    assert "context window" in only_strong.stderr
     no_model = run("optimize", str(scenario), "-m", "gpt-9", "-r", "0")
     assert no_model.returncode == 2 and "--model" in no_model.stderr and "gpt-9" in no_model.stderr
     assert "Traceback" not in bad.stderr + out_of_reach.stderr + no_model.stderr

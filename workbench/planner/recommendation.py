@@ -83,6 +83,11 @@ def optimize(scenario: Scenario, cons: Constraints, objective: str = "cost",
         if name_ not in {m.name for m in scenario.models}:
             raise PolicyError(f"--model: no model {name_!r} in the scenario")
     space = search_space(scenario, models, ladders, failovers, max_rungs)
+    for task in space.task_order():
+        if not any(space.choices(g, task) for g in space.globals):
+            why = "; ".join(f"{m}: {space.why_not[(m, task)]}" for m in space.models
+                            if (m, task) in space.why_not)
+            raise PolicyError(f"no candidate model may serve task type {task!r} ({why})")
     for g in space.globals[:1]:
         for block in space.blocks:
             count = len(space.block_options(g, block))
@@ -162,8 +167,9 @@ def simulate_policy(scenario: Scenario, policy: Policy, cons: Constraints,
 
     alone = scenario.model_copy(update={"policies": [policy], "baseline": policy.name})
     alone._indexes = {}  # the copy's own name indexes, not the original's
+    days = min(float(scenario.horizon.days), scenario.days_per_month)  # one month suffices
     result = simulate(alone, replications=replications, policies=[policy.name],
-                      keep_records=False)
+                      keep_records=False, days=days)
     s = result.summaries[policy.name]
     out = {k: s.get(k) for k in ("monthly_cost_usd", "monthly_cost_usd_ci95",
                                  "quality_pass_rate", "availability", "availability_ci95",

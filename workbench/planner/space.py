@@ -159,6 +159,23 @@ def generated_ladders(scenario: Scenario, models: list[str], max_rungs: int,
     return out
 
 
+def generated_failovers(scenario: Scenario, models: list[str]) -> list[Failover]:
+    """When a provider can fail (outages, incidents or an error rate): retry once; retry
+    then fail over to the cheapest model every task type may use; hedge with it."""
+    if not any(p.mtbf_days is not None or p.incidents is not None or p.error_rate > 0
+               for p in scenario.providers):
+        return []
+    out = [Failover(mode="sequential", retries=1)]
+    tasks = scenario.workload.task_types
+    usable = [m for m in models
+              if all(eligibility(scenario.model(m), t)[0] for t in tasks)]
+    if usable:
+        backup = min(usable, key=lambda m: (reference_cost_usd(scenario, m), m))
+        out += [Failover(mode="sequential", retries=1, chain=[backup]),
+                Failover(mode="hedged", chain=[backup])]
+    return out
+
+
 def _label(esc: Escalation | None, fo: Failover) -> str:
     ladder = "no ladder" if esc is None else "ladder " + " > ".join(r.model for r in esc.ladder)
     if fo.mode == "none":
@@ -183,7 +200,8 @@ def search_space(scenario: Scenario, models: list[str] | None = None,
             if lad not in ladders:
                 ladders.append(lad)
     if failovers is None:
-        failovers = [NO_FAILOVER] + [p.failover for p in scenario.policies]
+        failovers = [NO_FAILOVER] + [p.failover for p in scenario.policies] + \
+            generated_failovers(scenario, names)
     unique_fo: list[Failover] = []
     for fo in failovers:
         if fo not in unique_fo:

@@ -257,6 +257,9 @@ def test_recommendation_meets_every_constraint_in_estimate_and_simulate(small):
                 "latency_p95_s"):
         assert all(key in p for p in doc["frontier"])
     assert doc["searched"]["space_size"] == 164 and doc["searched"]["proved_optimal"]
+    nxt = doc["next_cheaper"]
+    if nxt is not None:  # a cheaper frontier policy breaks at least one constraint
+        assert nxt["monthly_cost_usd"] < best["monthly_cost_usd"] and nxt["violates"]
     binding = {b["constraint"]: b for b in doc["binding"]}
     for b in binding.values():
         if b["binding"]:  # the next cheaper option breaks this very constraint

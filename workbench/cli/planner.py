@@ -76,6 +76,13 @@ def _optimize_tables(doc: dict):
                         for v in nxt["violates"]))
         bind.add_row(b["label"], f"{b['limit']:g}", "-" if b["value"] is None
                      else f"{b['value']:g}", "yes" if b["binding"] else "no", text)
+    nxt = doc.get("next_cheaper")
+    if nxt:
+        bind.add_row("next cheaper on the frontier", "-", "-", "-",
+                     f"{nxt['name']}: {_usd(nxt['monthly_cost_usd'])}, pass "
+                     f"{_pct(nxt['quality_pass_rate'])}: violates "
+                     + (", ".join(f"{v['constraint']} ({v['value']} vs {v['limit']})"
+                                  for v in nxt["violates"]) or "nothing"))
     s = doc["searched"]
     summary = (f"Searched {s['space_size']:,} policies ({s['global_choices']} ladder x failover "
                f"choices, {s['blocks']} blocks of task types, {s['candidate_models']} models): "

@@ -60,7 +60,19 @@ class Plan:
                      "assignment": self.best.assignment, **self.best.metrics(),
                      "estimated": self.estimated, "simulated": self.simulated},
             "binding": self.binding,
+            "next_cheaper": self.next_cheaper(),
         }
+
+    def next_cheaper(self) -> dict | None:
+        """The dearest frontier policy cheaper than the recommendation, and the constraints
+        it breaks (None when the recommendation is the cheapest on the frontier)."""
+        cheaper = [(pt, p) for pt, p in zip(self.frontier, self.frontier_policies)
+                   if pt.solution.monthly_cost_usd < self.best.monthly_cost_usd * (1 - 1e-9)]
+        if not cheaper:
+            return None
+        pt, policy = max(cheaper, key=lambda item: item[0].solution.monthly_cost_usd)
+        return {"name": policy.name, **pt.solution.metrics(),
+                "violates": violations(pt.solution, self.constraints)}
 
 
 def policy_mapping(policy: Policy) -> dict:

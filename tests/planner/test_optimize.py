@@ -257,6 +257,8 @@ def test_recommendation_meets_every_constraint_in_estimate_and_simulate(small):
                 "latency_p95_s"):
         assert all(key in p for p in doc["frontier"])
     assert doc["searched"]["space_size"] == 164 and doc["searched"]["proved_optimal"]
+    th = doc["budget_thresholds"]  # --budget-usd given: thresholds for the month's variance
+    assert th["chosen"]["overrun_probability_upper95"] <= 0.05 or not th["meets_limit"]
     nxt = doc["next_cheaper"]
     if nxt is not None:  # a cheaper frontier policy breaks at least one constraint
         assert nxt["monthly_cost_usd"] < best["monthly_cost_usd"] and nxt["violates"]

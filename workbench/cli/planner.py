@@ -83,6 +83,12 @@ def _optimize_tables(doc: dict):
                      f"{_pct(nxt['quality_pass_rate'])}: violates "
                      + (", ".join(f"{v['constraint']} ({v['value']} vs {v['limit']})"
                                   for v in nxt["violates"]) or "nothing"))
+    th = doc.get("budget_thresholds")
+    if th:
+        bind.add_row("budget thresholds", "-", "-", "-",
+                     f"{th['chosen']['name']}: P(month over) "
+                     f"{_pct(th['chosen']['overrun_probability'])} (without rules "
+                     f"{_pct(th['overrun_probability_without_rules'])}); budget-plan for more")
     s = doc["searched"]
     summary = (f"Searched {s['space_size']:,} policies ({s['global_choices']} ladder x failover "
                f"choices, {s['blocks']} blocks of task types, {s['candidate_models']} models): "

@@ -45,6 +45,7 @@ class Plan:
     estimated: dict
     simulated: dict | None = None
     frontier_policies: list[Policy] = field(default_factory=list)
+    thresholds: dict | None = None
 
     def to_json(self) -> dict:
         """The ``workbench optimize --json`` document."""
@@ -61,6 +62,7 @@ class Plan:
                      "estimated": self.estimated, "simulated": self.simulated},
             "binding": self.binding,
             "next_cheaper": self.next_cheaper(),
+            "budget_thresholds": self.thresholds,
         }
 
     def next_cheaper(self) -> dict | None:
@@ -138,7 +140,24 @@ def optimize(scenario: Scenario, cons: Constraints, objective: str = "cost",
     if simulate_check and replications > 0:
         plan.simulated = simulate_policy(scenario, policy, cons, replications)
         searched["seconds_with_simulation"] = round(time.perf_counter() - started, 3)
+    if cons.budget_usd is not None:
+        plan.thresholds = budget_thresholds(scenario, policy, cons.budget_usd)
     return plan
+
+
+def budget_thresholds(scenario: Scenario, policy: Policy, budget_usd: float,
+                      max_overrun_prob: float = 0.05) -> dict:
+    """The `budget-plan` answer for the recommended policy under the budget: its expected
+    month meets the budget; these rules hold P(month > budget) under the limit when demand
+    varies (Poisson days). Not part of the policy: adding them changes its figures."""
+    from workbench.planner.budget_plan import budget_plan
+
+    with_it = scenario.model_copy(update={"policies": [*scenario.policies, policy]})
+    with_it._indexes = {}
+    doc = budget_plan(with_it, policy.name, budget_usd, max_overrun_prob, months=1000)
+    return {"max_overrun_prob": max_overrun_prob, "meets_limit": doc["meets_limit"],
+            "chosen": doc["chosen"], "budget": doc["chosen_budget"],
+            "overrun_probability_without_rules": doc["candidates"][0]["overrun_probability"]}
 
 
 def _unique(scenario: Scenario, name: str) -> str:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from tests.planner.test_budget_plan import SMALL as BUDGET_SCENARIO
-from tests.planner.test_optimize import SMALL
+from .test_budget_plan import SMALL as BUDGET_SCENARIO
+from .test_optimize import SMALL
 
 REPO = Path(__file__).resolve().parents[2]
 

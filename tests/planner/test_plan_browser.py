@@ -32,7 +32,10 @@ def test_plan_page_in_chromium():
             assert page.get_by_text("Simulated (95% interval)").count() >= 1
             assert page.locator(".js-plotly-plot").count() >= 2  # frontier and fan chart
             page.get_by_role("button", name="Add 'optimized' to the scenario").click()
-            wait_idle(page, "Plan", 60_000)
-            page.get_by_text("optimized").first.wait_for()
+            page.get_by_text("Set the floors and press the button").first.wait_for(
+                timeout=90_000)  # the scenario changed: the search is for the old one
+            wait_idle(page, "Plan", 90_000)
+            sidebar = page.locator('[data-testid="stSidebar"]').first.inner_text()
+            assert "3 policies" in sidebar  # support_desk's 2 and the one added
         finally:
             browser.close()

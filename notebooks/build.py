@@ -279,6 +279,7 @@ pl.DataFrame([{k: b.get(k) for k in ("label", "limit", "value", "binding")}
         ("code", """\
 from workbench.planner.budget_plan import Demand, budget_plan
 
+print("expected month of routed:", round(estimate(scenario).policies["routed"].monthly_cost_usd, 2))
 budget = budget_plan(scenario, "routed", 285.0, max_overrun_prob=0.05, months=1000,
                      demand=Demand(level_sd=0.05, spike_prob=0.02))
 print("chosen:", budget["chosen"]["name"], budget["chosen"]["affects"])

@@ -280,3 +280,15 @@ def test_policy_yaml_is_accepted_by_a_scenario(small, tmp_path):
     again = scenario_from_data(data, "with_found.yaml", small.source)
     est = estimate_policy(again, again.policy("found"))
     assert est.monthly_cost_usd == pytest.approx(sol.monthly_cost_usd, rel=1e-9)
+
+
+def test_one_replication_does_not_judge_the_budget(small):
+    """One replication has no cost interval (low = high = the one month): the simulated check
+    says the budget is unchecked rather than failing the recommendation on one draw."""
+    from workbench.planner.recommendation import simulate_policy
+
+    policy = small.policy("strong_only")
+    sim = simulate_policy(small, policy, Constraints(budget_usd=1.0), replications=1)
+    assert sim["confirmed"] and "not checked" in sim["note"]
+    two = simulate_policy(small, policy, Constraints(budget_usd=1.0), replications=2)
+    assert not two["confirmed"] and two["violates"][0]["constraint"] == "budget_usd"

@@ -287,6 +287,60 @@ policies = pl.DataFrame([{k: p.get(k) for k in ("name", "kind", "quality", "cost
 assert doc["oracle"]["quality"] >= max(m["quality"] for m in doc["models"].values())
 policies"""),
     ],
+    "06_plan_policy_and_budget.ipynb": [
+        ("md", ("# Plan a policy and its budget thresholds\n\nThe marketing agency's 14 task "
+               "types: the cheapest routing (a model or an escalation ladder per task type, "
+               "one ladder and one failover plan for the policy) that keeps the pass rate at "
+               "93% or more - exact over the whole space, by an integer program over the "
+               "estimator's per-task-type terms - then the budget thresholds that keep "
+               "P(month over budget) under 5%.")),
+        ("code", SETUP),
+        ("code", """\
+from workbench.planner.model import Constraints
+from workbench.planner.recommendation import optimize
+
+scenario = load_scenario(SCENARIOS / "marketing_14_tasks.yaml")
+plan = optimize(scenario, Constraints(min_pass=0.93, max_p95_s=8.0), max_rungs=2,
+                replications=1, points=6)
+doc = plan.to_json()
+doc["searched"]"""),
+        ("md", "The frontier: the cheapest policy at each pass-rate floor."),
+        ("code", """\
+import plotly.express as px
+
+frontier = pl.DataFrame([{k: p[k] for k in ("name", "pass_floor", "monthly_cost_usd",
+                                            "quality_pass_rate", "availability",
+                                            "latency_p95_s")} for p in doc["frontier"]])
+px.line(frontier.to_pandas(), x="quality_pass_rate", y="monthly_cost_usd", markers=True,
+        title="Cheapest monthly cost at each pass rate").show()
+frontier"""),
+        ("md", ("The recommendation, checked by the estimator and by a simulation (95% "
+               "interval), and the constraint that binds:")),
+        ("code", """\
+best = doc["best"]
+assert best["estimated"]["violates"] == [] and best["simulated"]["confirmed"]
+print(best["global_choice"], best["monthly_cost_usd"], best["simulated"]["monthly_cost_usd_ci95"])
+pl.DataFrame([{k: b.get(k) for k in ("label", "limit", "value", "binding")}
+              for b in doc["binding"]])"""),
+        ("md", ("Budget thresholds for the article's `routed` policy with a $285 monthly "
+               "budget (its expected month is about $288): demand varies day to day (Poisson "
+               "arrivals), the month's level by 5% and 2% of days are spikes of 3x.")),
+        ("code", """\
+from workbench.planner.budget_plan import Demand, budget_plan
+
+print("expected month of routed:", round(estimate(scenario).policies["routed"].monthly_cost_usd, 2))
+budget = budget_plan(scenario, "routed", 285.0, max_overrun_prob=0.05, months=1000,
+                     demand=Demand(level_sd=0.05, spike_prob=0.02))
+print("chosen:", budget["chosen"]["name"], budget["chosen"]["affects"])
+pl.DataFrame([{k: c[k] for k in ("name", "overrun_probability", "mean_month_usd",
+                                 "passed_share_of_all_tasks", "deferred_tasks_per_month")}
+              for c in budget["candidates"]])"""),
+        ("code", """\
+fan = budget["fan_chart_usd"]
+fan_frame = pl.DataFrame({"day": fan["days"], **{q: fan[q] for q in ("p5", "p50", "p95")}})
+px.line(fan_frame.to_pandas(), x="day", y=["p5", "p50", "p95"],
+        title="Month-to-date spend of the chosen plan (USD)").show()"""),
+    ],
 }
 
 

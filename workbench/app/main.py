@@ -19,6 +19,7 @@ PAGES = [
     st.Page("app_pages/policies.py", title="Policies", icon=":material/alt_route:"),
     st.Page("app_pages/simulate.py", title="Simulate & compare", icon=":material/play_circle:"),
     st.Page("app_pages/budget.py", title="Budget", icon=":material/savings:"),
+    st.Page("app_pages/plan.py", title="Plan", icon=":material/target:"),
     st.Page("app_pages/reliability.py", title="Reliability", icon=":material/health_and_safety:"),
     st.Page("app_pages/roi.py", title="ROI", icon=":material/trending_up:"),
     st.Page("app_pages/replay.py", title="Evaluation replay", icon=":material/replay:"),

@@ -18,6 +18,7 @@ from workbench.cli import (
     audit,
     dashboard,
     gateway,
+    planner,
     probe,
     replay,
     report,
@@ -34,8 +35,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Replay an LLM workload through candidate routing policies: cost, "
                        "quality, reliability and ROI side by side.")
 
-for _group in (scenario, simulate, replay, probe, report, audit, requirements, gateway,
-               dashboard):
+for _group in (scenario, simulate, planner, replay, probe, report, audit, requirements,
+               gateway, dashboard):
     _group.register(app)
 
 

@@ -127,6 +127,29 @@ def _events_table(summaries: dict[str, dict]):
     return table
 
 
+def _write_grid(path: Path, doc: dict) -> None:
+    """The sweep's rows as JSON (the --json document) or as a spreadsheet-safe CSV with one
+    column per swept parameter and the 95% interval as two columns."""
+    import json
+
+    if path.suffix.lower() == ".json":
+        path.write_text(json.dumps(doc, indent=2, allow_nan=False, default=str) + "\n",
+                        encoding="utf-8")
+        return
+    import polars as pl
+
+    from workbench.metrics.csv_export import write_csv
+
+    flat = []
+    for r in doc["rows"]:
+        low, high = r.get("monthly_cost_usd_ci95") or (None, None)
+        flat.append({**{k: str(v) for k, v in r["params"].items()},
+                     **{k: v for k, v in r.items() if k not in ("params",
+                                                                "monthly_cost_usd_ci95")},
+                     "monthly_cost_usd_ci95_low": low, "monthly_cost_usd_ci95_high": high})
+    write_csv(pl.DataFrame(flat), path)
+
+
 def register(app: typer.Typer) -> None:
     """Add simulate, compare and sweep to the CLI."""
 
@@ -224,6 +247,9 @@ def register(app: typer.Typer) -> None:
         seeds: str = typer.Option(None, help="Comma-separated seeds (default: the scenario's)."),
         days: float = typer.Option(None),
         dask: str = typer.Option(None, help="Dask scheduler address to run on."),
+        policy: list[str] = typer.Option(None, "--policy", "-p",
+                                         help="Policies to report (default: all)."),
+        out: Path = typer.Option(None, "--out", help="Write the grid as .csv or .json."),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Simulate a grid of parameter values (x seeds) on a process pool or Dask."""
@@ -247,8 +273,14 @@ def register(app: typer.Typer) -> None:
                 raise ScenarioError("Dask is not installed: pip install 'workbench[dask]'",
                                     path="--dask", value=dask) from None
             executor = Client(dask).get_executor()
-        rows = run_sweep(str(file), grid, replications, seed_list, days, executor)
+        if out is not None and out.suffix.lower() not in (".csv", ".json"):
+            raise ScenarioError("write .csv or .json", path="--out", value=str(out))
+        rows = run_sweep(str(file), grid, replications, seed_list, days, executor,
+                         policies=policy or None)
+        doc = {"scenario": str(file), "grid": grid, "rows": rows}
+        if out is not None:
+            _write_grid(out, doc)
         if as_json:
-            emit_json({"scenario": str(file), "grid": grid, "rows": rows})
+            emit_json(doc)
             return
         print_tables([sweep_table(rows)])

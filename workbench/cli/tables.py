@@ -171,14 +171,19 @@ def comparison_table(title: str, policies: dict[str, dict], baseline: str) -> Ta
 
 
 def sweep_table(rows: list[dict]) -> Table:
-    """One row per (parameter values, seed, policy) of a sweep."""
+    """One row per (parameter values, seed, policy) of a sweep: one column per swept
+    parameter, headed by its full path; parameter values and names fold, never truncate."""
     table = Table(title="Sweep", title_justify="left")
-    for header in ("parameters", "seed", "policy", "cost / month", "savings", "pass rate",
-                   "availability", "p95"):
-        table.add_column(header, justify="left" if header in ("parameters", "policy") else "right")
+    params = list(rows[0]["params"]) if rows else []
+    for path in params:
+        table.add_column(path, justify="left", overflow="fold")
+    table.add_column("seed", justify="right", no_wrap=True)
+    table.add_column("policy", justify="left", overflow="fold")
+    for header in ("cost / month", "savings", "pass rate", "availability", "p95"):
+        table.add_column(header, justify="right", no_wrap=True)
     for r in rows:
-        params = ", ".join(f"{k}={v}" for k, v in r["params"].items())
-        table.add_row(params, str(r["seed"]), r["policy"], _usd(r["monthly_cost_usd"]),
-                      _pct(r["savings_vs_baseline"]), _pct(r["quality_pass_rate"]),
-                      _pct(r["availability"], 3), _num(r["latency_p95_s"], " s"))
+        table.add_row(*(str(r["params"].get(p)) for p in params), str(r["seed"]), r["policy"],
+                      _usd(r["monthly_cost_usd"]), _pct(r["savings_vs_baseline"]),
+                      _pct(r["quality_pass_rate"]), _pct(r["availability"], 3),
+                      _num(r["latency_p95_s"], " s"))
     return table

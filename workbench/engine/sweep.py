@@ -82,25 +82,33 @@ def variant(base: dict, assignment: dict[str, Any], file: str) -> Scenario:
 def _run_point(args: tuple) -> list[dict]:
     from workbench.engine.simulation import simulate
 
-    base, assignment, file, replications, seed, days = args
+    base, assignment, file, replications, seed, days, policies = args
     scenario = variant(base, assignment, file)
-    result = simulate(scenario, replications=replications, seed=seed, days=days)
+    result = simulate(scenario, replications=replications, seed=seed, days=days,
+                      policies=policies, keep_records=False)
     return [{"params": assignment, "seed": result.seed, "policy": name,
              **{k: summary.get(k) for k in SWEEP_METRICS},
              "monthly_cost_usd_ci95": summary["monthly_cost_usd_ci95"]}
-            for name, summary in result.summaries.items()]
+            for name, summary in result.summaries.items() if not policies or name in policies]
 
 
 def sweep(file: str, grid: dict[str, list[Any]], replications: int = 3,
           seeds: list[int] | None = None, days: float | None = None,
-          executor: Executor | None = None) -> list[dict]:
-    """Simulate every combination of ``grid`` values for every seed; one row per policy."""
+          executor: Executor | None = None, policies: list[str] | None = None) -> list[dict]:
+    """Simulate every combination of ``grid`` values for every seed; one row per policy
+    (only ``policies`` when given: the baseline is still simulated for the savings, and
+    rows of the others are left out)."""
     base = read_yaml_mapping(file)
     keys = list(grid)
     points = [dict(zip(keys, combo)) for combo in itertools.product(*grid.values())] or [{}]
     for point in points:  # fail fast, in this process, on an invalid variant
-        variant(base, point, file)
-    jobs = [(base, point, file, replications, seed, days)
+        scenario = variant(base, point, file)
+        for name in policies or []:
+            if name not in scenario.policy_names:
+                raise ScenarioError(f"no policy of that name (policies: "
+                                    f"{', '.join(scenario.policy_names)})", file=file,
+                                    path="--policy", value=name)
+    jobs = [(base, point, file, replications, seed, days, policies or None)
             for point in points for seed in (seeds or [None])]
     own = executor is None
     pool = executor or ProcessPoolExecutor(max_workers=2)

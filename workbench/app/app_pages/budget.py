@@ -12,6 +12,8 @@ from workbench.viz.budget import burn_down_figure, rule_impact_figure
 from workbench.viz.theme import pct, usd
 
 st.title("Budget")
+st.page_link("app_pages/plan.py", label="Plan thresholds that hold P(month over budget) under "
+             "a limit with demand uncertainty", icon=":material/target:")
 scenario = state.scenario()
 names = scenario.policy_names
 name = st.selectbox("Policy", names, index=names.index(state.chosen_policy()), key="bud_policy")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
+from workbench.metrics.formats import pct
 from workbench.viz.theme import colour_map, empty_figure, escape_labels, styled
 
 STATE_COLOURS = {"down": "#dc2626", "degraded": "#f59e0b"}
@@ -42,10 +43,10 @@ def availability_figure(summaries: dict[str, dict]) -> go.Figure:
               for p in policies]
     colours = colour_map(policies)
     fig = go.Figure(go.Bar(x=escape_labels(policies), y=avail, marker_color=[colours[p] for p in policies],
-                           text=[f"{a:.3%}<br>{m:,.0f} misses/month"
+                           text=[f"{pct(a, 2)}<br>{m:,.0f} misses/month"
                                  for a, m in zip(avail, misses, strict=True)],
                            textposition="outside",
-                           hovertemplate="%{x}: %{y:.3%}<extra></extra>"))
+                           hovertemplate="%{x}: %{y:.2%}<extra></extra>"))
     low = min(avail) if avail else 1.0
     fig.update_yaxes(range=[max(0.0, low - (1.0 - low) * 2 - 0.001), 1.0005], tickformat=".2%",
                      title="tasks within deadline")

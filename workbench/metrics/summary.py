@@ -223,6 +223,11 @@ def summarize_reduced(scenario: Scenario, reduced: Reduced, days: float,
     return out
 
 
+def _ci95(values: list[float]) -> list[float] | None:
+    """95% interval over replications, None with fewer than two."""
+    return mean_ci95(values)[1] if len(values) >= 2 else None
+
+
 def _add_replication_intervals(scenario: Scenario, out: dict[str, dict],
                                per_rep: dict[str, dict[int, tuple[MonthlyFigures, float | None]]]
                                ) -> None:
@@ -237,7 +242,8 @@ def _add_replication_intervals(scenario: Scenario, out: dict[str, dict],
         s["quality_pass_rate_ci95"] = _share_ci95(passes)
         paired = [(f, base[k][0]) for k, (f, _) in reps.items() if k in base]
         costs = [(_cost(f), _cost(b)) for f, b in paired]
-        s["savings_vs_baseline_ci95"] = _share_ci95([1.0 - c / b for c, b in costs if b > 0])
+        s["savings_vs_baseline_ci95"] = None if name == scenario.baseline else _ci95(
+            [1.0 - c / b for c, b in costs if b > 0])
         if name == scenario.baseline or len(paired) < 2:
             s["roi_ci95"] = None
             continue
@@ -254,11 +260,12 @@ def _cost(f: MonthlyFigures) -> float:
 
 
 def _share_ci95(values: list[float]) -> list[float] | None:
-    """95% interval of a share over replications (t distribution); None with fewer than two
-    replications, where the spread between runs is unknown."""
+    """95% interval of a share over replications (t distribution, clipped to [0, 1]); None with
+    fewer than two replications, where the spread between runs is unknown."""
     if len(values) < 2:
         return None
-    return mean_ci95(values)[1]
+    low, high = mean_ci95(values)[1]
+    return [max(0.0, low), min(1.0, high)]
 
 
 def _add_savings_and_roi(scenario: Scenario, out: dict[str, dict]) -> None:

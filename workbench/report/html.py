@@ -48,6 +48,7 @@ th.n,td.n{text-align:right}th{background:#f3f4f6}.table{overflow-x:auto}
 pre{background:#fff;border:1px solid #e5e7eb;padding:10px;font-size:12px;overflow-x:auto}
 .chart{background:#fff;border:1px solid #e5e7eb;border-radius:10px;margin:12px 0;padding:6px}
 .note{font-size:13px;color:#4b5563}
+td .ci{font-size:11px;color:#6b7280;white-space:nowrap}td .figure{white-space:nowrap}
 .card .source{font-size:12px;color:#6b7280;margin-top:2px}
 .verdict{background:#fff;border:1px solid #e5e7eb;border-left:6px solid #2563eb;
 border-radius:10px;padding:6px 20px 10px;margin-top:18px}

@@ -33,16 +33,21 @@ TABLE_KEYS = tuple((key, head, metric_format(key)) for key, head in (
 SOURCE_ESTIMATE = "estimate"
 
 
-def with_interval(summary: dict, key: str, text: str) -> str:
-    """``text`` followed by the 95% interval of ``key`` when the summary has one
-    (``<key>_ci95``; ``roi.x`` looks in ``roi_ci95``)."""
+def interval_text(summary: dict, key: str) -> str:
+    """The 95% interval of ``key`` when the summary has one (``<key>_ci95``; ``roi.x`` looks
+    in ``roi_ci95``), else ``""``."""
     if key.startswith("roi."):
         ci = (summary.get("roi_ci95") or {}).get(key[4:])
     else:
         ci = summary.get(f"{key}_ci95")
-    if not ci:
-        return text
-    return f"{text} {interval(ci[0], ci[1], metric_format(key))}"
+    return interval(ci[0], ci[1], metric_format(key)) if ci else ""
+
+
+def _cell(policy: str, summary: dict, key: str, value, text: str) -> str:
+    """A table cell: the figure, and its interval on a second, smaller line."""
+    ci = interval_text(summary, key)
+    return figure_span(policy, key, value, text) + (f'<div class="ci">{esc(ci)}</div>'
+                                                    if ci else "")
 
 
 def _card(label: str, value_html: str, delta: str = "") -> str:
@@ -64,8 +69,8 @@ def headline_figures(doc: dict, chosen: str) -> str:
     def source(summary: dict, key: str) -> str:
         if not simulated:
             return SOURCE_ESTIMATE
-        text = with_interval(summary, key, "")
-        return f"simulated, 95% interval {text.strip()}" if text else "simulated"
+        text = interval_text(summary, key)
+        return f"simulated, 95% interval {text}" if text else "simulated"
 
     def value(policy: str, summary: dict, key: str, raw, text: str) -> str:
         return (figure_span(policy, key, raw, text)
@@ -104,15 +109,12 @@ def policy_table_rows(doc: dict) -> str:
     for name, s in doc["policies"].items():
         row = [esc(name + (" (baseline)" if name == doc["baseline"] else ""))]
         for key, _, fmt in TABLE_KEYS:
-            text = with_interval(s, key, fmt(s.get(key)))
-            row.append(figure_span(name, key, s.get(key), text))
+            row.append(_cell(name, s, key, s.get(key), fmt(s.get(key))))
         roi = s.get("roi") or {}
-        row.append(figure_span(name, "roi.net_monthly_usd", roi.get("net_monthly_usd"),
-                               with_interval(s, "roi.net_monthly_usd",
-                                             usd(roi.get("net_monthly_usd"))) if roi else "-"))
-        row.append(figure_span(name, "roi.payback_months", roi.get("payback_months"),
-                               with_interval(s, "roi.payback_months",
-                                             months(roi.get("payback_months"))) if roi else "-"))
+        row.append(_cell(name, s, "roi.net_monthly_usd", roi.get("net_monthly_usd"),
+                         usd(roi.get("net_monthly_usd")) if roi else "-"))
+        row.append(_cell(name, s, "roi.payback_months", roi.get("payback_months"),
+                         months(roi.get("payback_months")) if roi else "-"))
         rows.append(row)
     headers = ["policy"] + [h for _, h, _ in TABLE_KEYS] + ["net / month", "payback"]
     return table_html(headers, rows)

@@ -45,9 +45,11 @@ def availability_figure(summaries: dict[str, dict]) -> go.Figure:
     fig = go.Figure(go.Bar(x=escape_labels(policies), y=avail, marker_color=[colours[p] for p in policies],
                            text=[f"{pct(a, 2)}<br>{m:,.0f} misses/month"
                                  for a, m in zip(avail, misses, strict=True)],
-                           textposition="outside",
+                           textposition="inside", insidetextanchor="end",
+                           textfont={"color": "#ffffff"},
                            hovertemplate="%{x}: %{y:.2%}<extra></extra>"))
     low = min(avail) if avail else 1.0
+    # labels inside the bars: outside, a bar at 100% pushed them past the title
     fig.update_yaxes(range=[max(0.0, low - (1.0 - low) * 2 - 0.001), 1.0005], tickformat=".2%",
                      title="tasks within deadline")
     return styled(fig, "Availability and SLA misses per policy")

@@ -81,7 +81,7 @@ def payback_figure(roi: dict | None, policy: str, months: int | None = None) -> 
     if payback is not None and payback <= months:
         fig.add_vline(x=payback, line_dash="dash", line_color="#16a34a",
                       annotation_text=f"payback {payback:.1f} months",
-                      annotation_position="top left")
+                      annotation_position="top right")
     elif payback is None:
         fig.add_annotation(text="never pays back: the net benefit is not positive",
                            showarrow=False, x=0.5, y=0.9, xref="paper", yref="paper")

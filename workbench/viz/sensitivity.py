@@ -17,7 +17,8 @@ def tornado_figure(doc: dict, measure: str = "net") -> go.Figure:
     """Horizontal bars from today's value to the value with each assumption at its low (blue)
     and high (orange) end; ``measure`` ``net`` (USD / month) or ``payback`` (months; a change
     that never pays back is drawn at the chart's right edge and labelled "never")."""
-    rows = doc.get("rows") or []
+    # an assumption that moves the net by less than a dollar a month draws no bar
+    rows = [r for r in doc.get("rows") or [] if abs(r["net_high_usd"] - r["net_low_usd"]) >= 1.0]
     policy = escape_label(doc["policy"])
     if not rows:
         return empty_figure("Sensitivity", "no assumption moves this policy's ROI")

@@ -120,3 +120,32 @@ def test_simulated_figures_carry_their_intervals(support_desk, estimate_doc):
     html = build_report(support_desk, estimate_doc, simulation=sim)
     cards = html[html.index("<h2>Headline</h2>"):html.index("All policies")]
     assert cards.count("simulated, 95% interval") >= 5
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="kaleido needs Chromium")
+def test_pptx_deck_reads_back_with_verdict_pictures_and_assumptions(tmp_path):
+    from pptx import Presentation
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    out = tmp_path / "pack.html"
+    result = CliRunner().invoke(app, ["report", str(SCENARIO), "--out", str(out), "--pptx",
+                                      "--json"])
+    assert result.exit_code == 0, result.output
+    deck = Presentation(str(out.with_suffix(".pptx")))
+    texts, pictures = [], 0
+    for slide in deck.slides:
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                texts.append(shape.text_frame.text)
+            if shape.has_table:
+                texts += [c.text for row in shape.table.rows for c in row.cells]
+            pictures += shape.shape_type == MSO_SHAPE_TYPE.PICTURE
+    text = "\n".join(texts)
+    assert "Recommendation: keep baseline for now" in text
+    assert "32.8 months" in text and "56.3%" in text  # the verdict's paragraph
+    assert pictures >= 3  # waterfall, payback, tornado (PNG via kaleido)
+    assert "Assumptions" in text and "rework minutes" in text and "15,000" in text
+    assert "12.73 min" in text  # break-even of rework minutes

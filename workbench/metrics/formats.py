@@ -99,6 +99,11 @@ def months(value: float | None) -> str:
     return "never" if _missing(value) else f"{value:.1f} months"
 
 
+def months_value(value: float | None) -> str:
+    """``32.8`` or ``never``: months for a narrow card whose label carries the unit."""
+    return "never" if _missing(value) else f"{value:.1f}"
+
+
 def plural(count: float, noun: str) -> str:
     """``1 day``, ``2 days``, ``0.5 days``."""
     return f"{count:g} {noun}{'' if count == 1 else 's'}"

@@ -63,6 +63,9 @@ def event_counts_figure(summaries: dict[str, dict],
     present = [k for k in keys if any(k in s for s in summaries.values())]
     if not present:
         return empty_figure("Failovers and retries", "run the simulation to count them")
+    if not any(s.get(k) for s in summaries.values() for k in present):
+        return empty_figure("Failovers, retries and escalations per policy",
+                            "none in this run: no attempt failed over, was retried or escalated")
     fig = go.Figure()
     colours = colour_map(present)
     for key in present:

@@ -6,9 +6,10 @@ import streamlit as st
 
 from workbench.app import state, widgets
 from workbench.domain import edits
+from workbench.metrics.formats import months_value
 from workbench.metrics.scenario_frames import finance_frame, models_frame, providers_frame
 from workbench.viz.roi import payback_figure, waterfall_figure
-from workbench.viz.theme import months, usd
+from workbench.viz.theme import usd
 
 st.title("ROI")
 scenario = state.scenario()
@@ -20,7 +21,8 @@ st.caption(f"{chosen} against {baseline}; numbers: {source}.")
 
 cols = st.columns(4)
 cols[0].metric("Net benefit / month", usd(roi["net_monthly_usd"]) if roi else "-", border=True)
-cols[1].metric("Payback", months(roi["payback_months"]) if roi else "-", border=True)
+cols[1].metric("Payback, months", months_value(roi["payback_months"]) if roi else "-",
+               border=True)
 cols[2].metric("Net over 12 months", usd(roi["net_12_months_usd"]) if roi else "-", border=True)
 cols[3].metric("Implementation", usd(scenario.finance.implementation_cost_usd),
                delta=f"{scenario.finance.implementation_weeks:g} weeks ramp",
@@ -63,5 +65,5 @@ cols[1].number_input("Implementation cost USD", min_value=0.0,
                      args=("implementation_cost_usd", f"roi_impl_{tag}"))
 st.markdown("**Model and provider assumptions**")
 st.caption("Quality bars: " + ", ".join(f"{k} {v:.2f}" for k, v in scenario.quality_bars.items()))
-st.dataframe(models_frame(scenario), hide_index=True, width="stretch")
-st.dataframe(providers_frame(scenario), hide_index=True, width="stretch")
+widgets.dataframe(models_frame(scenario))
+widgets.dataframe(providers_frame(scenario))

@@ -122,6 +122,8 @@ def metric_format(metric: str) -> Callable[[float | None], str]:
         return lambda v: pct(v, PERCENT_DIGITS[key])
     if key == "cost_per_task_usd":
         return usd_per_task
+    if key.startswith("net_"):
+        return usd
     if key.endswith("_usd"):
         return usd_short
     if key.endswith("_s"):

@@ -162,7 +162,8 @@ def top_risks(doc: dict, rec: Recommendation, claims: list[dict],
     for c in claims:
         if c["policy"] == rec.candidate and c.get("holds") is False and c.get("claimed") is not None:
             out.append(f"The claim \"{c['text']}\" does not hold on these numbers.")
-    return out[:limit] or ["No assumption in the tested ranges flips the decision."]
+    out = [r[:1].upper() + r[1:] for r in out[:limit]]
+    return out or ["No assumption in the tested ranges flips the decision."]
 
 
 def _value(value: float, unit: str) -> str:

@@ -102,6 +102,16 @@ def test_recommendation_follows_the_guard_rails(estimate_doc):
     assert recommend(doc, [], planned="routed").source == "the planner"  # the planner's hook
 
 
+def test_doing_better_than_a_claimed_range_is_no_reason_to_reject(estimate_doc):
+    """tiered_escalation claims 40-60% savings and tiered saves 82%: the claim "does not hold",
+    but only a one-sided bound (at least / at most) is a guard rail."""
+    claim = {"policy": "routed", "metric": "savings_vs_baseline", "claimed": None,
+             "claimed_range": [0.4, 0.5], "holds": False, "text": "40-50% savings"}
+    assert recommend(estimate_doc, [claim]).policy == "routed"
+    bound = claim | {"claimed_range": [0.6, None], "text": "at least 60%"}
+    assert recommend(estimate_doc, [bound]).keeps_baseline
+
+
 def test_simulated_figures_carry_their_intervals(support_desk, estimate_doc):
     from workbench import simulate
 

@@ -10,7 +10,8 @@ recommendation is the policy with the highest net monthly benefit among those th
 - pay back at all (net monthly benefit > 0),
 - keep the quality pass rate within `QUALITY_TOLERANCE` of the baseline's,
 - keep availability within `AVAILABILITY_TOLERANCE` of the baseline's,
-- hold every bound the scenario's claims put on them (``low`` / ``high``: "at least as good");
+- hold every one-sided bound the scenario's claims put on them (only ``low``: "at least",
+  only ``high``: "at most"; a claimed value or range is checked in the claims table, not here);
 
 and when none does, it is to keep the baseline, with the reason each candidate failed.
 """
@@ -60,9 +61,16 @@ def guard_rail_failures(name: str, doc: dict, claims: list[dict]) -> list[str]:
         out.append(f"availability {pct(s['availability'], 2)} against "
                    f"{pct(base['availability'], 2)} today")
     for c in claims:
-        if c["policy"] == name and c.get("claimed") is None and c.get("holds") is False:
+        if c["policy"] == name and _one_sided(c) and c.get("holds") is False:
             out.append(f"misses the scenario's bound \"{c['text']}\"")
     return out
+
+
+def _one_sided(claim: dict) -> bool:
+    """A claim that is a bound ("at least" / "at most"), not a value or a range: doing better
+    than a claimed range (saving 82% where 40-60% was claimed) is no reason to reject."""
+    low, high = claim.get("claimed_range") or (None, None)
+    return claim.get("claimed") is None and (low is None) != (high is None)
 
 
 def recommend(doc: dict, claims: list[dict], planned: str | None = None,

@@ -159,3 +159,16 @@ def test_pptx_deck_reads_back_with_verdict_pictures_and_assumptions(tmp_path):
     assert pictures >= 3  # waterfall, payback, tornado (PNG via kaleido)
     assert "Assumptions" in text and "rework minutes" in text and "15,000" in text
     assert "12.73 min" in text  # break-even of rework minutes
+
+
+def test_chart_titles_and_legends_have_their_own_lines():
+    """Defect 12: legends overlapped long titles (both on the top line)."""
+    import plotly.graph_objects as go
+
+    from workbench.viz.theme import styled
+
+    fig = styled(go.Figure(go.Bar(x=[1], y=[1], name="a long legend entry")),
+                 "A long title that used to run under the legend")
+    assert fig.layout.title.yref == "container" and fig.layout.title.yanchor == "top"
+    assert fig.layout.legend.y == 1.0 and fig.layout.legend.yanchor == "bottom"
+    assert fig.layout.margin.t >= 80  # room for both lines

@@ -34,11 +34,19 @@ def escape_labels(values) -> list[str]:
     return [escape_label(v) for v in values]
 
 
+TOP_MARGIN_PX = 84  # title line + legend line
+
+
 def styled(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
     """Apply the common layout: title (escaped: it may name a policy), white template,
     compact margins, legend on top."""
-    fig.update_layout(title={"text": escape_label(title), "x": 0.0, "xanchor": "left"}, template="plotly_white",
-                      height=height, margin={"l": 10, "r": 10, "t": 60, "b": 10},
+    # the title sits at the top of the figure and the legend on its own line below it, just
+    # above the plot: a long title and a wide legend no longer overlap
+    fig.update_layout(title={"text": escape_label(title), "x": 0.0, "xanchor": "left",
+                             "y": 1.0, "yref": "container", "yanchor": "top",
+                             "pad": {"t": 12}},
+                      template="plotly_white", height=height,
+                      margin={"l": 10, "r": 10, "t": TOP_MARGIN_PX, "b": 10},
                       legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1.0,
                               "xanchor": "right", "title": None})
     return fig

@@ -68,3 +68,15 @@ def test_events_chart_says_when_there_are_none():
                                "b": {"failovers": 0, "retries": 0, "escalations": 0}})
     assert not fig.data
     assert "none in this run" in fig.layout.annotations[0].text
+
+
+def test_roi_page_shows_the_sensitivity_and_break_even():
+    """Defect 13 (a sensitivity view): the tornado and the break-even values on the ROI page."""
+    at = open_page("roi")
+    assert len(at.get("plotly_chart")) == 2  # waterfall and payback before the button
+    at.button(key="roi_sens").click().run()
+    assert_ok(at)
+    assert len(at.get("plotly_chart")) == 4
+    table = at.dataframe[0].value
+    row = table[table["assumption"] == "rework minutes per below-bar answer"].iloc[0]
+    assert row["break-even (net = 0)"] == "12.73 min"

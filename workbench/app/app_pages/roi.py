@@ -8,7 +8,9 @@ from workbench.app import state, widgets
 from workbench.domain import edits
 from workbench.metrics.formats import months_value
 from workbench.metrics.scenario_frames import finance_frame, models_frame, providers_frame
+from workbench.report.analysis import BREAK_EVEN_HEADERS, break_even_rows
 from workbench.viz.roi import payback_figure, waterfall_figure
+from workbench.viz.sensitivity import tornado_figure
 from workbench.viz.theme import usd
 
 st.title("ROI")
@@ -34,6 +36,36 @@ with left:
                   key="roi_waterfall")
 with right:
     widgets.chart(payback_figure(roi, chosen), key="roi_payback")
+
+st.subheader("Sensitivity: what would flip the decision")
+
+
+@st.cache_data(show_spinner="Moving each assumption on the closed form...", max_entries=16)
+def _sensitivity(key: str, _scenario, policy: str) -> dict:
+    """`workbench.estimator.sensitivity` of ``policy``, cached by the scenario's key."""
+    from workbench.estimator.sensitivity import sensitivity
+
+    return sensitivity(_scenario, policy).as_dict()
+
+
+sens_key = f"roi_sens_{state.scenario_key(scenario)}_{chosen}"
+if chosen == baseline:
+    st.info(f"{chosen} is the baseline: choose another policy to see what moves its ROI.")
+elif st.button("Compute the sensitivity", key="roi_sens") or st.session_state.get(sens_key):
+    st.session_state[sens_key] = True
+    sens = _sensitivity(state.scenario_key(scenario), scenario, chosen)
+    st.caption("Each assumption moved alone to a low and a high value (closed-form estimate); "
+               "break-even: where the net benefit reaches zero, found by bisection.")
+    left, right = st.columns(2)
+    with left:
+        widgets.chart(tornado_figure(sens, "net"), key="roi_tornado_net")
+    with right:
+        widgets.chart(tornado_figure(sens, "payback"), key="roi_tornado_payback")
+    widgets.dataframe([dict(zip(BREAK_EVEN_HEADERS, row, strict=True))
+                       for row in break_even_rows(sens)])
+else:
+    st.caption("Moves rework minutes, hourly rate, volume, each vendor's prices, outage rates "
+               "and judge error one at a time and finds the break-even value of each.")
 
 st.subheader("Assumptions")
 st.caption("Edit a value and apply: every figure on every page follows.")

@@ -80,3 +80,13 @@ def test_roi_page_shows_the_sensitivity_and_break_even():
     table = at.dataframe[0].value
     row = table[table["assumption"] == "rework minutes per below-bar answer"].iloc[0]
     assert row["break-even (net = 0)"] == "12.73 min"
+
+
+def test_roi_assumptions_table_uses_words_and_still_applies():
+    """Defect 10: the finance editor showed field names (hourly_rate_usd)."""
+    at = open_page("roi")
+    names = [str(v) for v in at.dataframe[0].value.iloc[:, 0]]  # the editor in the form
+    assert "hourly rate (USD)" in names and "hourly_rate_usd" not in names
+    next(b for b in at.button if b.label == "Apply assumptions").click().run()
+    assert_ok(at)
+    assert at.session_state["scenario"].finance.hourly_rate_usd == 45.0

@@ -6,7 +6,7 @@ import streamlit as st
 
 from workbench.app import state, widgets
 from workbench.domain import edits
-from workbench.metrics.formats import months_value
+from workbench.metrics.formats import label, months_value
 from workbench.metrics.scenario_frames import finance_frame, models_frame, providers_frame
 from workbench.report.analysis import BREAK_EVEN_HEADERS, break_even_rows
 from workbench.viz.roi import payback_figure, waterfall_figure
@@ -56,11 +56,9 @@ elif st.button("Compute the sensitivity", key="roi_sens") or st.session_state.ge
     sens = _sensitivity(state.scenario_key(scenario), scenario, chosen)
     st.caption("Each assumption moved alone to a low and a high value (closed-form estimate); "
                "break-even: where the net benefit reaches zero, found by bisection.")
-    left, right = st.columns(2)
-    with left:
-        widgets.chart(tornado_figure(sens, "net"), key="roi_tornado_net")
-    with right:
-        widgets.chart(tornado_figure(sens, "payback"), key="roi_tornado_payback")
+    # full width: at half width the bar labels ran into the assumption names
+    widgets.chart(tornado_figure(sens, "net"), key="roi_tornado_net")
+    widgets.chart(tornado_figure(sens, "payback"), key="roi_tornado_payback")
     widgets.dataframe([dict(zip(BREAK_EVEN_HEADERS, row, strict=True))
                        for row in break_even_rows(sens)])
 else:
@@ -70,13 +68,16 @@ else:
 st.subheader("Assumptions")
 st.caption("Edit a value and apply: every figure on every page follows.")
 with st.form("roi_assumptions"):
-    edited = st.data_editor(finance_frame(scenario), disabled=["assumption", "unit", "meaning"],
+    fields = {label(f): f for f in finance_frame(scenario)["assumption"]}  # words -> field
+    edited = st.data_editor(finance_frame(scenario).with_columns(
+                                pl.col("assumption").map_elements(label, return_dtype=pl.String)),
+                            disabled=["assumption", "unit", "meaning"],
                             hide_index=True, width="stretch",
                             key=f"roi_table_{state.scenario_key(scenario)}",
                             column_config={"value": st.column_config.NumberColumn(min_value=0.0)})
     if st.form_submit_button("Apply assumptions"):
         frame = edited if isinstance(edited, pl.DataFrame) else pl.from_pandas(edited)
-        values = {r["assumption"]: float(r["value"]) for r in frame.to_dicts()}
+        values = {fields[r["assumption"]]: float(r["value"]) for r in frame.to_dicts()}
         if state.apply(edits.with_finance, values):
             st.rerun()
 

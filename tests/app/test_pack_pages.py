@@ -90,3 +90,9 @@ def test_roi_assumptions_table_uses_words_and_still_applies():
     next(b for b in at.button if b.label == "Apply assumptions").click().run()
     assert_ok(at)
     assert at.session_state["scenario"].finance.hourly_rate_usd == 45.0
+
+
+def test_money_inputs_show_whole_dollars():
+    """Defect 10: the trial budget read "1572.00"."""
+    at = open_page("budget")
+    assert key_starting(at, "number_input", "bud_monthly_").proto.format == "%.0f"

@@ -22,7 +22,7 @@ if policy.budget is None:
     st.info(f"{name} has no budget rules. Try one here (a downgrade to the next cheaper tier, "
             "then blocking non-critical tasks), or define rules on Policies.")
     cols = st.columns(3)
-    monthly = cols[0].number_input("Monthly budget USD", min_value=1.0, step=100.0,
+    monthly = cols[0].number_input("Monthly budget USD", min_value=1.0, step=100.0, format="%.0f",
                                    value=float(round(0.8 * base_cost, 0) or 100.0),
                                    key=f"bud_monthly_{name}")
     at_downgrade = cols[1].slider("Downgrade at share of budget", 0.1, 1.0, 0.7, 0.05,

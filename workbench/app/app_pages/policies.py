@@ -93,7 +93,7 @@ with budget_tab:
                            key=f"pol_has_budget_{tag}")
     monthly, budget = None, pl.DataFrame()
     if has_budget:
-        monthly = st.number_input("Monthly budget USD", min_value=1.0, step=100.0,
+        monthly = st.number_input("Monthly budget USD", min_value=1.0, step=100.0, format="%.0f",
                                   value=float(policy.budget.monthly_usd if policy.budget else
                                               state.estimate_doc()["policies"][name]
                                               ["monthly_cost_usd"]),

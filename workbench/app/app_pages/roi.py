@@ -93,7 +93,7 @@ cols[0].number_input("Hourly rate of rework USD", min_value=0.0,
                      key=f"roi_rate_{tag}", on_change=_set_finance,
                      args=("hourly_rate_usd", f"roi_rate_{tag}"))
 cols[1].number_input("Implementation cost USD", min_value=0.0,
-                     value=float(scenario.finance.implementation_cost_usd), step=1000.0,
+                     value=float(scenario.finance.implementation_cost_usd), step=1000.0, format="%.0f",
                      key=f"roi_impl_{tag}", on_change=_set_finance,
                      args=("implementation_cost_usd", f"roi_impl_{tag}"))
 st.markdown("**Model and provider assumptions**")

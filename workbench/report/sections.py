@@ -16,6 +16,7 @@ from workbench.metrics.formats import (
     pct,
     pct_points,
     usd,
+    usd_signed,
 )
 from workbench.metrics.scenario_frames import (
     FINANCE_FIELDS,
@@ -83,7 +84,7 @@ def headline_figures(doc: dict, chosen: str) -> str:
         _card(f"Monthly cost with {chosen}",
               value(chosen, pick, "monthly_cost_usd", pick["monthly_cost_usd"],
                     usd(pick["monthly_cost_usd"])),
-              f"{usd(pick['monthly_cost_usd'] - base['monthly_cost_usd'])} a month"),
+              f"{usd_signed(pick['monthly_cost_usd'] - base['monthly_cost_usd'])} a month"),
         _card("Savings", value(chosen, pick, "savings_vs_baseline",
                                pick.get("savings_vs_baseline"),
                                pct(pick.get("savings_vs_baseline"))),

@@ -99,6 +99,11 @@ def _with_interval(text: str, ci: list | None, fmt, simulated: bool) -> str:
     return text
 
 
+def _negated(ci: list | None) -> list | None:
+    """The interval of -x from the interval of x."""
+    return None if not ci else [-ci[1], -ci[0]]
+
+
 def verdict_paragraph(doc: dict, rec: Recommendation) -> str:
     """Savings, payback, quality and availability change of the candidate, in one paragraph of
     plain text (intervals from a simulation, else each figure labelled "estimate")."""
@@ -123,8 +128,15 @@ def verdict_paragraph(doc: dict, rec: Recommendation) -> str:
     change = (rate - base_rate) if rate is not None and base_rate is not None else None
     lead = ("Simulated (means with 95% intervals where the runs give one): " if simulated
             else "Estimate (closed-form expected values, no interval): ")
+    saved = pick.get("savings_vs_baseline")
+    if saved is None or saved >= 0:
+        change_text = f"a saving of {savings}"
+    else:
+        more = _with_interval(pct(-saved), _negated(pick.get("savings_vs_baseline_ci95")), pct,
+                              simulated)
+        change_text = f"{more} more than today"
     parts = [(f"{lead}{rec.candidate} brings the monthly model bill from "
-             f"{usd(base['monthly_cost_usd'])} to {cost}, a saving of {savings}.")]
+              f"{usd(base['monthly_cost_usd'])} to {cost}, {change_text}.")]
     rework, token = roi.get("rework_saved_usd"), roi.get("token_savings_usd") or 0.0
     if rework is not None and rework < 0:
         share = f"{pct(-rework / token, 0)} of" if token > 0 else "more than"
@@ -134,6 +146,13 @@ def verdict_paragraph(doc: dict, rec: Recommendation) -> str:
     else:
         parts.append(f"The quality pass rate is {quality} against {pct(base_rate)} today "
                      f"({pct_points(change)}).")
+    downtime = roi.get("downtime_avoided_usd") or 0.0
+    if downtime > 0:
+        parts.append(f"Fewer tasks miss their deadline: the downtime avoided is worth "
+                     f"{usd(downtime)} a month at the scenario's cost of downtime.")
+    elif downtime < 0:
+        parts.append(f"More tasks miss their deadline, which costs {usd(-downtime)} a month "
+                     "at the scenario's cost of downtime.")
     parts.append(f"Net of rework, downtime and overhead the change is worth {net} a month, so "
                  f"the {usd(roi.get('implementation_cost_usd'))} implementation pays back in "
                  f"{payback}.")

@@ -19,7 +19,7 @@ def tornado_figure(doc: dict, measure: str = "net") -> go.Figure:
     that never pays back is drawn at the chart's right edge and labelled "never")."""
     # an assumption that moves the net by less than a dollar a month draws no bar
     rows = [r for r in doc.get("rows") or [] if abs(r["net_high_usd"] - r["net_low_usd"]) >= 1.0]
-    policy = escape_label(doc["policy"])
+    policy = doc["policy"]  # raw: styled() escapes the title once
     if not rows:
         return empty_figure("Sensitivity", "no assumption moves this policy's ROI")
     if measure == "net":

@@ -179,7 +179,8 @@ def test_budget_figures(support_desk):
     day_at_500 = spend.filter(pl.col("spend_usd") <= 500.0 + 1e-9)["day"].max()
     assert day_at_500 == pytest.approx(500.0 / 65.5)
     impacts = rule_impacts(trial, "routed_budgeted")
-    assert impacts["label"].to_list() == ["50% downgrade", "90% block_noncritical"]
+    assert impacts["label"].to_list() == ["rule 1: 50% downgrade",
+                                          "rule 2: 90% block non-critical tasks"]
     assert impacts["monthly_cost_delta_usd"][0] < 0
     fig = budget.burn_down_figure(spend, "routed_budgeted", 1_000.0,
                                   [{"at": 0.5, "action": "downgrade"}], [{"rule": 0, "day": 7.6}])

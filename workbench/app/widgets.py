@@ -9,7 +9,8 @@ import polars as pl
 import streamlit as st
 
 from workbench.metrics.csv_export import csv_bytes
-from workbench.viz.theme import months, pct, usd
+from workbench.metrics.formats import label, months_value, number
+from workbench.viz.theme import pct, usd
 
 
 def headline_cards(summaries: dict[str, dict], baseline: str, chosen: str) -> None:
@@ -26,7 +27,7 @@ def headline_cards(summaries: dict[str, dict], baseline: str, chosen: str) -> No
     cols[2].metric("Savings", pct(pick.get("savings_vs_baseline")),
                    delta=f"{usd(base['monthly_cost_usd'] - pick['monthly_cost_usd'])}/month",
                    border=True)
-    cols[3].metric("Payback", months(roi.get("payback_months")) if roi else "-",
+    cols[3].metric("Payback, months", months_value(roi.get("payback_months")) if roi else "-",
                    delta=(f"{usd(roi['net_monthly_usd'])}/month net" if roi else None),
                    border=True)
     cols[4].metric("Availability", pct(pick["availability"], 2),
@@ -73,6 +74,24 @@ def kpi_table(frame: pl.DataFrame) -> None:
         "payback_months": st.column_config.NumberColumn("payback months", format="%.1f"),
     }
     st.dataframe(frame, hide_index=True, column_config=config, width="stretch")
+
+
+def dataframe(frame, column_config: dict | None = None, **kwargs) -> None:
+    """``st.dataframe`` with words for column names (`workbench.metrics.formats.label`) where
+    ``column_config`` says nothing, and ``-`` for missing numbers (never "None")."""
+    if isinstance(frame, list):
+        frame = pl.DataFrame(frame) if frame else pl.DataFrame()
+    if isinstance(frame, pl.DataFrame):
+        frame = frame.with_columns(
+            pl.col(c).map_elements(number, return_dtype=pl.String).fill_null("-")
+            if frame[c].dtype.is_numeric() else pl.col(c).fill_null("-")
+            for c in frame.columns if frame[c].null_count() and frame[c].dtype != pl.Boolean)
+        config = {c: label(c) for c in frame.columns} | (column_config or {})
+    else:
+        config = column_config
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("width", "stretch")
+    st.dataframe(frame, column_config=config, **kwargs)
 
 
 def chart(fig, key: str | None = None) -> None:

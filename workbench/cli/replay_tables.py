@@ -5,14 +5,15 @@ from __future__ import annotations
 from rich.table import Table
 
 from workbench.cli.tables import print_tables
+from workbench.metrics import formats
 
 
 def _usd(value: float | None, digits: int = 4) -> str:
-    return "unknown" if value is None else f"${value:,.{digits}f}"
+    return "unknown" if value is None else formats.usd(value, digits)
 
 
 def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.2f}%"
+    return formats.pct(value, 2)
 
 
 def _num(value: float | None, digits: int = 4) -> str:

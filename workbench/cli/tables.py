@@ -7,30 +7,25 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from workbench.metrics import formats
+
 PLAIN = {"markup": False, "emoji": False, "highlight": False}  # Console options for user text
 
 
 def _usd(v):
-    return "-" if v is None else f"${v:,.2f}"
+    return formats.usd(v, 2)
 
 
-def _pct(v, digits=2):
-    return "-" if v is None else f"{100 * v:.{digits}f}%"
+_usd_short = formats.usd_short
+_hours = formats.hours
+
+
+def _pct(v, digits=1):
+    return formats.pct(v, digits)
 
 
 def _num(v, unit=""):
-    return "-" if v is None else f"{v:,.2f}{unit}"
-
-
-def _usd_short(v):
-    """Whole dollars from $1,000 up (the table stays narrow; --json has every digit)."""
-    if v is None:
-        return "-"
-    return f"${v:,.0f}" if abs(v) >= 1000 else f"${v:,.2f}"
-
-
-def _hours(v):
-    return "-" if v is None else (f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.1f}")
+    return "-" if v is None else formats.number(v) + unit
 
 
 def _seconds(v):
@@ -62,12 +57,14 @@ def policy_table(title: str, policies: dict[str, dict], baseline: str) -> Table:
         is_base = name == baseline
         rows.append((
             name + (" *" if is_base else ""), cost,
-            f"${s['cost_per_task_usd']:.4f}", _pct(s["savings_vs_baseline"]),
-            _pct(s["quality_pass_rate"], 1), _hours(s["rework_hours"]),
-            _pct(s["availability"], 3),
+            formats.usd_per_task(s["cost_per_task_usd"]),
+            formats.metric_text("savings_vs_baseline", s["savings_vs_baseline"]),
+            formats.metric_text("quality_pass_rate", s["quality_pass_rate"]),
+            _hours(s["rework_hours"]),
+            formats.metric_text("availability", s["availability"]),
             _seconds(s["latency_p95_s"]),
             "-" if is_base else _usd_short(roi.get("net_monthly_usd")),
-            "-" if is_base else ("never" if payback is None else f"{payback:.1f} mo")))
+            "-" if is_base else formats.months(payback).replace(" months", " mo")))
     table = _compact(title + " (* baseline)")
     for index, header in enumerate(POLICY_COLUMNS):
         if index == 0:
@@ -81,9 +78,6 @@ def policy_table(title: str, policies: dict[str, dict], baseline: str) -> Table:
     return table
 
 
-FRACTION_METRICS = {"savings_vs_baseline", "quality_pass_rate", "success_rate", "availability"}
-
-
 def _claimed(c: dict) -> str:
     fmt = _metric_format(c["metric"])
     if c["claimed"] is not None:
@@ -95,13 +89,7 @@ def _claimed(c: dict) -> str:
 
 
 def _metric_format(metric: str):
-    if metric in ("availability", "success_rate"):
-        return lambda v: _pct(v, 3)
-    if metric in FRACTION_METRICS:
-        return lambda v: _pct(v, 2)
-    if metric.endswith("_usd"):
-        return _usd
-    return lambda v: "-" if v is None else f"{v:,.4g}"
+    return formats.metric_format(metric)
 
 
 def _judged(c: dict) -> str:
@@ -154,18 +142,16 @@ def comparison_table(title: str, policies: dict[str, dict], baseline: str) -> Ta
     table = Table(title=title, title_justify="left")
     for header in ("policy", "metric", "estimate", "simulated", "sim 95% interval"):
         table.add_column(header, justify="left" if header in ("policy", "metric") else "right")
-    rows = (("cost / month", "monthly_cost_usd", _usd), ("savings", "savings_vs_baseline", _pct),
-            ("pass rate", "quality_pass_rate", _pct), ("success", "success_rate", _pct),
-            ("availability", "availability", _pct), ("p95 latency", "latency_p95_s",
-                                                      lambda v: _num(v, " s")),
-            ("rework h", "rework_hours", _num))
+    rows = tuple((formats.label(key), key, formats.metric_format(key))
+                 for key in ("monthly_cost_usd", "savings_vs_baseline", "quality_pass_rate",
+                             "success_rate", "availability", "latency_p95_s", "rework_hours"))
     for name, both in policies.items():
         label = name + (" (baseline)" if name == baseline else "")
         for i, (metric, key, fmt) in enumerate(rows):
             ci = both["simulate"].get("monthly_cost_usd_ci95") if key == "monthly_cost_usd" else None
             table.add_row(label if i == 0 else "", metric, fmt(both["estimate"].get(key)),
                           fmt(both["simulate"].get(key)),
-                          f"[{ci[0]:,.2f}, {ci[1]:,.2f}]" if ci else "",
+                          formats.interval(ci[0], ci[1], _usd) if ci else "",
                           end_section=i == len(rows) - 1)
     return table
 
@@ -183,7 +169,8 @@ def sweep_table(rows: list[dict]) -> Table:
         table.add_column(header, justify="right", no_wrap=True)
     for r in rows:
         table.add_row(*(str(r["params"].get(p)) for p in params), str(r["seed"]), r["policy"],
-                      _usd(r["monthly_cost_usd"]), _pct(r["savings_vs_baseline"]),
-                      _pct(r["quality_pass_rate"]), _pct(r["availability"], 3),
-                      _num(r["latency_p95_s"], " s"))
+                      _usd(r["monthly_cost_usd"]),
+                      *(formats.metric_text(k, r[k]) for k in (
+                          "savings_vs_baseline", "quality_pass_rate", "availability",
+                          "latency_p95_s")))
     return table

@@ -7,6 +7,7 @@ import polars as pl
 
 from workbench.domain.scenario import Scenario
 from workbench.estimator.estimate import budget_segments, estimate_policy
+from workbench.metrics.formats import label, rule_label
 
 
 def expected_spend(scenario: Scenario, policy: str, points_per_segment: int = 8) -> pl.DataFrame:
@@ -40,7 +41,8 @@ def rule_impacts(scenario: Scenario, policy: str) -> pl.DataFrame:
         current = (est.quality_pass_rate or 0.0, est.monthly_cost_usd)
         if previous is not None:
             rule = spec.budget.rules[k - 1]
-            rows.append({"rule": k - 1, "label": f"{rule.at:.0%} {rule.action}",
+            rows.append({"rule": k - 1,
+                         "label": f"{rule_label(k - 1)}: {rule.at:.0%} {label(rule.action)}",
                          "pass_rate_delta": current[0] - previous[0],
                          "monthly_cost_delta_usd": current[1] - previous[1]})
         previous = current

@@ -58,8 +58,21 @@ def roi(policy: MonthlyFigures, baseline: MonthlyFigures, finance: Finance,
     overhead = (policy.judge_usd + policy.hosting_usd - baseline.judge_usd
                 - baseline.hosting_usd + finance.tooling_monthly_usd)
     net = token + rework + downtime - overhead
-    ramp = finance.implementation_weeks * 7.0 / days_per_month
-    payback = ramp + finance.implementation_cost_usd / net if net > 0 else None
+    ramp = ramp_months(finance, days_per_month)
+    payback = payback_months(net, finance, days_per_month)
     net12 = net * max(0.0, 12.0 - ramp) - finance.implementation_cost_usd
     return Roi(token, rework, downtime, overhead, net, ramp, finance.implementation_cost_usd,
                payback, net12)
+
+
+def ramp_months(finance: Finance, days_per_month: float) -> float:
+    """Months before the change starts paying: implementation weeks x 7 / days per month."""
+    return finance.implementation_weeks * 7.0 / days_per_month
+
+
+def payback_months(net_monthly_usd: float, finance: Finance,
+                   days_per_month: float) -> float | None:
+    """Ramp + implementation cost / net monthly benefit; None (never) when net <= 0."""
+    if net_monthly_usd <= 0:
+        return None
+    return ramp_months(finance, days_per_month) + finance.implementation_cost_usd / net_monthly_usd

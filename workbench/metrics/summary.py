@@ -11,7 +11,7 @@ import polars as pl
 from workbench.domain.scenario import Scenario
 from workbench.metrics.breakdown import DIMENSIONS, book_hosting, hosted_monthly_usd
 from workbench.metrics.latency_histogram import LatencyHistogram
-from workbench.metrics.roi import MonthlyFigures, roi
+from workbench.metrics.roi import MonthlyFigures, payback_months, roi
 
 
 def t_quantile_975(dof: int) -> float:
@@ -173,11 +173,18 @@ def summarize_reduced(scenario: Scenario, reduced: Reduced, days: float,
     finance = scenario.finance
     out: dict[str, dict] = {}
     present = set(reps_frame["policy"])
+    per_rep: dict[str, dict[int, tuple[MonthlyFigures, float | None]]] = {}
     for policy in [p for p in scenario.policy_names if p in present]:
         rows = reps_frame.filter(pl.col("policy") == policy).to_dicts()
         host = [sum(hosting.get((policy, r["replication"]), {}).values()) for r in rows]
         monthly = [(r["model_usd"] + r["judge_usd"]) * scale + h for r, h in zip(rows, host)]
         mean_cost, ci = mean_ci95(monthly)
+        per_rep[policy] = {r["replication"]: (MonthlyFigures(
+            r["model_usd"] * scale, r["judge_usd"] * scale, h,
+            (r["delivered"] - r["passed"]) * scale * finance.rework_minutes / 60.0,
+            r["on_time"] / r["tasks"] if r["tasks"] else 0.0),
+            r["passed"] / r["delivered"] if r["delivered"] else None)
+            for r, h in zip(rows, host)}
         shares = {key: [r[num] / r["tasks"] for r in rows if r["tasks"]]
                   for key, num in (("availability", "on_time"), ("success_rate", "delivered"))}
         tot = {k: sum(r[k] for r in rows) for k in rows[0] if k not in ("policy", "replication")}
@@ -219,15 +226,53 @@ def summarize_reduced(scenario: Scenario, reduced: Reduced, days: float,
             "replications": len(rows),
         }
     _add_savings_and_roi(scenario, out)
+    _add_replication_intervals(scenario, out, per_rep)
     return out
 
 
+def _ci95(values: list[float]) -> list[float] | None:
+    """95% interval over replications, None with fewer than two."""
+    return mean_ci95(values)[1] if len(values) >= 2 else None
+
+
+def _add_replication_intervals(scenario: Scenario, out: dict[str, dict],
+                               per_rep: dict[str, dict[int, tuple[MonthlyFigures, float | None]]]
+                               ) -> None:
+    """95% intervals over replications (None with fewer than two) of the pass rate, the
+    savings and the ROI (``roi_ci95``: net USD / month and payback months). Savings and ROI pair
+    each replication with the baseline's same replication (common random numbers); the payback
+    interval maps the ends of the net interval (payback falls as net rises; None = never)."""
+    base = per_rep.get(scenario.baseline, {})
+    for name, reps in per_rep.items():
+        s = out[name]
+        passes = [p for _, p in reps.values() if p is not None]
+        s["quality_pass_rate_ci95"] = _share_ci95(passes)
+        paired = [(f, base[k][0]) for k, (f, _) in reps.items() if k in base]
+        costs = [(_cost(f), _cost(b)) for f, b in paired]
+        s["savings_vs_baseline_ci95"] = None if name == scenario.baseline else _ci95(
+            [1.0 - c / b for c, b in costs if b > 0])
+        if name == scenario.baseline or len(paired) < 2:
+            s["roi_ci95"] = None
+            continue
+        nets = [roi(f, b, scenario.finance, scenario.days_per_month).net_monthly_usd
+                for f, b in paired]
+        low, high = mean_ci95(nets)[1]
+        s["roi_ci95"] = {"net_monthly_usd": [low, high], "payback_months": [
+            payback_months(end, scenario.finance, scenario.days_per_month)
+            for end in (high, low)]}
+
+
+def _cost(f: MonthlyFigures) -> float:
+    return f.model_usd + f.judge_usd + f.hosting_usd
+
+
 def _share_ci95(values: list[float]) -> list[float] | None:
-    """95% interval of a share over replications (t distribution); None with fewer than two
-    replications, where the spread between runs is unknown."""
+    """95% interval of a share over replications (t distribution, clipped to [0, 1]); None with
+    fewer than two replications, where the spread between runs is unknown."""
     if len(values) < 2:
         return None
-    return mean_ci95(values)[1]
+    low, high = mean_ci95(values)[1]
+    return [max(0.0, low), min(1.0, high)]
 
 
 def _add_savings_and_roi(scenario: Scenario, out: dict[str, dict]) -> None:

@@ -16,12 +16,15 @@ if TYPE_CHECKING:
 
 
 def run(scenario: Scenario, out: str | Path | None = None, *, policy: str | None = None,
-        simulation: Any = None) -> str:
+        simulation: Any = None, recommended: str | None = None,
+        pptx: str | Path | None = None) -> str:
     """The leadership report of ``scenario`` as one self-contained HTML string, also written
     to ``out`` when given. Headline numbers come from ``simulation`` (what `workbench.simulate`
     returns; its records and outages add the time-series charts) when given, else from the
     closed-form estimate; ``policy`` is the one leadership is asked to adopt (default: the
-    first one that is not the baseline).
+    recommended one, else the best other). ``recommended`` is the planner's choice (the hook
+    for `workbench.planner`; default: the guard rails of `workbench.report.verdict`);
+    ``pptx`` also writes the slide deck there.
 
     >>> from workbench import load_scenario, report, simulate
     >>> s = load_scenario("scenarios/support_desk.yaml")  # doctest: +SKIP
@@ -29,15 +32,21 @@ def run(scenario: Scenario, out: str | Path | None = None, *, policy: str | None
     """
     from workbench.domain.errors import ScenarioError
     from workbench.estimator import estimate
-    from workbench.report.html import build_report
+    from workbench.report.html import build_pack, build_report
 
     if policy is not None and policy not in scenario.policy_names:
         raise ScenarioError(f"no policy of that name (policies: "
                             f"{', '.join(scenario.policy_names)})", path="policy", value=policy)
-    html = build_report(scenario, estimate(scenario).to_json(), chosen=policy,
-                        simulation=None if simulation is None else simulation.to_json(),
-                        records=getattr(simulation, "records", None),
-                        outages=getattr(simulation, "outages", None))
+    estimate_doc = estimate(scenario).to_json()
+    pack = build_pack(scenario, estimate_doc, chosen=policy,
+                      simulation=None if simulation is None else simulation.to_json(),
+                      recommended=recommended)
+    html = build_report(scenario, estimate_doc, records=getattr(simulation, "records", None),
+                        outages=getattr(simulation, "outages", None), pack=pack)
+    if pptx is not None:
+        from workbench.report.slides import write_deck
+
+        write_deck(scenario, pack, pptx)
     if out is not None:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(html, encoding="utf-8")

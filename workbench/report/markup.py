@@ -34,13 +34,18 @@ def table_html(headers: list[str], rows: list[list[str]],
 
 
 def frame_html(frame: pl.DataFrame) -> str:
-    """A polars frame as an HTML table (numbers with up to 4 significant decimals)."""
+    """A polars frame as an HTML table: column names as words, numbers without trailing zeros
+    (up to 4 decimals below 1,000, whole above), None as ``-``."""
+    from workbench.metrics.formats import label, number
+
     def cell(v: object) -> str:
         if v is None:
             return "-"
-        if isinstance(v, float):
-            return esc(f"{v:,.4g}" if abs(v) < 1000 else f"{v:,.2f}")
+        if isinstance(v, bool):
+            return "yes" if v else "no"
+        if isinstance(v, float | int):
+            return esc(number(v, 4 if abs(v) < 1000 else 0))
         return esc(v)
     numeric = {i for i, dtype in enumerate(frame.dtypes) if dtype.is_numeric()}
-    return table_html(frame.columns, [[cell(v) for v in row] for row in frame.iter_rows()],
-                      numeric)
+    return table_html([label(c) for c in frame.columns],
+                      [[cell(v) for v in row] for row in frame.iter_rows()], numeric)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
+from workbench.metrics.formats import label, rule_label
 from workbench.viz.theme import empty_figure, escape_labels, styled
 
 
@@ -26,14 +27,15 @@ def burn_down_figure(spend: pl.DataFrame, policy: str, monthly_usd: float | None
                       annotation_position="top left")
         for rule in rules:
             fig.add_hline(y=rule["at"] * monthly_usd, line_dash="dot", line_color="#f97316",
-                          annotation_text=f"{rule['at']:.0%}: {rule['action']}",
+                          annotation_text=f"{rule['at']:.0%}: {label(rule['action'])}",
                           annotation_position="bottom right")
     if firings:
         xs = [f["day"] for f in firings]
         ys = [f.get("spend_usd", (rules[f["rule"]]["at"] * (monthly_usd or 0.0))) for f in firings]
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", name="rule fired",
                                  marker={"size": 13, "color": "#dc2626", "symbol": "x"},
-                                 text=[f"rule {f['rule']}: {f.get('action', '')}" for f in firings],
+                                 text=[f"{rule_label(f['rule'])}: {label(f.get('action', ''))}"
+                                       for f in firings],
                                  hovertemplate="%{text} on day %{x:.1f}<extra></extra>"))
     fig.update_xaxes(title="day")
     fig.update_yaxes(title="USD spent this month", tickformat="$,.0f")

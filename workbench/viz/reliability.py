@@ -6,6 +6,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
+from workbench.metrics.formats import pct
 from workbench.viz.theme import colour_map, empty_figure, escape_labels, styled
 
 STATE_COLOURS = {"down": "#dc2626", "degraded": "#f59e0b"}
@@ -42,11 +43,13 @@ def availability_figure(summaries: dict[str, dict]) -> go.Figure:
               for p in policies]
     colours = colour_map(policies)
     fig = go.Figure(go.Bar(x=escape_labels(policies), y=avail, marker_color=[colours[p] for p in policies],
-                           text=[f"{a:.3%}<br>{m:,.0f} misses/month"
+                           text=[f"{pct(a, 2)}<br>{m:,.0f} misses/month"
                                  for a, m in zip(avail, misses, strict=True)],
-                           textposition="outside",
-                           hovertemplate="%{x}: %{y:.3%}<extra></extra>"))
+                           textposition="inside", insidetextanchor="end",
+                           textfont={"color": "#ffffff"},
+                           hovertemplate="%{x}: %{y:.2%}<extra></extra>"))
     low = min(avail) if avail else 1.0
+    # labels inside the bars: outside, a bar at 100% pushed them past the title
     fig.update_yaxes(range=[max(0.0, low - (1.0 - low) * 2 - 0.001), 1.0005], tickformat=".2%",
                      title="tasks within deadline")
     return styled(fig, "Availability and SLA misses per policy")
@@ -60,6 +63,9 @@ def event_counts_figure(summaries: dict[str, dict],
     present = [k for k in keys if any(k in s for s in summaries.values())]
     if not present:
         return empty_figure("Failovers and retries", "run the simulation to count them")
+    if not any(s.get(k) for s in summaries.values() for k in present):
+        return empty_figure("Failovers, retries and escalations per policy",
+                            "none in this run: no attempt failed over, was retried or escalated")
     fig = go.Figure()
     colours = colour_map(present)
     for key in present:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from workbench.metrics.formats import months, pct, plural, usd  # noqa: F401 (re-exported)
+
 PALETTE = ("#2563eb", "#f97316", "#16a34a", "#dc2626", "#9333ea", "#0891b2", "#ca8a04",
            "#db2777", "#4b5563", "#65a30d")
 REASON_COLOURS = {"route": "rgba(37,99,235,0.45)", "escalation": "rgba(249,115,22,0.6)",
@@ -14,29 +16,6 @@ REASON_COLOURS = {"route": "rgba(37,99,235,0.45)", "escalation": "rgba(249,115,2
 def colour_map(names) -> dict[str, str]:
     """A colour per name, stable for a given sorted set of names."""
     return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(sorted(set(names)))}
-
-
-def usd(value: float | None, digits: int = 0) -> str:
-    """``$1,234`` (``-`` for None)."""
-    if value is None:
-        return "-"
-    sign = "-" if value < 0 else ""
-    return f"{sign}${abs(value):,.{digits}f}"
-
-
-def pct(value: float | None, digits: int = 1) -> str:
-    """``12.3%`` from a fraction (``-`` for None)."""
-    return "-" if value is None else f"{100.0 * value:.{digits}f}%"
-
-
-def months(value: float | None) -> str:
-    """``4.2 months`` or ``never``."""
-    return "never" if value is None else f"{value:.1f} months"
-
-
-def plural(count: float, noun: str) -> str:
-    """``1 day``, ``2 days``, ``0.5 days``."""
-    return f"{count:g} {noun}{'' if count == 1 else 's'}"
 
 
 def escape_label(text: object) -> str:
@@ -55,11 +34,19 @@ def escape_labels(values) -> list[str]:
     return [escape_label(v) for v in values]
 
 
+TOP_MARGIN_PX = 84  # title line + legend line
+
+
 def styled(fig: go.Figure, title: str, height: int = 380) -> go.Figure:
     """Apply the common layout: title (escaped: it may name a policy), white template,
     compact margins, legend on top."""
-    fig.update_layout(title={"text": escape_label(title), "x": 0.0, "xanchor": "left"}, template="plotly_white",
-                      height=height, margin={"l": 10, "r": 10, "t": 60, "b": 10},
+    # the title sits at the top of the figure and the legend on its own line below it, just
+    # above the plot: a long title and a wide legend no longer overlap
+    fig.update_layout(title={"text": escape_label(title), "x": 0.0, "xanchor": "left",
+                             "y": 1.0, "yref": "container", "yanchor": "top",
+                             "pad": {"t": 12}},
+                      template="plotly_white", height=height,
+                      margin={"l": 10, "r": 10, "t": TOP_MARGIN_PX, "b": 10},
                       legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1.0,
                               "xanchor": "right", "title": None})
     return fig

@@ -66,7 +66,7 @@ def _scale(key: str) -> None:
 
 
 total_key = f"audit_total_{state.scenario_key(scenario)}"
-st.number_input("Total tasks per day (scales every task type)", min_value=1.0, value=total,
+st.number_input("Total tasks per day (scales every task type)", min_value=1.0, value=total, format="%.0f",
                 step=float(max(1, round(total / 10))), key=total_key, on_change=_scale,
                 args=(total_key,))
 

@@ -5,7 +5,7 @@ import streamlit as st
 
 from workbench.app import state, widgets
 from workbench.domain import edits
-from workbench.domain.budget_trial import trial_budget
+from workbench.domain.budget_trial import downgrade_map, trial_budget
 from workbench.domain.errors import WorkbenchError
 from workbench.metrics import series
 from workbench.viz.budget import burn_down_figure, rule_impact_figure
@@ -24,13 +24,18 @@ if policy.budget is None:
     st.info(f"{name} has no budget rules. Try one here (a downgrade to the next cheaper tier, "
             "then blocking non-critical tasks), or define rules on Policies.")
     cols = st.columns(3)
-    monthly = cols[0].number_input("Monthly budget USD", min_value=1.0, step=100.0,
+    monthly = cols[0].number_input("Monthly budget USD", min_value=1.0, step=100.0, format="%.0f",
                                    value=float(round(0.8 * base_cost, 0) or 100.0),
                                    key=f"bud_monthly_{name}")
     at_downgrade = cols[1].slider("Downgrade at share of budget", 0.1, 1.0, 0.7, 0.05,
                                   key=f"bud_at_{name}")
     at_block = cols[2].slider("Block non-critical at", 0.1, 1.0, 0.95, 0.05,
                               key=f"bud_block_{name}")
+    if at_block <= at_downgrade and downgrade_map(scenario, name):
+        st.warning(f"Blocking non-critical tasks at {at_block:.0%} is not above the downgrade "
+                   f"at {at_downgrade:.0%}: rules fire in the order of their thresholds, so this "
+                   "trial keeps the downgrade only. Move the block threshold above the "
+                   "downgrade to keep both rules.")
     draft = trial_budget(scenario, name, monthly, at_downgrade, max(at_block, at_downgrade))
     try:
         trial = edits.with_policy(scenario, draft)
@@ -40,15 +45,33 @@ if policy.budget is None:
     target = draft["name"]
 
     def _add() -> None:
-        state.apply(edits.with_policy, draft)
-        st.session_state["chosen"] = target
+        replaced = target in state.scenario().policy_names
+        if state.apply(edits.with_policy, draft):
+            st.session_state["chosen"] = target
+            st.session_state.pop("bud_policy", None)  # the selector follows the choice
+            st.session_state["bud_added"] = (f"{'Replaced' if replaced else 'Added'} policy "
+                                             f"{target!r} in the scenario and chose it; its "
+                                             "rules are shown below and on Policies.")
 
     st.button(f"Add {target!r} to the scenario", key="bud_add", on_click=_add)
 else:
     trial, target = scenario, name
 
+if "bud_added" in st.session_state:
+    st.success(st.session_state.pop("bud_added"))
 figures = state.estimate_doc(trial)["policies"][target]
 spec = trial.policy(target)
+budget_usd = spec.budget.monthly_usd
+if figures["monthly_cost_usd"] > budget_usd * (1.0 + 1e-9):
+    st.warning(f"Even under its rules {target} is expected to spend "
+               f"{usd(figures['monthly_cost_usd'])} a month, above the budget of "
+               f"{usd(budget_usd)}: downgrades and blocking non-critical tasks cannot bring it "
+               "lower. Raise the budget or route more work to cheaper models.")
+elif base_cost > budget_usd:
+    first = min(r.at for r in spec.budget.rules)
+    day = first * budget_usd / (base_cost / scenario.days_per_month)
+    st.info(f"Without rules {name} would spend {usd(base_cost)} a month; the first rule fires "
+            f"around day {day:.1f} of each month and holds until the month resets.")
 cols = st.columns(4)
 cols[0].metric("Monthly budget", usd(spec.budget.monthly_usd), border=True)
 cols[1].metric("Expected month-end spend", usd(figures["monthly_cost_usd"]),
@@ -75,8 +98,8 @@ else:
 widgets.chart(burn_down_figure(spend, target, spec.budget.monthly_usd, rules, firings),
               key="bud_burn")
 widgets.chart(rule_impact_figure(impacts), key="bud_impacts")
-st.dataframe(impacts, hide_index=True, width="stretch",
-             column_config={"pass_rate_delta": st.column_config.NumberColumn(
+widgets.dataframe(impacts.drop("rule"),  # the label names the rule, numbered from 1
+                  column_config={"pass_rate_delta": st.column_config.NumberColumn(
                  "pass rate change", format="percent"),
                  "monthly_cost_delta_usd": st.column_config.NumberColumn(
                      "monthly cost change", format="dollar")})

@@ -30,5 +30,5 @@ if claims:
     st.caption("Each claim is judged by the fidelity that models it: reliability and latency "
                "under outages or limits on a simulation (run one), with its 95% interval.")
     keys = ("text", "policy", "metric", "claimed", "computed", "judged_by", "interval", "status")
-    st.dataframe([{k: c.get(k) for k in keys}
+    widgets.dataframe([{k: c.get(k) for k in keys}
                   for c in claims], hide_index=True, width="stretch")

@@ -8,6 +8,7 @@ from workbench.app import state
 from workbench.app.policy_form import LADDER, budget_rows, draft_policy, ladder_rows, routing_rows
 from workbench.domain import edits
 from workbench.domain.errors import WorkbenchError
+from workbench.metrics.formats import label, metric_text
 from workbench.viz.theme import pct, usd
 
 st.title("Policies")
@@ -92,7 +93,7 @@ with budget_tab:
                            key=f"pol_has_budget_{tag}")
     monthly, budget = None, pl.DataFrame()
     if has_budget:
-        monthly = st.number_input("Monthly budget USD", min_value=1.0, step=100.0,
+        monthly = st.number_input("Monthly budget USD", min_value=1.0, step=100.0, format="%.0f",
                                   value=float(policy.budget.monthly_usd if policy.budget else
                                               state.estimate_doc()["policies"][name]
                                               ["monthly_cost_usd"]),
@@ -104,7 +105,8 @@ with budget_tab:
             column_config={"at": st.column_config.NumberColumn("at share of budget",
                                                                min_value=0.01, max_value=1.0),
                            "action": st.column_config.SelectboxColumn(
-                               "action", options=["downgrade", "block_noncritical"]),
+                               "action", options=["downgrade", "block_noncritical"],
+                               format_func=label),
                            "map": st.column_config.TextColumn("downgrade map")}))
 
 save_as = st.text_input("Save as policy name", value=name, key=f"pol_save_as_{tag}")
@@ -126,16 +128,32 @@ figures = state.estimate_doc(trial)["policies"][save_as]
 cols = st.columns(4)
 cols[0].metric("Draft: cost / month", usd(figures["monthly_cost_usd"]), border=True)
 cols[1].metric("Draft: pass rate", pct(figures["quality_pass_rate"]), border=True)
-cols[2].metric("Draft: availability", pct(figures["availability"], 3), border=True)
+cols[2].metric("Draft: availability", metric_text("availability", figures["availability"]),
+               border=True)
 cols[3].metric("Draft: savings", pct(figures["savings_vs_baseline"]), border=True)
 
 
+confirmed = True
+if save_as != name and save_as in names:
+    if save_as == scenario.baseline:
+        st.warning(f"{save_as!r} is the baseline: every saving and payback is measured against "
+                   "it. Saving this draft over it makes the comparison meaningless (savings 0%, "
+                   "payback never). Pick another name, or confirm below.")
+    else:
+        st.warning(f"A policy named {save_as!r} exists: saving replaces it with this draft.")
+    confirmed = st.checkbox(f"Yes, replace {save_as!r}", value=False,
+                            key=f"pol_replace_{tag}_{save_as}")
+
+
 def _save() -> None:
+    if not confirmed:
+        return
     if state.apply(edits.with_policy, draft):
         st.session_state["pol_saved"] = save_as
 
 
-st.button("Save policy to the scenario", key="pol_save", type="primary", on_click=_save)
+st.button("Save policy to the scenario", key="pol_save", type="primary", on_click=_save,
+          disabled=not confirmed)
 if "pol_saved" in st.session_state:
     st.success(f"Saved policy {st.session_state.pop('pol_saved')!r}.")
 yaml_text = edits.policy_yaml(trial, save_as)

@@ -6,17 +6,17 @@ import streamlit as st
 from workbench.app import state, widgets
 from workbench.domain import edits
 from workbench.metrics import series
+from workbench.metrics.formats import metric_text
 from workbench.metrics.scenario_frames import providers_frame
 from workbench.viz.reliability import (
     availability_figure,
     event_counts_figure,
     outage_timeline_figure,
 )
-from workbench.viz.theme import pct
 
 st.title("Reliability")
 scenario = state.scenario()
-st.dataframe(providers_frame(scenario), hide_index=True, width="stretch")
+widgets.dataframe(providers_frame(scenario), hide_index=True, width="stretch")
 
 st.subheader("What if providers failed more often?")
 if all(p.mtbf_days is None and p.incidents is None for p in scenario.providers):
@@ -41,12 +41,12 @@ chosen = state.chosen_policy()
 pick = doc["policies"][chosen]
 cols = st.columns(3)
 as_is = state.estimate_doc()["policies"][chosen]["availability"]
-cols[0].metric(f"Availability ({chosen})", pct(pick["availability"], 3),
+cols[0].metric(f"Availability ({chosen})", metric_text("availability", pick["availability"]),
                delta=f"{100 * (pick['availability'] - as_is):+.3f} pts vs scenario",
                border=True)
 cols[1].metric("SLA misses / month", f"{(1 - pick['availability']) * pick['tasks_per_month']:,.0f}",
                border=True)
-cols[2].metric("Success rate", pct(pick["success_rate"], 3), border=True)
+cols[2].metric("Success rate", metric_text("success_rate", pick["success_rate"]), border=True)
 
 run = None
 if state.simulator_available():

@@ -38,5 +38,5 @@ if cascade is not None:
                    delta_arrow="off", border=True)
 st.caption(f"{doc['source']} - {doc['cost_method']}")
 widgets.chart(state.replay_figure(doc), key="replay_frontier")
-st.dataframe([{k: p.get(k) for k in ("name", "kind", "quality", "cost_usd", "strong_share")}
+widgets.dataframe([{k: p.get(k) for k in ("name", "kind", "quality", "cost_usd", "strong_share")}
               for p in doc["policies"]], hide_index=True, width="stretch")

@@ -4,7 +4,7 @@ the tier's bar, cost per task; the threshold heuristic as a one-click starting p
 import polars as pl
 import streamlit as st
 
-from workbench.app import state
+from workbench.app import state, widgets
 from workbench.domain import edits
 from workbench.estimator.requirements import HEURISTIC_POLICY, requirements_frame, threshold_policy
 from workbench.viz.theme import pct, usd
@@ -36,7 +36,7 @@ else:
     st.metric(f"Cheapest model meeting every requirement of {task}", best["model"],
               delta=f"{usd(best['cost_per_task_usd'], 4)} per task, pass rate "
                     f"{pct(best['pass_rate'])}", delta_color="off", delta_arrow="off", border=True)
-st.dataframe(rows.drop("task_type"), hide_index=True, width="stretch",
+widgets.dataframe(rows.drop("task_type"), hide_index=True, width="stretch",
              column_config={"pass_rate": st.column_config.ProgressColumn(
                                 "expected pass rate", format="percent", min_value=0.0,
                                 max_value=1.0),
@@ -56,7 +56,7 @@ st.dataframe(rows.drop("task_type"), hide_index=True, width="stretch",
 with st.expander("Full matrix: expected pass rate (task types x models)"):
     pivot = (matrix.with_columns(pl.col("pass_rate").alias("margin"))
              .pivot("model", index="task_type", values="margin"))
-    st.dataframe(pivot, hide_index=True, width="stretch")
+    widgets.dataframe(pivot, hide_index=True, width="stretch")
 
 untiered = [m.name for m in scenario.models if m.tier is None]
 if untiered:
@@ -65,7 +65,7 @@ if untiered:
 st.subheader("Starting policy: the threshold heuristic")
 st.caption("Client-facing -> premium, internal -> mid-tier, intermediate workflow step -> "
            "budget; the cheapest eligible model of that tier.")
-st.dataframe([{"task_type": r["when"]["task_type"], "model": r["model"]}
+widgets.dataframe([{"task_type": r["when"]["task_type"], "model": r["model"]}
               for r in heuristic["routing"]["rules"]], hide_index=True)
 
 

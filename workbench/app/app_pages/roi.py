@@ -6,9 +6,12 @@ import streamlit as st
 
 from workbench.app import state, widgets
 from workbench.domain import edits
+from workbench.metrics.formats import label, months_value
 from workbench.metrics.scenario_frames import finance_frame, models_frame, providers_frame
+from workbench.report.analysis import BREAK_EVEN_HEADERS, break_even_rows
 from workbench.viz.roi import payback_figure, waterfall_figure
-from workbench.viz.theme import months, usd
+from workbench.viz.sensitivity import tornado_figure
+from workbench.viz.theme import usd
 
 st.title("ROI")
 scenario = state.scenario()
@@ -20,7 +23,8 @@ st.caption(f"{chosen} against {baseline}; numbers: {source}.")
 
 cols = st.columns(4)
 cols[0].metric("Net benefit / month", usd(roi["net_monthly_usd"]) if roi else "-", border=True)
-cols[1].metric("Payback", months(roi["payback_months"]) if roi else "-", border=True)
+cols[1].metric("Payback, months", months_value(roi["payback_months"]) if roi else "-",
+               border=True)
 cols[2].metric("Net over 12 months", usd(roi["net_12_months_usd"]) if roi else "-", border=True)
 cols[3].metric("Implementation", usd(scenario.finance.implementation_cost_usd),
                delta=f"{scenario.finance.implementation_weeks:g} weeks ramp",
@@ -33,16 +37,47 @@ with left:
 with right:
     widgets.chart(payback_figure(roi, chosen), key="roi_payback")
 
+st.subheader("Sensitivity: what would flip the decision")
+
+
+@st.cache_data(show_spinner="Moving each assumption on the closed form...", max_entries=16)
+def _sensitivity(key: str, _scenario, policy: str) -> dict:
+    """`workbench.estimator.sensitivity` of ``policy``, cached by the scenario's key."""
+    from workbench.estimator.sensitivity import sensitivity
+
+    return sensitivity(_scenario, policy).as_dict()
+
+
+sens_key = f"roi_sens_{state.scenario_key(scenario)}_{chosen}"
+if chosen == baseline:
+    st.info(f"{chosen} is the baseline: choose another policy to see what moves its ROI.")
+elif st.button("Compute the sensitivity", key="roi_sens") or st.session_state.get(sens_key):
+    st.session_state[sens_key] = True
+    sens = _sensitivity(state.scenario_key(scenario), scenario, chosen)
+    st.caption("Each assumption moved alone to a low and a high value (closed-form estimate); "
+               "break-even: where the net benefit reaches zero, found by bisection.")
+    # full width: at half width the bar labels ran into the assumption names
+    widgets.chart(tornado_figure(sens, "net"), key="roi_tornado_net")
+    widgets.chart(tornado_figure(sens, "payback"), key="roi_tornado_payback")
+    widgets.dataframe([dict(zip(BREAK_EVEN_HEADERS, row, strict=True))
+                       for row in break_even_rows(sens)])
+else:
+    st.caption("Moves rework minutes, hourly rate, volume, each vendor's prices, outage rates "
+               "and judge error one at a time and finds the break-even value of each.")
+
 st.subheader("Assumptions")
 st.caption("Edit a value and apply: every figure on every page follows.")
 with st.form("roi_assumptions"):
-    edited = st.data_editor(finance_frame(scenario), disabled=["assumption", "unit", "meaning"],
+    fields = {label(f): f for f in finance_frame(scenario)["assumption"]}  # words -> field
+    edited = st.data_editor(finance_frame(scenario).with_columns(
+                                pl.col("assumption").map_elements(label, return_dtype=pl.String)),
+                            disabled=["assumption", "unit", "meaning"],
                             hide_index=True, width="stretch",
                             key=f"roi_table_{state.scenario_key(scenario)}",
                             column_config={"value": st.column_config.NumberColumn(min_value=0.0)})
     if st.form_submit_button("Apply assumptions"):
         frame = edited if isinstance(edited, pl.DataFrame) else pl.from_pandas(edited)
-        values = {r["assumption"]: float(r["value"]) for r in frame.to_dicts()}
+        values = {fields[r["assumption"]]: float(r["value"]) for r in frame.to_dicts()}
         if state.apply(edits.with_finance, values):
             st.rerun()
 
@@ -58,10 +93,10 @@ cols[0].number_input("Hourly rate of rework USD", min_value=0.0,
                      key=f"roi_rate_{tag}", on_change=_set_finance,
                      args=("hourly_rate_usd", f"roi_rate_{tag}"))
 cols[1].number_input("Implementation cost USD", min_value=0.0,
-                     value=float(scenario.finance.implementation_cost_usd), step=1000.0,
+                     value=float(scenario.finance.implementation_cost_usd), step=1000.0, format="%.0f",
                      key=f"roi_impl_{tag}", on_change=_set_finance,
                      args=("implementation_cost_usd", f"roi_impl_{tag}"))
 st.markdown("**Model and provider assumptions**")
 st.caption("Quality bars: " + ", ".join(f"{k} {v:.2f}" for k, v in scenario.quality_bars.items()))
-st.dataframe(models_frame(scenario), hide_index=True, width="stretch")
-st.dataframe(providers_frame(scenario), hide_index=True, width="stretch")
+widgets.dataframe(models_frame(scenario))
+widgets.dataframe(providers_frame(scenario))

@@ -55,7 +55,7 @@ def test_optimize_table_and_bad_flags(tmp_path):
     assert out_of_reach.returncode == 2 and "--min-pass 0.9999" in out_of_reach.stderr
     only_strong = run("optimize", str(scenario), "-m", "strong", "-r", "0")
     assert only_strong.returncode == 2 and "'report'" in only_strong.stderr
-    assert "context window" in only_strong.stderr
+    assert "context: needs" in only_strong.stderr
     no_model = run("optimize", str(scenario), "-m", "gpt-9", "-r", "0")
     assert no_model.returncode == 2 and "--model" in no_model.stderr and "gpt-9" in no_model.stderr
     assert "Traceback" not in bad.stderr + out_of_reach.stderr + no_model.stderr

@@ -57,9 +57,10 @@ workload:
         - {name: label, task_type: tag, after: [answer]}
 policies:
   - name: strong_only
-    routing: {default: strong}
+    routing: {default: strong, rules: [{when: {task_type: report}, model: local}]}
     failover: {mode: sequential, chain: [cheap], retries: 1}
   - name: cascade
+    routing: {default_escalate: true, rules: [{when: {task_type: report}, model: local}]}
     escalation:
       ladder: [{model: cheap}, {model: strong}]
       judge: {cost_usd: 0.0004, latency_s: 0.2, false_accept: 0.1, false_reject: 0.05}

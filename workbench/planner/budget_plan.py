@@ -229,7 +229,7 @@ def downgrade_map(scenario: Scenario, policy: Policy) -> dict[str, str]:
         price = reference_cost_usd(scenario, m)
         for cand in ranked:
             if reference_cost_usd(scenario, cand.name) < price and all(
-                    eligibility(cand, t)[0] for t in tasks):
+                    eligibility(cand, t, scenario.data_classes)[0] for t in tasks):
                 out[m] = cand.name
                 break
     return out

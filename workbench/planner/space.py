@@ -168,7 +168,7 @@ def generated_failovers(scenario: Scenario, models: list[str]) -> list[Failover]
     out = [Failover(mode="sequential", retries=1)]
     tasks = scenario.workload.task_types
     usable = [m for m in models
-              if all(eligibility(scenario.model(m), t)[0] for t in tasks)]
+              if all(eligibility(scenario.model(m), t, scenario.data_classes)[0] for t in tasks)]
     if usable:
         backup = min(usable, key=lambda m: (reference_cost_usd(scenario, m), m))
         out += [Failover(mode="sequential", retries=1, chain=[backup]),
@@ -213,7 +213,7 @@ def search_space(scenario: Scenario, models: list[str] | None = None,
         c for fo in unique_fo for c in fo.chain}
     for t in scenario.workload.task_types:
         for m in every:
-            ok, why = eligibility(scenario.model(m), t)
+            ok, why = eligibility(scenario.model(m), t, scenario.data_classes)
             if not ok:
                 why_not[(m, t.name)] = why
     return SearchSpace(scenario, globals_, _blocks(scenario), names, why_not)

@@ -60,25 +60,24 @@ class TokenSize(Frozen):
             return sum(self.sample) / len(self.sample)
         return float(self.median) * math.exp(self.sigma ** 2 / 2.0)  # type: ignore[arg-type]
 
-    @property
-    def p95_tokens(self) -> float:
-        """95th percentile tokens per call (a sample's by rank)."""
+    def _by_rank(self, q: float, lognormal: float | None) -> float:
+        """The q-quantile: fixed, a sample's value at rank floor(q n), or the lognormal's."""
         if self.fixed is not None:
             return float(self.fixed)
         if self.sample is not None:
             ordered = sorted(self.sample)
-            return float(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))])
-        return float(self.p95)  # type: ignore[arg-type]
+            return float(ordered[min(len(ordered) - 1, int(q * len(ordered)))])
+        return float(lognormal)  # type: ignore[arg-type]
+
+    @property
+    def p95_tokens(self) -> float:
+        """95th percentile tokens per call (a sample's by rank)."""
+        return self._by_rank(0.95, self.p95)
 
     @property
     def typical(self) -> float:
         """Median tokens per call (used for latency)."""
-        if self.fixed is not None:
-            return float(self.fixed)
-        if self.sample is not None:
-            ordered = sorted(self.sample)
-            return float(ordered[len(ordered) // 2])
-        return float(self.median)  # type: ignore[arg-type]
+        return self._by_rank(0.5, self.median)
 
 
 Attribute = str | float | bool

@@ -48,32 +48,38 @@ def mt_bench_chars(user_prompt: str) -> tuple[float, float] | None:
     return float(len(question.group(1))), float(len(answer.group(1)))
 
 
-def _read_judgements(path: Path) -> list[dict]:
-    if not path.exists():
-        raise ReplayError(f"{path}: no such file")
-    rows = []
+def _json_lines(path: Path):
+    """(line number, parsed value) of every non-blank line of a JSON lines file; a line that
+    is not JSON is a ReplayError naming the file, the line and its start."""
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
+                yield number, json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ReplayError(f"{path}: line {number}: not valid JSON ({exc.msg}) "
                                   f"(got {line[:60].strip()!r})") from None
-            if not isinstance(row, dict):
-                raise ReplayError(f"{path}: line {number}: expected a JSON object "
-                                  f"(got {type(row).__name__})")
-            for key in ("question_id", "model", "turn", "score"):
-                if key not in row:
-                    raise ReplayError(f"{path}: line {number}: missing key {key!r}")
-            score = row["score"]
-            if isinstance(score, bool) or not isinstance(score, (int, float)) or not (
-                    score == -1 or 1 <= score <= 10):
-                raise ReplayError(f"{path}: line {number}: score must be 1-10 or -1 (failed "
-                                  f"judgement) (got {score!r})")
-            row["_line"] = number
-            rows.append(row)
+
+
+def _read_judgements(path: Path) -> list[dict]:
+    if not path.exists():
+        raise ReplayError(f"{path}: no such file")
+    rows = []
+    for number, row in _json_lines(path):
+        if not isinstance(row, dict):
+            raise ReplayError(f"{path}: line {number}: expected a JSON object "
+                              f"(got {type(row).__name__})")
+        for key in ("question_id", "model", "turn", "score"):
+            if key not in row:
+                raise ReplayError(f"{path}: line {number}: missing key {key!r}")
+        score = row["score"]
+        if isinstance(score, bool) or not isinstance(score, (int, float)) or not (
+                score == -1 or 1 <= score <= 10):
+            raise ReplayError(f"{path}: line {number}: score must be 1-10 or -1 (failed "
+                              f"judgement) (got {score!r})")
+        row["_line"] = number
+        rows.append(row)
     if not rows:
         raise ReplayError(f"{path}: empty file (no judgements)")
     return rows
@@ -154,16 +160,9 @@ def _categories(path: Path, ids: np.ndarray) -> np.ndarray | None:
     if not file.exists():
         return None
     category = {}
-    with file.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ReplayError(f"{file}: line {number}: not valid JSON ({exc.msg})") from None
-            if isinstance(row, dict) and "question_id" in row:
-                category[row["question_id"]] = str(row.get("category", ""))
+    for _, row in _json_lines(file):
+        if isinstance(row, dict) and "question_id" in row:
+            category[row["question_id"]] = str(row.get("category", ""))
     if not all(q in category for q in ids):
         return None
     return np.array([category[q] for q in ids])

@@ -31,12 +31,8 @@ def register(app: typer.Typer) -> None:
                 open_browser: bool = typer.Option(True, "--open/--no-open",
                                                   help="Open a browser tab.")) -> None:
         """Open the workbench (Streamlit) on the bundled default scenario."""
-        import importlib.util
         import subprocess
 
-        from workbench.domain.errors import WorkbenchError
-
-        if importlib.util.find_spec("streamlit") is None:
-            raise WorkbenchError("the app needs Streamlit: pip install 'workbench[app]'")
-        typer.echo(f"workbench app on http://127.0.0.1:{port}", err=True)
+        typer.echo(f"workbench app on http://127.0.0.1:{port} (bundled scenario "
+                   "support_desk.yaml; Ctrl+C stops it)")
         raise typer.Exit(subprocess.call(streamlit_command(port, headless=not open_browser)))

@@ -158,7 +158,7 @@ def assumptions(scenario: Scenario, policy: str) -> list[Assumption]:
             for _, m in scenario.policy(name).model_names()}
     priced = {m.provider for m in scenario.models if m.price is not None}
     for provider in [p.name for p in scenario.providers if p.name in used & priced]:
-        out.append(Assumption(f"price:{provider}", f"{provider} prices", "x today", 1.0, 0.5,
+        out.append(Assumption(f"price:{provider}", f"Prices of {provider}", "x today", 1.0, 0.5,
                               1.5, (0.0, 10.0), _scale_prices(provider)))
     for p in scenario.providers:
         if p.name in used and p.mtbf_days is not None and p.incidents is None:

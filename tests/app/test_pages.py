@@ -128,10 +128,10 @@ def test_simulate_runs_and_shows_cards_and_charts():
     at.button(key="sim_run").click().run()
     assert_ok(at)
     assert len(at.get("plotly_chart")) >= 4
-    total = metric(at, "Simulated spend over")
+    baseline = metric(at, "baseline: simulated spend over")
     at.selectbox(key="sim_cost_policy").set_value("routed").run()
     assert_ok(at)
-    assert metric(at, "Simulated spend over") != total
+    assert metric(at, "routed: simulated spend over") != baseline
     assert float(metric(at, "Attempts per run").replace(",", "")) > 0
 
 

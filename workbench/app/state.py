@@ -25,7 +25,7 @@ SCENARIO_DIR = REPO_ROOT / "scenarios"
 DEFAULT_SCENARIO = "support_desk.yaml"
 QUICK_DAYS = float(os.environ.get("WORKBENCH_APP_DAYS", "7"))
 QUICK_REPLICATIONS = int(os.environ.get("WORKBENCH_APP_REPLICATIONS", "2"))
-SIMULATIONS_KEPT = 8
+SIMULATIONS_KEPT = 2  # runs kept per session
 
 
 def bundled_scenarios() -> list[str]:
@@ -134,28 +134,33 @@ def simulator_available() -> bool:
     return simulator() is not None
 
 
-@st.cache_resource(show_spinner=False)
-def _simulation_store() -> OrderedDict:
-    """Simulations by (scenario key, days, replications), shared by sessions; the progress
-    callback draws on the page, so this is a plain store rather than ``st.cache_data``."""
-    return OrderedDict()
+def simulation_store() -> OrderedDict:
+    """This session's simulations by (scenario key, days, replications, records), newest
+    last, at most ``SIMULATIONS_KEPT``: a run belongs to the session that asked for it (no
+    cross-session store) and an older one is freed when a new one arrives."""
+    return st.session_state.setdefault("sim_store", OrderedDict())
 
 
 def _simulate(key: str, days: float, replications: int, scenario_: Scenario,
               progress: Any = None, records: bool = False) -> dict:
     """A stored run; summaries only (the streaming path, memory bounded by a block of
     simulated time) unless ``records`` asks for every attempt."""
-    store = _simulation_store()
+    from workbench.engine.simulation import local_workers
+
+    store = simulation_store()
     days = min(days, float(scenario_.horizon.days))
-    if (key, days, replications, records) not in store:
+    wanted = (key, days, replications, records)
+    if wanted not in store:
+        while len(store) >= SIMULATIONS_KEPT:
+            store.popitem(last=False)
         result = simulator()(scenario_, replications=replications, days=days, progress=progress,
-                             keep_records=records)
-        store[(key, days, replications, records)] = {
+                             keep_records=records,
+                             workers=local_workers(scenario_, replications, days, records))
+        store[wanted] = {
             "doc": result.to_json(), "records": result.records if records else None,
             "outages": result.outages, "days": days, "replications": replications}
-        while len(store) > SIMULATIONS_KEPT:
-            store.popitem(last=False)
-    return store[(key, days, replications, records)]
+    store.move_to_end(wanted)
+    return store[wanted]
 
 
 def sim_size() -> tuple[float, int]:

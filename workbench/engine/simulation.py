@@ -226,6 +226,23 @@ def run_replication(scenario: Scenario, replication: int, seed: int, days: float
             {n: firings.get(n, []) for n in policies}, _paths(scenario, chunks))
 
 
+def local_workers(scenario: Scenario, replications: int, days: float | None = None,
+                  keep_records: bool = False, cpus: int | None = None) -> int:
+    """Local worker processes worth starting for a run of every policy (1: in-process):
+    all CPUs when the run has several chunks and enough tasks to repay the processes."""
+    import os
+
+    from workbench.engine.footprint import Footprint, default_workers
+
+    span = float(scenario.horizon.days if days is None else days)
+    names = scenario.policy_names
+    chunks = plan_chunks(scenario, range(replications), scenario.seed, span, names, True,
+                         "auto", CHUNK_DAYS, keep_records)
+    batch = len(chunks[0].batch) if chunks and chunks[0].batch else 0
+    size = Footprint.of(scenario, span, replications, batch, len(names) - batch, 1, keep_records)
+    return default_workers(size, len(names), len(chunks), cpus or os.cpu_count() or 1)
+
+
 def simulate(scenario: Scenario, replications: int = 5, seed: int | None = None,
              policies: list[str] | None = None, outages: bool = True, days: float | None = None,
              path: str = "auto", progress: Progress | None = None, keep_records: bool = True,

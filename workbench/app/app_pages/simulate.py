@@ -4,6 +4,7 @@ over time; the quality-cost frontier; the task flow Sankey; latency CDFs."""
 import streamlit as st
 
 from workbench.app import state, widgets
+from workbench.metrics import formats as fmt
 from workbench.metrics import series
 from workbench.viz.compare import policy_frontier_figure
 from workbench.viz.cost import cost_over_time_figure
@@ -28,10 +29,15 @@ else:
         bar = st.progress(0.0, text="simulating...")
 
         def progress(done: float, total: float, tasks: int = 0) -> None:
-            bar.progress(min(1.0, done / max(total, 1)),
-                         text=f"simulating: {done:g} of {total:g} days, {tasks:,} tasks")
+            if done >= total:  # the chunks are in; what is left is the reduction
+                bar.progress(0.99, text=f"all {total:g} days simulated ({tasks:,} tasks): "
+                             "summarising the results...")
+            else:
+                bar.progress(0.99 * done / max(total, 1),
+                             text=f"simulating: {done:g} of {total:g} days, {tasks:,} tasks")
 
         state.run_simulation(progress=progress)
+        bar.progress(1.0, text="done")
         st.rerun()  # so the sidebar's report holds this run
     run = state.last_simulation()
 
@@ -65,9 +71,12 @@ with left:
 with right:
     pick = st.selectbox("Cost over time of", ["(all policies)"] + policies, key="sim_cost_policy")
     costs = series.cost_over_time(records, by="model")
-    shown = costs if pick == "(all policies)" else costs.filter(costs["policy"] == pick)
-    st.metric(f"Simulated spend over {run['days']:g} days (mean per run)",
-              f"${shown['cost_usd'].sum():,.2f}", border=True)
+    spend = {name: float(costs.filter(costs["policy"] == name)["cost_usd"].sum())
+             for name in (policies if pick == "(all policies)" else [pick])}
+    # alternatives are never added together: one figure per policy
+    for col, (name, usd) in zip(st.columns(len(spend)), spend.items()):
+        col.metric(f"{name}: simulated spend over {fmt.plural(run['days'], 'day')} (mean per run)",
+                   fmt.usd_short(usd), border=True)
     widgets.chart(cost_over_time_figure(costs, None if pick == "(all policies)" else pick),
                   key="sim_cost")
 

@@ -1,0 +1,47 @@
+"""App defects 2 and 3 of issue 13, reproduced with AppTest: simulations were kept in a
+cross-session store of up to 8 runs, and the spend of alternative policies was added up."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("streamlit")
+
+from tests.app.test_pages import assert_ok, open_page
+
+
+def _usd(text: str) -> float:
+    return float(text.replace("$", "").replace(",", ""))
+
+
+def test_simulations_are_kept_per_session_and_bounded():
+    """Defect 2: runs lived in a store shared by every session (8 runs with full records)."""
+    at = open_page("simulate")
+    at.button(key="sim_run").click().run()
+    at.sidebar.number_input(key="sim_replications").set_value(2).run()
+    at.button(key="sim_run").click().run()
+    at.sidebar.number_input(key="sim_days").set_value(2.0).run()
+    at.button(key="sim_run").click().run()
+    assert_ok(at)
+    store = at.session_state["sim_store"]
+    assert len(store) == 2  # the oldest run was freed
+    assert list(store)[-1][1:3] == (2.0, 2)  # the newest is the one on the page
+    other = open_page("simulate")  # another browser session starts with no runs
+    assert "sim_store" not in other.session_state or not other.session_state["sim_store"]
+    assert any("Not simulated yet" in i.value for i in other.info)
+
+
+def test_spend_over_the_run_is_never_added_across_policies():
+    """Defect 3: "(all policies)" showed one spend: the alternatives added together."""
+    at = open_page("simulate")
+    at.sidebar.checkbox(key="sim_records").check().run()
+    at.button(key="sim_run").click().run()
+    assert_ok(at)
+    shown = {m.label.split(":")[0]: _usd(m.value) for m in at.metric
+             if "simulated spend over" in m.label}
+    assert set(shown) == {"baseline", "routed"}
+    for name in ("baseline", "routed"):
+        at.selectbox(key="sim_cost_policy").set_value(name).run()
+        alone = [_usd(m.value) for m in at.metric if "simulated spend over" in m.label]
+        assert alone == [shown[name]]
+    assert shown["baseline"] > shown["routed"] > 0

@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("streamlit")
 
-from tests.app.test_pages import assert_ok, open_page
+from tests.app.test_pages import assert_ok, key_starting, open_page
 
 
 def _usd(text: str) -> float:
@@ -45,3 +45,33 @@ def test_spend_over_the_run_is_never_added_across_policies():
         alone = [_usd(m.value) for m in at.metric if "simulated spend over" in m.label]
         assert alone == [shown[name]]
     assert shown["baseline"] > shown["routed"] > 0
+
+
+def _captions(at) -> list[str]:
+    return [c.value for c in at.caption]
+
+
+def test_headline_numbers_say_their_source_and_never_switch_silently():
+    """Defect 6: headline numbers switched between estimate and simulation without saying so
+    (payback 32.8 -> 16.2 after a run, no interval), and an edit reverted them silently."""
+    at = open_page("overview")
+    assert _captions(at).count("estimate (closed form)") == 6
+    at.switch_page("app_pages/simulate.py")
+    at.sidebar.number_input(key="sim_replications").set_value(3).run()
+    at.button(key="sim_run").click().run()
+    at.switch_page("app_pages/overview.py")
+    at.run()
+    assert_ok(at)
+    simulated = [c for c in _captions(at) if c.startswith("simulated, 95% [")]
+    assert len(simulated) == 6, _captions(at)
+    assert any("Numbers: simulated: 3 replications" in c for c in _captions(at))
+    at.switch_page("app_pages/roi.py")
+    at.run()
+    assert any(c.startswith("simulated, 95% [") for c in _captions(at))
+    key_starting(at, "number_input", "roi_rate_").set_value(10.0).run()  # an assumption edit
+    assert_ok(at)
+    assert any("out of date" in w.value for w in at.warning)
+    at.switch_page("app_pages/overview.py")
+    at.run()
+    assert any("out of date" in w.value for w in at.warning)
+    assert _captions(at).count("estimate (closed form)") == 6

@@ -191,14 +191,27 @@ def last_simulation() -> dict | None:
     return run
 
 
-def headline_doc() -> tuple[dict, str]:
+def stale_simulation() -> dict | None:
+    """The session's last run when it no longer matches the scenario or the size (an edit
+    since): its figures are not shown, and the pages say so."""
+    run = st.session_state.get("sim")
+    return run if run is not None and last_simulation() is None else None
+
+
+def headline_doc() -> tuple[dict, str, bool]:
     """Summaries for headline numbers: the last simulation if there is one, else the
-    estimate; and a label saying which."""
+    estimate; a label saying which (and why, when a simulation went out of date); and
+    whether they are simulated."""
     run = last_simulation()
     if run is not None:
         return run["doc"], (f"simulated: {plural(run['replications'], 'replication')} of "
-                            f"{plural(run['days'], 'day')}, seed {run['doc'].get('seed')}")
-    return estimate_doc(), "closed-form estimate (run Simulate & compare for Monte Carlo)"
+                            f"{plural(run['days'], 'day')}, seed {run['doc'].get('seed')}, "
+                            "with 95% intervals"), True
+    if stale_simulation() is not None:
+        return estimate_doc(), ("closed-form estimate - the last simulation is out of date "
+                                "after an edit of the scenario or of the simulation size; run "
+                                "Simulate & compare again for simulated figures"), False
+    return estimate_doc(), "closed-form estimate (run Simulate & compare for Monte Carlo)", False
 
 
 def report_builder():

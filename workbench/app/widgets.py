@@ -9,15 +9,18 @@ import polars as pl
 import streamlit as st
 
 from workbench.metrics.csv_export import csv_bytes
-from workbench.metrics.formats import label, months_value, number
+from workbench.metrics.formats import interval, label, months, months_value, number
 from workbench.viz.theme import pct, usd
 
 
-def headline_cards(summaries: dict[str, dict], baseline: str, chosen: str) -> None:
+def headline_cards(summaries: dict[str, dict], baseline: str, chosen: str,
+                   simulated: bool = False) -> None:
     """The leadership headline: cost now and with the chosen policy, savings, payback,
-    availability and quality pass rate, with deltas against the baseline."""
+    availability and quality pass rate, with deltas against the baseline; under each card
+    its source - "estimate", or "simulated" with the 95% interval of the runs."""
     base, pick = summaries[baseline], summaries[chosen]
     roi = pick.get("roi") or {}
+    roi_ci = pick.get("roi_ci95") or {}
     cols = st.columns(6)
     cols[0].metric("Monthly cost now", usd(base["monthly_cost_usd"]), border=True,
                    delta=baseline, delta_color="off", delta_arrow="off")
@@ -38,6 +41,22 @@ def headline_cards(summaries: dict[str, dict], baseline: str, chosen: str) -> No
                    delta=(f"{100 * (rate - base_rate):+.1f} pts"
                           if rate is not None and base_rate is not None else None),
                    border=True)
+    intervals = (
+        (base.get("monthly_cost_usd_ci95"), usd), (pick.get("monthly_cost_usd_ci95"), usd),
+        (pick.get("savings_vs_baseline_ci95"), pct), (roi_ci.get("payback_months"), months),
+        (pick.get("availability_ci95"), partial(pct, digits=2)),
+        (pick.get("quality_pass_rate_ci95"), pct))
+    for col, (ci, fmt) in zip(cols, intervals):
+        col.caption(source_note(simulated, ci, fmt))
+
+
+def source_note(simulated: bool, ci: list | None, fmt) -> str:
+    """Where a headline figure comes from: ``estimate`` or ``simulated, 95% [a, b]``."""
+    if not simulated:
+        return "estimate (closed form)"
+    if not ci:
+        return "simulated (no interval: one run)"
+    return f"simulated, 95% {interval(ci[0], ci[1], fmt)}"
 
 
 def policy_cards(summaries: dict[str, dict], baseline: str) -> None:

@@ -9,12 +9,16 @@ from workbench.viz.compare import policy_frontier_figure
 from workbench.viz.cost import breakdown_figure
 
 scenario = state.scenario()
-doc, source = state.headline_doc()
+doc, source, simulated = state.headline_doc()
 chosen = state.chosen_policy()
 
 st.title("Overview")
 st.caption(f"**{scenario.name}** - {scenario.description}  \nNumbers: {source}.")
-widgets.headline_cards(doc["policies"], doc["baseline"], chosen)
+if state.stale_simulation() is not None:
+    st.warning("These are closed-form estimates: the last simulation is out of date (the "
+               "scenario or the simulation size changed since). Run Simulate & compare again "
+               "for simulated figures with intervals.")
+widgets.headline_cards(doc["policies"], doc["baseline"], chosen, simulated)
 left, right = st.columns(2)
 with left:
     widgets.chart(breakdown_figure(doc["policies"], "model"), key="overview_breakdown")

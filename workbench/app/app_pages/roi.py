@@ -11,21 +11,29 @@ from workbench.metrics.scenario_frames import finance_frame, models_frame, provi
 from workbench.report.analysis import BREAK_EVEN_HEADERS, break_even_rows
 from workbench.viz.roi import payback_figure, waterfall_figure
 from workbench.viz.sensitivity import tornado_figure
-from workbench.viz.theme import usd
+from workbench.viz.theme import months, usd
 
 st.title("ROI")
 scenario = state.scenario()
-doc, source = state.headline_doc()
+doc, source, simulated = state.headline_doc()
 chosen = state.chosen_policy()
 baseline = doc["baseline"]
 roi = doc["policies"][chosen].get("roi")
+roi_ci = doc["policies"][chosen].get("roi_ci95") or {}
 st.caption(f"{chosen} against {baseline}; numbers: {source}.")
+if state.stale_simulation() is not None:
+    st.warning("Closed-form estimates: the last simulation is out of date after an edit. Run "
+               "Simulate & compare again for simulated figures with intervals.")
 
 cols = st.columns(4)
 cols[0].metric("Net benefit / month", usd(roi["net_monthly_usd"]) if roi else "-", border=True)
 cols[1].metric("Payback, months", months_value(roi["payback_months"]) if roi else "-",
                border=True)
 cols[2].metric("Net over 12 months", usd(roi["net_12_months_usd"]) if roi else "-", border=True)
+cols[0].caption(widgets.source_note(simulated, roi_ci.get("net_monthly_usd"), usd))
+cols[1].caption(widgets.source_note(simulated, roi_ci.get("payback_months"), months))
+cols[2].caption(widgets.source_note(simulated, None, usd) if not simulated
+                else "simulated mean")
 cols[3].metric("Implementation", usd(scenario.finance.implementation_cost_usd),
                delta=f"{scenario.finance.implementation_weeks:g} weeks ramp",
                delta_color="off", delta_arrow="off",

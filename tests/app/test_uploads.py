@@ -139,3 +139,17 @@ def test_live_page_names_a_damaged_run_folder(tmp_path):
     at.text_input(key="live_folder").set_value(str(folder)).run()
     assert not at.exception
     assert "record 1\\: missing field 'run\\_id'" in at.error[0].value
+
+
+def test_after_an_upload_any_bundled_scenario_can_be_reloaded():
+    """Defect 8 of issue 13: after an upload the select still showed the old bundled name,
+    and picking it again did nothing."""
+    at = upload(audit_page(), "mine.yaml", (SCENARIOS / "math_shift.yaml").read_bytes())
+    box = at.selectbox(key="audit_scenario")
+    assert box.value is None and "uploaded: mine.yaml" in box.proto.placeholder
+    assert any(c.value == "Loaded: **mine.yaml** (uploaded)" for c in at.caption)
+    box.set_value("support_desk.yaml").run()  # the one loaded before the upload
+    assert not at.exception
+    assert at.session_state["scenario"].name == "support_desk"
+    assert at.selectbox(key="audit_scenario").value == "support_desk.yaml"
+    assert any(c.value == "Loaded: **support_desk.yaml**" for c in at.caption)

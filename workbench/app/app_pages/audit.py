@@ -17,7 +17,8 @@ st.title("Audit")
 
 def _pick_bundled() -> None:
     name = st.session_state["audit_scenario"]
-    state.set_scenario(state.load_bundled(name), name)
+    if name is not None:
+        state.set_scenario(state.load_bundled(name), name)
 
 
 def _upload() -> None:
@@ -27,6 +28,7 @@ def _upload() -> None:
     try:
         state.set_scenario(uploads.load_scenario_upload(upload), upload.name)
         st.session_state.pop("upload_error", None)
+        st.session_state["audit_scenario"] = None  # no bundled one is loaded: any can be picked
     except WorkbenchError as exc:
         st.session_state["upload_error"] = str(exc)
 
@@ -35,8 +37,11 @@ left, right = st.columns(2)
 with left:
     names = state.bundled_scenarios()
     label = st.session_state.get("scenario_label", names[0])
-    st.selectbox("Bundled scenario", names, index=names.index(label) if label in names else 0,
+    bundled = label in names
+    st.selectbox("Bundled scenario", names, index=names.index(label) if bundled else None,
+                 placeholder=f"uploaded: {label} - pick one to load it instead",
                  key="audit_scenario", on_change=_pick_bundled)
+    st.caption(f"Loaded: **{label}**" + ("" if bundled else " (uploaded)"))
 with right:
     st.file_uploader("Or upload a scenario (YAML)", type=list(SCENARIO_UPLOAD.extensions),
                      key="audit_upload", on_change=_upload,

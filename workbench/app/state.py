@@ -256,16 +256,50 @@ def replay_tables() -> dict[str, tuple]:
             if (REPO_ROOT / spec[2]).exists()}
 
 
+@st.cache_data(show_spinner="Reading the evaluation table...", max_entries=8)
+def replay_models(label: str) -> dict:
+    """Models of a bundled table: ``{model: {"quality", "price"}}`` with the price spec the
+    table already has (``default``), a catalogue suggestion (``catalogue``) or none; errors
+    as ``{"error": message}``."""
+    import numpy as np
+
+    from workbench.replay.cost import DEFAULT_PRICE_REFS, suggest_price_refs
+    from workbench.replay.formats import load_table
+
+    fmt, benchmark, folder = REPLAY_TABLES[label]
+    try:
+        table = load_table(REPO_ROOT / folder, fmt, benchmark=benchmark)
+    except WorkbenchError as exc:
+        return {"error": str(exc)}
+    quality = np.nanmean(table.scores, axis=0)
+    priced = table.priced()
+    suggested = suggest_price_refs([m for m, p in zip(table.models, priced) if not p])
+    out = {}
+    for model, q, has_price in zip(table.models, quality.tolist(), priced.tolist()):
+        spec = DEFAULT_PRICE_REFS.get(model) if has_price else suggested.get(model)
+        source = ("in the table" if has_price and spec is None else "default" if has_price
+                  else "catalogue match" if spec else "unpriced")
+        out[model] = {"quality": q, "price": spec or "", "source": source}
+    return out
+
+
 @st.cache_data(show_spinner="Replaying the evaluation table...", max_entries=16)
-def replay_doc(label: str, judge_error: float) -> dict:
-    """``workbench replay --json`` of a bundled table (errors as ``{"error": message}``)."""
+def replay_doc(label: str, judge_error: float, prices: tuple = (), exclude: tuple = (),
+               strong: str | None = None, weak: str | None = None) -> dict:
+    """``workbench replay --json`` of a bundled table with ``prices`` as ``--price`` pairs,
+    ``exclude`` as ``--exclude-model``, and ``--strong`` / ``--weak`` (errors as
+    ``{"error": message}``)."""
     from workbench.replay.formats import load_table
     from workbench.replay.replay import ReplayOptions, replay
 
     fmt, benchmark, folder = REPLAY_TABLES[label]
     try:
-        table = load_table(REPO_ROOT / folder, fmt, benchmark=benchmark)
-        return replay(table, ReplayOptions(judge_errors=(judge_error,)))
+        table = load_table(REPO_ROOT / folder, fmt, benchmark=benchmark,
+                           price_overrides=dict(prices) or None)
+        if exclude:
+            table = table.without_models(list(exclude))
+        return replay(table, ReplayOptions(judge_errors=(judge_error,), strong=strong,
+                                           weak=weak))
     except WorkbenchError as exc:
         return {"error": str(exc)}
 

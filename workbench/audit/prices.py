@@ -5,12 +5,13 @@ does not know a model, per-million-token prices fitted from the log's own billed
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import polars as pl
 
-from workbench.domain.catalog import MTOK
+from workbench.domain.catalog import MTOK, catalog_match
+
+__all__ = ["PriceMatch", "catalog_match", "match_prices"]
 
 
 @dataclass(frozen=True)
@@ -36,27 +37,6 @@ class PriceMatch:
             return {"ref": self.ref}
         return {"input_per_mtok_usd": round(self.fitted_input_per_mtok_usd or 0.0, 6),
                 "output_per_mtok_usd": round(self.fitted_output_per_mtok_usd or 0.0, 6)}
-
-
-def _priced(model: str, provider: str | None) -> tuple[str, str] | None:
-    from genai_prices import Usage, calc_price
-
-    try:
-        priced = calc_price(Usage(input_tokens=1000), model_ref=model, provider_id=provider)
-    except (LookupError, ValueError, KeyError):
-        return None
-    return priced.model.id, priced.provider.id
-
-
-@lru_cache(maxsize=1024)
-def catalog_match(model: str, provider: str) -> tuple[str, str] | None:
-    """(catalogue model id, provider id) of a logged model name, or None when unknown; the
-    logged provider is tried first, then any provider."""
-    for provider_id in ([provider, None] if provider else [None]):
-        found = _priced(model, provider_id)
-        if found is not None:
-            return found
-    return None
 
 
 def match_prices(frame: pl.DataFrame) -> dict[str, PriceMatch]:

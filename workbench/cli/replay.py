@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
         benchmark: Annotated[str | None, typer.Option(
             help="routellm: mmlu | gsm8k | mt_bench")] = None,
         strong: Annotated[str | None, typer.Option(
-            help="Strong model (default: best quality).")] = None,
+            help="Strong model (default: best quality; the best priced one when two are priced).")] = None,
         weak: Annotated[str | None, typer.Option(
             help="Weak model (default: cheapest other one).")] = None,
         per_turn: Annotated[bool, typer.Option(

@@ -66,3 +66,24 @@ def resolve_price(ref: str) -> TokenPrice:
         source=f"genai-prices {ref} ({inp.model.id})",
         context_window=inp.model.context_window,
     )
+
+
+def _priced(model: str, provider: str | None) -> tuple[str, str] | None:
+    from genai_prices import Usage, calc_price
+
+    try:
+        priced = calc_price(Usage(input_tokens=1000), model_ref=model, provider_id=provider)
+    except (LookupError, ValueError, KeyError):
+        return None
+    return priced.model.id, priced.provider.id
+
+
+@lru_cache(maxsize=1024)
+def catalog_match(model: str, provider: str) -> tuple[str, str] | None:
+    """(catalogue model id, provider id) of a logged model name, or None when unknown; the
+    logged provider is tried first, then any provider."""
+    for provider_id in ([provider, None] if provider else [None]):
+        found = _priced(model, provider_id)
+        if found is not None:
+            return found
+    return None

@@ -9,9 +9,11 @@ is NaN and reported as unknown, never $0).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
-from workbench.domain.catalog import TokenPrice, resolve_price
+from workbench.domain.catalog import TokenPrice, catalog_match, resolve_price
 from workbench.domain.errors import ReplayError, ScenarioError
 
 CHARS_PER_TOKEN = 4.0
@@ -65,6 +67,28 @@ def resolve_model_prices(models: list[str],
         spec = overrides.get(model) or DEFAULT_PRICE_REFS.get(model)
         prices[model] = None if spec is None else price_from_spec(spec)
     return prices
+
+
+def _name_variants(model: str) -> list[str]:
+    """Spellings of a leaderboard name the catalogue may know: without a ``_concise`` /
+    ``_verbose`` prompt variant, underscores as dashes, ``gpt4``/``gpt35`` spelled out."""
+    base = re.sub(r"_(concise|verbose)$", "", model)
+    dashed = base.replace("_", "-")
+    spelled = re.sub(r"^gpt35", "gpt-3.5", re.sub(r"^gpt4", "gpt-4", dashed))
+    return list(dict.fromkeys([spelled, dashed, base, model]))
+
+
+def suggest_price_refs(models: list[str]) -> dict[str, str]:
+    """``{model: provider:ref}`` for the models the catalogue knows under one of their
+    spellings (`_name_variants`): suggestions to show and edit, never applied silently."""
+    out: dict[str, str] = {}
+    for model in models:
+        for name in _name_variants(model):
+            found = catalog_match(name, "")
+            if found is not None:
+                out[model] = f"{found[1]}:{name}"
+                break
+    return out
 
 
 def tokens_from_chars(chars: np.ndarray) -> np.ndarray:

@@ -34,8 +34,9 @@ from workbench.replay.table import EvalTable
 
 @dataclass(frozen=True)
 class ReplayOptions:
-    """What to replay. ``strong``/``weak`` default to the best model and the cheapest other one
-    (the lowest-quality one when costs are unknown); ``share_step`` is the spacing of the
+    """What to replay. ``strong``/``weak`` default to the best model (the best priced one when
+    two or more are priced) and the cheapest other one (the lowest-quality one when costs are
+    unknown); ``share_step`` is the spacing of the
     reported curve points (metrics use every share k/n); ``judge_errors`` are the cascade
     judge's error rates (false accept = false reject); ``pass_bar`` is the score a cascade's
     judge counts as a pass; ``ladder`` overrides the cascade's models (cheapest first)."""
@@ -69,8 +70,10 @@ def pick_pair(table: EvalTable, strong: str | None, weak: str | None) -> tuple[s
         raise ReplayError(f"{table.source}: routing needs at least two models "
                           f"(found {table.models})")
     quality = np.nanmean(table.scores, axis=0)
-    if strong is None:
-        strong = table.models[int(np.nanargmax(quality))]
+    if strong is None:  # the best priced model when two are priced: a frontier needs costs
+        priced = table.priced()
+        pool = np.where(priced, quality, -np.inf) if priced.sum() >= 2 else quality
+        strong = table.models[int(np.nanargmax(pool))]
     table.index(strong)
     if weak is None:
         others = [j for j, m in enumerate(table.models) if m != strong]

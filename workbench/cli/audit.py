@@ -14,6 +14,7 @@ def _print_audit(audit, out: Path | None) -> None:
     from rich.table import Table
 
     from workbench.cli.tables import print_tables
+    from workbench.metrics.formats import usd
 
     doc = audit.to_json()
     obs = doc["observed"]
@@ -29,18 +30,17 @@ def _print_audit(audit, out: Path | None) -> None:
     recon = Table(title="Reconciliation (USD per month)")
     recon.add_column("item")
     recon.add_column("USD/month", justify="right")
-    recon.add_row("observed spend", f"${obs['monthly_cost_usd']:,.2f}")
+    recon.add_row("observed spend", usd(obs['monthly_cost_usd'], 2))
     recon.add_row("estimate of 'today' on the fitted scenario",
-                  f"${doc['estimated_monthly_cost_usd']:,.2f} ({doc['residual_share']:+.2%})")
+                  f"{usd(doc['estimated_monthly_cost_usd'], 2)} ({doc['residual_share']:+.2%})")
     for item in doc["residual"]:
-        usd = item["monthly_usd"]
-        recon.add_row(item["reason"], "-" if usd is None else f"${usd:,.2f}")
+        recon.add_row(item["reason"], usd(item["monthly_usd"], 2))
     for team, t in doc["teams"].items():
-        recon.add_row(f"team {team}", f"${t['monthly_cost_usd']:,.2f}")
+        recon.add_row(f"team {team}", usd(t['monthly_cost_usd'], 2))
     if doc["untracked"] is not None:
         u = doc["untracked"]
         recon.add_row(f"untracked: {u['requests']:,} calls the gateway never saw (period)",
-                      f"${u['cost_usd']:,.2f}")
+                      usd(u['cost_usd'], 2))
     print_tables([tasks, recon])
     for note in doc["notes"] + [f"skipped {n} row(s): {why}"
                                 for why, n in doc["skipped_rows"].items()]:

@@ -22,10 +22,11 @@ def _print_probe(result) -> None:
     from rich.table import Table
 
     from workbench.cli.tables import PLAIN
+    from workbench.metrics.formats import usd, usd_signed
 
     console = Console(width=max(120, Console().width), **PLAIN)
     table = Table(title=f"Probe run {result.run_id} - {result.jobs} tasks, "
-                        f"${result.spent_usd:.4f} of ${result.cap_usd:.2f} cap",
+                        f"{usd(result.spent_usd, 4)} of {usd(result.cap_usd, 2)} cap",
                   title_justify="left")
     for header in ("model", "tasks", "attempts", "success", "pass rate", "cost", "cost/task",
                    "ttft p50", "p50", "p95", "outcomes"):
@@ -37,7 +38,7 @@ def _print_probe(result) -> None:
     for name, s in result.summary["by_model"].items():
         table.add_row(name, str(s["tasks"]), str(s["attempts"]),
                       f(s["success_rate"], "{:.1%}"), f(s["quality_pass_rate"], "{:.1%}"),
-                      f(s["cost_usd"], "${:.4f}"), f(s["cost_per_task_usd"], "${:.5f}"),
+                      usd(s["cost_usd"], 4), usd(s["cost_per_task_usd"], 5),
                       f(s["ttft_p50_s"], "{:.3f} s"), f(s["latency_p50_s"], "{:.3f} s"),
                       f(s["latency_p95_s"], "{:.3f} s"),
                       ", ".join(f"{k} {v}" for k, v in s["outcomes"].items()))
@@ -51,7 +52,7 @@ def _print_probe(result) -> None:
             f"{a['current_wins']}, ties {a['ties']}; win rate "
             f"{f(a['candidate_win_rate'], '{:.1%}')}"
             + (f" (95% CI {ci[0]:.1%} - {ci[1]:.1%})" if ci else "")
-            + f"; cost/task delta {f(a['cost_per_task_delta_usd'], '${:+.5f}')}, "
+            + f"; cost/task delta {usd_signed(a['cost_per_task_delta_usd'], 5)}, "
               f"p50 latency delta {f(a['latency_p50_delta_s'], '{:+.3f} s')}")
         left_out = {"blocked by the spend guard": a["blocked_pairs"],
                     "judge call blocked by the spend guard": a["judge_blocked"],

@@ -15,6 +15,7 @@ def _print(frame, waivers: dict[str, list[str]]) -> None:
     from rich.table import Table
 
     from workbench.cli.tables import print_tables
+    from workbench.metrics.formats import usd_per_task
 
     table = Table(title="Requirements: task types x models")
     for column in ("task type", "model", "eligible", "pass rate", "required", "p95 s",
@@ -27,7 +28,7 @@ def _print(frame, waivers: dict[str, list[str]]) -> None:
         mark = "yes" if r["meets_all"] else ("no" if not r["eligible"] else "eligible")
         table.add_row(r["task_type"], r["model"], mark, f"{r['pass_rate']:.1%}", required,
                       f"{r['latency_p95_s']:.1f}", f"{r['deadline_s']:,.0f}",
-                      f"${r['cost_per_task_usd']:.4f}", r["why"])
+                      usd_per_task(r['cost_per_task_usd']), r["why"])
     print_tables([table])
     for policy, items in waivers.items():
         for item in items:

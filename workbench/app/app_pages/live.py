@@ -8,6 +8,7 @@ import streamlit as st
 from workbench.app import state, uploads, widgets
 from workbench.domain.errors import WorkbenchError
 from workbench.metrics import series
+from workbench.metrics.formats import usd
 from workbench.viz.calibration import measured_vs_simulated_figure
 
 st.title("Live")
@@ -38,7 +39,7 @@ table = series.measured_vs_simulated(measured, simulated)
 cols = st.columns(3)
 cols[0].metric("Measured attempts", f"{measured.height:,}", border=True)
 cols[1].metric("Models probed", f"{measured['model'].n_unique()}", border=True)
-cols[2].metric("Probe spend", f"${measured['cost_usd'].sum():,.4f}", border=True)
+cols[2].metric("Probe spend", usd(measured['cost_usd'].sum(), 4), border=True)
 widgets.dataframe(series.per_model_calls(measured), hide_index=True, width="stretch")
 widgets.chart(measured_vs_simulated_figure(table), key="live_compare")
 st.caption(f"Run folder: {Path(folder).resolve()}")

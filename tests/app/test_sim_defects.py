@@ -75,3 +75,43 @@ def test_headline_numbers_say_their_source_and_never_switch_silently():
     at.run()
     assert any("out of date" in w.value for w in at.warning)
     assert _captions(at).count("estimate (closed form)") == 6
+
+
+def test_results_filter_by_group_and_download_as_csv_and_parquet():
+    """Defect 13 (part): no team / task / date filters and no downloads of results."""
+    at = open_page("simulate")
+    at.button(key="sim_run").click().run()
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert {"Results by group (CSV)", "Results by group (Parquet)", "Policy summaries (CSV)",
+            "Policy summaries (Parquet)"} <= set(labels)
+    at.selectbox(key="sim_group_by").set_value("task type").run()
+    table = next(d.value for d in at.dataframe if "task_type" in d.value.columns)
+    assert set(table["task_type"]) == {"simple", "moderate", "complex", "edge_case"}
+    at.multiselect(key="sim_filter_task_type").set_value(["complex"]).run()
+    assert_ok(at)
+    table = next(d.value for d in at.dataframe if "task_type" in d.value.columns)
+    assert set(table["task_type"]) == {"complex"} and len(table) == 2  # one row per policy
+
+
+def test_attempt_filters_drive_the_charts_and_the_download():
+    at = open_page("simulate")
+    at.sidebar.number_input(key="sim_days").set_value(2.0).run()
+    at.sidebar.checkbox(key="sim_records").check().run()
+    at.button(key="sim_run").click().run()
+    records = at.session_state["sim"]["records"]
+    spend = {m.label: _usd(m.value) for m in at.metric if "simulated spend" in m.label}
+    at.multiselect(key="sim_rec_types").set_value(["complex"]).run()
+    at.slider(key="sim_rec_days").set_value((2, 2)).run()
+    assert_ok(at)
+    import polars as pl
+
+    expected = records.filter((pl.col("task_type") == "complex")
+                              & (pl.col("start_s") >= 86_400) & (pl.col("start_s") < 172_800))
+    assert any(c.value.startswith(f"{expected.height:,} attempts in the filter")
+               for c in at.caption)
+    label = "baseline: simulated spend over 2 days (mean per run)"
+    filtered = {m.label: _usd(m.value) for m in at.metric if "simulated spend" in m.label}
+    base = expected.filter(pl.col("policy") == "baseline")
+    by_hand = float(base["cost_usd"].sum() + base["judge_cost_usd"].sum())
+    assert filtered[label] == pytest.approx(by_hand, abs=0.01)
+    assert filtered[label] < spend[label]

@@ -8,7 +8,7 @@ from functools import partial
 import polars as pl
 import streamlit as st
 
-from workbench.metrics.csv_export import csv_bytes
+from workbench.metrics.csv_export import csv_bytes, parquet_bytes
 from workbench.metrics.formats import interval, label, months, months_value, number
 from workbench.viz.theme import pct, usd
 
@@ -128,3 +128,15 @@ def csv_download(label: str, frame: pl.DataFrame, file_name: str, key: str) -> N
     built only when clicked."""
     st.download_button(label, data=partial(csv_bytes, frame), file_name=file_name,
                        mime="text/csv", key=key, icon=":material/download:", on_click="ignore")
+
+
+def downloads(stem: str, frame: pl.DataFrame, file_stem: str, key: str) -> None:
+    """CSV and Parquet download buttons for ``frame`` side by side, built only when clicked."""
+    left, right = st.columns(2)
+    with left:
+        csv_download(f"{stem} (CSV)", frame, f"{file_stem}.csv", key=f"{key}_csv")
+    with right:
+        st.download_button(f"{stem} (Parquet)", data=partial(parquet_bytes, frame),
+                           file_name=f"{file_stem}.parquet", mime="application/vnd.apache.parquet",
+                           key=f"{key}_parquet", icon=":material/download:", on_click="ignore")
+

@@ -68,3 +68,11 @@ def csv_bytes(frame: pl.DataFrame) -> bytes:
 def write_csv(frame: pl.DataFrame, path: str | Path) -> None:
     """Write `spreadsheet_safe` ``frame`` as CSV to ``path``."""
     spreadsheet_safe(frame).write_csv(path)
+
+
+def parquet_bytes(frame: pl.DataFrame) -> bytes:
+    """``frame`` as a Parquet file in memory (types kept; no formula risk in Parquet)."""
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer)
+    return buffer.getvalue()
+

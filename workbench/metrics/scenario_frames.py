@@ -102,3 +102,13 @@ def kpi_frame(summaries: dict[str, dict]) -> pl.DataFrame:
             row["cost_ci95_low"], row["cost_ci95_high"] = ci
         rows.append(row)
     return pl.DataFrame(rows, infer_schema_length=None)
+
+
+def group_frame(summaries: dict[str, dict], by: str) -> pl.DataFrame:
+    """One row per policy and group of ``by`` (``task_type``, ``team``, ``latency_class``):
+    tasks per run, success rate, availability and quality pass rate, from the summaries'
+    ``by_group`` (an estimate has none: an empty frame)."""
+    rows = [{"policy": name, by: group, **figures}
+            for name, s in summaries.items()
+            for group, figures in ((s.get("by_group") or {}).get(by) or {}).items()]
+    return pl.DataFrame(rows, infer_schema_length=None)

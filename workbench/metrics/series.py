@@ -32,6 +32,22 @@ def _replications(records: pl.DataFrame) -> pl.DataFrame:
     return records.group_by("policy").agg(pl.col("replication").n_unique().alias("_reps"))
 
 
+def filter_records(records: pl.DataFrame, teams: list[str] | None = None,
+                   task_types: list[str] | None = None,
+                   days: tuple[int, int] | None = None) -> pl.DataFrame:
+    """The attempts of the given teams and task types (None or empty: all) sent on simulated
+    days ``days[0]..days[1]`` (1 = the first 24 h, inclusive)."""
+    keep = pl.lit(True)
+    if teams:
+        keep &= pl.col("team").cast(pl.String).is_in(teams)
+    if task_types:
+        keep &= pl.col("task_type").cast(pl.String).is_in(task_types)
+    if days is not None:
+        day = (pl.col("start_s") // DAY_S) + 1
+        keep &= day.is_between(days[0], days[1])
+    return records.filter(keep)
+
+
 def cost_over_time(records: pl.DataFrame, by: str = "model",
                    bucket_s: float = DAY_S) -> pl.DataFrame:
     """Mean USD per replication per time bucket: columns policy, day (bucket index x

@@ -1,11 +1,16 @@
 """Simulate & compare: Monte Carlo run with a progress bar; KPI cards per policy; cost by model
 over time; the quality-cost frontier; the task flow Sankey; latency CDFs."""
 
+import math
+
+import polars as pl
 import streamlit as st
 
 from workbench.app import state, widgets
 from workbench.metrics import formats as fmt
 from workbench.metrics import series
+from workbench.metrics.scenario_frames import group_frame, kpi_frame
+from workbench.metrics.series import filter_records
 from workbench.viz.compare import policy_frontier_figure
 from workbench.viz.cost import cost_over_time_figure
 from workbench.viz.latency import latency_cdf_figure
@@ -51,6 +56,24 @@ if run is None:
 doc, records = run["doc"], run["records"]
 widgets.policy_cards(doc["policies"], doc["baseline"])
 policies = list(doc["policies"])
+file_stem = widgets.download_name(scenario.name, "")
+GROUPS = {"task type": "task_type", "team": "team", "latency class": "latency_class"}
+
+st.subheader("Results by group")
+cols = st.columns([1, 3])
+by = GROUPS[cols[0].selectbox("Group by", list(GROUPS), key="sim_group_by")]
+groups = group_frame(doc["policies"], by)
+values = sorted(groups[by].unique().to_list()) if groups.height else []
+keep = cols[1].multiselect("Only these (none: all)", values, key=f"sim_filter_{by}")
+shown = groups.filter(pl.col(by).is_in(keep)) if keep else groups
+widgets.dataframe(shown, column_config={
+    "tasks": st.column_config.NumberColumn("tasks simulated", format="%d"),
+    "success_rate": st.column_config.NumberColumn("success", format="percent"),
+    "availability": st.column_config.NumberColumn("availability", format="percent"),
+    "quality_pass_rate": st.column_config.NumberColumn("pass rate", format="percent")})
+widgets.downloads("Results by group", shown, f"{file_stem}-by-{by}", key="sim_groups")
+widgets.downloads("Policy summaries", kpi_frame(doc["policies"]), f"{file_stem}-policies",
+                  key="sim_policies")
 if records is None:
     chosen = doc["policies"].get(state.chosen_policy()) or doc["policies"][policies[0]]
     per_run = run["days"] / scenario.days_per_month  # summaries are per month
@@ -63,8 +86,19 @@ if records is None:
     st.info("Summaries only: tick *Keep every attempt* under Simulation size in the sidebar "
             "and run again for cost over time, task flows and latency CDFs.")
     st.stop()
-widgets.csv_download("Download every attempt (CSV)", records,
-                     widgets.download_name(scenario.name, "-records.csv"), key="sim_records_csv")
+st.subheader("Every attempt")
+cols = st.columns(3)
+teams = cols[0].multiselect("Teams (none: all)", sorted(records["team"].unique().to_list()),
+                            key="sim_rec_teams")
+types = cols[1].multiselect("Task types (none: all)",
+                            sorted(records["task_type"].unique().to_list()), key="sim_rec_types")
+last_day = max(1, math.ceil(run["days"]))
+first, last = (cols[2].slider("Days", 1, last_day, (1, last_day), key="sim_rec_days")
+               if last_day > 1 else (1, 1))
+records = filter_records(records, teams, types, (first, last))
+st.caption(f"{records.height:,} attempts in the filter; the charts below and the download "
+           "show these only.")
+widgets.downloads("Attempts in the filter", records, f"{file_stem}-records", key="sim_records")
 left, right = st.columns(2)
 with left:
     widgets.chart(policy_frontier_figure(doc["policies"], doc["baseline"]), key="sim_frontier")

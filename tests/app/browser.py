@@ -16,8 +16,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync"]
-PAGES = ("Overview", "Audit", "Requirements", "Policies", "Simulate & compare", "Budget",
-         "Reliability", "ROI", "Evaluation replay", "Live")
+PAGES = ("Overview", "Audit", "Edit scenario", "Requirements", "Policies", "Simulate & compare",
+         "Budget", "Plan", "Reliability", "ROI", "Evaluation replay", "Live")
 
 
 def free_port() -> int:

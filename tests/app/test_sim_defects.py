@@ -38,11 +38,11 @@ def test_spend_over_the_run_is_never_added_across_policies():
     at.button(key="sim_run").click().run()
     assert_ok(at)
     shown = {m.label.split(":")[0]: _usd(m.value) for m in at.metric
-             if "simulated spend over" in m.label}
+             if ": spend over" in m.label}
     assert set(shown) == {"baseline", "routed"}
     for name in ("baseline", "routed"):
         at.selectbox(key="sim_cost_policy").set_value(name).run()
-        alone = [_usd(m.value) for m in at.metric if "simulated spend over" in m.label]
+        alone = [_usd(m.value) for m in at.metric if ": spend over" in m.label]
         assert alone == [shown[name]]
     assert shown["baseline"] > shown["routed"] > 0
 
@@ -99,7 +99,7 @@ def test_attempt_filters_drive_the_charts_and_the_download():
     at.sidebar.checkbox(key="sim_records").check().run()
     at.button(key="sim_run").click().run()
     records = at.session_state["sim"]["records"]
-    spend = {m.label: _usd(m.value) for m in at.metric if "simulated spend" in m.label}
+    spend = {m.label: _usd(m.value) for m in at.metric if ": spend over" in m.label}
     at.multiselect(key="sim_rec_types").set_value(["complex"]).run()
     at.slider(key="sim_rec_days").set_value((2, 2)).run()
     assert_ok(at)
@@ -109,8 +109,8 @@ def test_attempt_filters_drive_the_charts_and_the_download():
                               & (pl.col("start_s") >= 86_400) & (pl.col("start_s") < 172_800))
     assert any(c.value.startswith(f"{expected.height:,} attempts in the filter")
                for c in at.caption)
-    label = "baseline: simulated spend over 2 days (mean per run)"
-    filtered = {m.label: _usd(m.value) for m in at.metric if "simulated spend" in m.label}
+    label = "baseline: spend over 2 days"
+    filtered = {m.label: _usd(m.value) for m in at.metric if ": spend over" in m.label}
     base = expected.filter(pl.col("policy") == "baseline")
     by_hand = float(base["cost_usd"].sum() + base["judge_cost_usd"].sum())
     assert filtered[label] == pytest.approx(by_hand, abs=0.01)

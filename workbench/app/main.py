@@ -15,6 +15,7 @@ st.set_page_config(page_title="workbench", page_icon=":bar_chart:", layout="wide
 PAGES = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page("app_pages/audit.py", title="Audit", icon=":material/table_view:"),
+    st.Page("app_pages/scenario_editor.py", title="Edit scenario", icon=":material/edit_note:"),
     st.Page("app_pages/requirements.py", title="Requirements", icon=":material/checklist:"),
     st.Page("app_pages/policies.py", title="Policies", icon=":material/alt_route:"),
     st.Page("app_pages/simulate.py", title="Simulate & compare", icon=":material/play_circle:"),

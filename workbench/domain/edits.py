@@ -3,11 +3,13 @@ Every function returns a new `Scenario` (or raises `ScenarioError` naming the fi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 import yaml
 
+from workbench.domain.errors import ScenarioError
 from workbench.domain.loader import scenario_from_data
 from workbench.domain.scenario import Scenario
 
@@ -74,6 +76,64 @@ def with_volumes(scenario: Scenario, per_day: dict[str, float],
         if shares:  # shares must sum to exactly 1: give the rounding rest to the last one
             listed = [t for t in tasks if "share" in t]
             listed[-1]["share"] = 1.0 - sum(t["share"] for t in listed[:-1])
+    return with_changes(scenario, mutate)
+
+
+TASK_TABLE_FIELDS = ("per_day", "tier", "latency_class", "client_facing", "team")
+REQUIREMENT_TABLE_FIELDS = ("data_class", "required_pass_rate", "deadline_s")
+
+
+def _blank(value: Any) -> bool:
+    """An empty table cell: None, "", or NaN."""
+    return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
+
+
+def with_task_types(scenario: Scenario, rows: list[dict[str, Any]]) -> Scenario:
+    """The task types as edited in a table, one row each: ``name`` and any of
+    `TASK_TABLE_FIELDS` and `REQUIREMENT_TABLE_FIELDS` (a blank requirement is removed). A
+    task type keeps its other fields (tokens, attributes, ...); a new name starts from the
+    schema's defaults; a name left out is removed (a rule or workflow still naming it fails
+    validation, naming the field). A workload given as shares becomes ``per_day``."""
+    def mutate(data: dict[str, Any]) -> None:
+        workload = data["workload"]
+        total = workload.pop("total_per_day", None) or 0.0
+        old = {t["name"]: t for t in workload["task_types"]}
+        tasks = []
+        for i, row in enumerate(rows):
+            name = "" if _blank(row.get("name")) else str(row["name"]).strip()
+            if not name:
+                raise ScenarioError("a task type needs a name",
+                                    path=f"workload.task_types[{i}].name", value=row.get("name"))
+            task = dict(old.get(name, {"name": name}))
+            if "share" in task:
+                task["per_day"] = task.pop("share") * total
+            task.update({k: row[k] for k in TASK_TABLE_FIELDS if not _blank(row.get(k))})
+            needs = dict(task.get("requirements", {}))
+            for key in REQUIREMENT_TABLE_FIELDS:
+                if _blank(row.get(key)):
+                    needs.pop(key, None)
+                else:
+                    needs[key] = row[key]
+            task["requirements"] = needs
+            tasks.append(task)
+        workload["task_types"] = tasks
+    return with_changes(scenario, mutate)
+
+
+def with_quality_bars(scenario: Scenario, bars: dict[str, float]) -> Scenario:
+    """New score bars per tier (premium, standard, basic), each within [0, 1]."""
+    def mutate(data: dict[str, Any]) -> None:
+        data["quality_bars"] = {**data.get("quality_bars", {}), **bars}
+    return with_changes(scenario, mutate)
+
+
+def with_data_classes(scenario: Scenario, rules: dict[str, dict[str, list[str] | None]]
+                      ) -> Scenario:
+    """Where each data class may go: ``{class: {"regions": [...] | None, "deployments":
+    [...] | None}}`` (None: anywhere)."""
+    def mutate(data: dict[str, Any]) -> None:
+        data["data_classes"] = {name: {k: v for k, v in rule.items() if v is not None}
+                                for name, rule in rules.items()}
     return with_changes(scenario, mutate)
 
 

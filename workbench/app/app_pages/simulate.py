@@ -2,6 +2,7 @@
 over time; the quality-cost frontier; the task flow Sankey; latency CDFs."""
 
 import math
+from functools import partial
 
 import polars as pl
 import streamlit as st
@@ -66,11 +67,12 @@ groups = group_frame(doc["policies"], by)
 values = sorted(groups[by].unique().to_list()) if groups.height else []
 keep = cols[1].multiselect("Only these (none: all)", values, key=f"sim_filter_{by}")
 shown = groups.filter(pl.col(by).is_in(keep)) if keep else groups
-widgets.dataframe(shown, column_config={
-    "tasks": st.column_config.NumberColumn("tasks simulated", format="%d"),
-    "success_rate": st.column_config.NumberColumn("success", format="percent"),
-    "availability": st.column_config.NumberColumn("availability", format="percent"),
-    "quality_pass_rate": st.column_config.NumberColumn("pass rate", format="percent")})
+RATES = ("success_rate", "availability", "quality_pass_rate")
+widgets.dataframe(shown.with_columns(pl.col(c).map_elements(partial(fmt.pct, digits=2),
+                                                            return_dtype=pl.String)
+                                     for c in RATES if c in shown.columns),
+                  column_config={"tasks": st.column_config.NumberColumn("tasks simulated",
+                                                                        format="%d")})
 widgets.downloads("Results by group", shown, f"{file_stem}-by-{by}", key="sim_groups")
 widgets.downloads("Policy summaries", kpi_frame(doc["policies"]), f"{file_stem}-policies",
                   key="sim_policies")
@@ -109,8 +111,8 @@ with right:
              for name in (policies if pick == "(all policies)" else [pick])}
     # alternatives are never added together: one figure per policy
     for col, (name, usd) in zip(st.columns(len(spend)), spend.items()):
-        col.metric(f"{name}: simulated spend over {fmt.plural(run['days'], 'day')} (mean per run)",
-                   fmt.usd_short(usd), border=True)
+        col.metric(f"{name}: spend over {fmt.plural(run['days'], 'day')}", fmt.usd_short(usd),
+                   border=True, help="Simulated, mean per run.")
     widgets.chart(cost_over_time_figure(costs, None if pick == "(all policies)" else pick),
                   key="sim_cost")
 

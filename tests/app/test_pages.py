@@ -255,5 +255,5 @@ def test_overview_judges_claims_on_the_last_simulation():
     at.run()
     assert_ok(at)
     (claims,) = [d.value for d in at.dataframe if "status" in d.value.columns]
-    assert claims["judged_by"].tolist() == ["simulation"]
+    assert claims["judged by"].tolist() == ["simulation"]
     assert claims["status"].tolist()[0] != "not modelled by the estimate"

@@ -115,3 +115,27 @@ def test_attempt_filters_drive_the_charts_and_the_download():
     by_hand = float(base["cost_usd"].sum() + base["judge_cost_usd"].sum())
     assert filtered[label] == pytest.approx(by_hand, abs=0.01)
     assert filtered[label] < spend[label]
+
+
+def test_overview_tables_use_one_format_per_kind():
+    """Defect 10: "None" cells, $2,025.60 beside $4,536.00, 0% / 55.34% / 99.9% in one
+    table, raw names (cost_ci95_low, judged_by, savings_vs_baseline), 0.56 beside 0.5633."""
+    import re
+
+    at = open_page("simulate")
+    at.sidebar.number_input(key="sim_replications").set_value(2).run()
+    at.button(key="sim_run").click().run()
+    at.switch_page("app_pages/overview.py")
+    at.run()
+    assert_ok(at)
+    kpis, claims = (d.value for d in at.dataframe)
+    for frame in (kpis, claims):
+        assert not [c for c in frame.columns if "_" in c]
+        cells = [str(v) for v in frame.to_numpy().ravel()]
+        assert "None" not in cells and "nan" not in cells
+    assert all(re.fullmatch(r"\$\d[\d,]*", v) for v in kpis["cost / month"])
+    assert all(re.fullmatch(r"\d+\.\d%", v) for v in kpis["pass rate"])
+    assert all(re.fullmatch(r"\d+\.\d\d%", v) for v in kpis["availability"])
+    assert all(re.fullmatch(r"\[\$[\d,]+, \$[\d,]+\]", v) for v in kpis["cost / month, 95%"])
+    assert claims["claimed"].tolist() == ["56.0%", "$1,965", ">= 92.2%"]
+    assert claims["metric"].tolist() == ["savings", "cost / month", "pass rate"]

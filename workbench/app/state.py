@@ -198,20 +198,20 @@ def stale_simulation() -> dict | None:
     return run if run is not None and last_simulation() is None else None
 
 
-def headline_doc() -> tuple[dict, str, bool]:
+def headline_doc() -> tuple[dict, str, int]:
     """Summaries for headline numbers: the last simulation if there is one, else the
-    estimate; a label saying which (and why, when a simulation went out of date); and
-    whether they are simulated."""
+    estimate; a label saying which (and why, when a simulation went out of date); and the
+    simulation's replications (0: the estimate)."""
     run = last_simulation()
     if run is not None:
         return run["doc"], (f"simulated: {plural(run['replications'], 'replication')} of "
                             f"{plural(run['days'], 'day')}, seed {run['doc'].get('seed')}, "
-                            "with 95% intervals"), True
+                            "with 95% intervals"), run["replications"]
     if stale_simulation() is not None:
         return estimate_doc(), ("closed-form estimate - the last simulation is out of date "
                                 "after an edit of the scenario or of the simulation size; run "
-                                "Simulate & compare again for simulated figures"), False
-    return estimate_doc(), "closed-form estimate (run Simulate & compare for Monte Carlo)", False
+                                "Simulate & compare again for simulated figures"), 0
+    return estimate_doc(), "closed-form estimate (run Simulate & compare for Monte Carlo)", 0
 
 
 def report_builder():

@@ -9,15 +9,24 @@ import polars as pl
 import streamlit as st
 
 from workbench.metrics.csv_export import csv_bytes, parquet_bytes
-from workbench.metrics.formats import interval, label, months, months_value, number
+from workbench.metrics.formats import (
+    hours,
+    interval,
+    label,
+    months,
+    months_value,
+    number,
+    seconds,
+    usd_per_task,
+)
 from workbench.viz.theme import pct, usd
 
 
 def headline_cards(summaries: dict[str, dict], baseline: str, chosen: str,
-                   simulated: bool = False) -> None:
+                   runs: int = 0) -> None:
     """The leadership headline: cost now and with the chosen policy, savings, payback,
     availability and quality pass rate, with deltas against the baseline; under each card
-    its source - "estimate", or "simulated" with the 95% interval of the runs."""
+    its source - "estimate" (``runs`` 0), or "simulated" with the 95% interval of the runs."""
     base, pick = summaries[baseline], summaries[chosen]
     roi = pick.get("roi") or {}
     roi_ci = pick.get("roi_ci95") or {}
@@ -31,7 +40,7 @@ def headline_cards(summaries: dict[str, dict], baseline: str, chosen: str,
                    delta=f"{usd(base['monthly_cost_usd'] - pick['monthly_cost_usd'])}/month",
                    border=True)
     cols[3].metric("Payback, months", months_value(roi.get("payback_months")) if roi else "-",
-                   delta=(f"{usd(roi['net_monthly_usd'])}/month net" if roi else None),
+                   delta=(f"{usd(roi['net_monthly_usd'])}/mo net" if roi else None),
                    border=True)
     cols[4].metric("Availability", pct(pick["availability"], 2),
                    delta=f"{100 * (pick['availability'] - base['availability']):+.2f} pts",
@@ -47,15 +56,16 @@ def headline_cards(summaries: dict[str, dict], baseline: str, chosen: str,
         (pick.get("availability_ci95"), partial(pct, digits=2)),
         (pick.get("quality_pass_rate_ci95"), pct))
     for col, (ci, fmt) in zip(cols, intervals):
-        col.caption(source_note(simulated, ci, fmt))
+        col.caption(source_note(runs, ci, fmt))
 
 
-def source_note(simulated: bool, ci: list | None, fmt) -> str:
-    """Where a headline figure comes from: ``estimate`` or ``simulated, 95% [a, b]``."""
-    if not simulated:
+def source_note(runs: int, ci: list | None, fmt) -> str:
+    """Where a headline figure comes from: ``estimate`` (``runs`` 0), or ``simulated, 95%
+    [a, b]`` over ``runs`` replications (one run has no interval)."""
+    if not runs:
         return "estimate (closed form)"
-    if not ci:
-        return "simulated (no interval: one run)"
+    if runs < 2 or not ci:
+        return "simulated, one run: no interval"
     return f"simulated, 95% {interval(ci[0], ci[1], fmt)}"
 
 
@@ -77,22 +87,29 @@ def policy_cards(summaries: dict[str, dict], baseline: str) -> None:
         cols[4].metric("Latency p95", "-" if p95 is None else f"{p95:.1f} s", border=True)
 
 
+KPI_DISPLAY = (("monthly_cost_usd", "cost / month", usd),
+               ("cost_per_task_usd", "cost / task", usd_per_task),
+               ("savings_vs_baseline", "savings", pct), ("quality_pass_rate", "pass rate", pct),
+               ("success_rate", "success", partial(pct, digits=2)),
+               ("availability", "availability", partial(pct, digits=2)),
+               ("latency_p50_s", "p50", seconds), ("latency_p95_s", "p95", seconds),
+               ("rework_hours", "rework h", hours), ("net_monthly_usd", "net / month", usd),
+               ("payback_months", "payback", months))
+
+
 def kpi_table(frame: pl.DataFrame) -> None:
-    """Per-policy KPI table with readable number formats."""
-    config = {
-        "monthly_cost_usd": st.column_config.NumberColumn("cost / month", format="dollar"),
-        "cost_per_task_usd": st.column_config.NumberColumn("cost / task", format="$%.4f"),
-        "savings_vs_baseline": st.column_config.NumberColumn("savings", format="percent"),
-        "quality_pass_rate": st.column_config.NumberColumn("pass rate", format="percent"),
-        "success_rate": st.column_config.NumberColumn("success", format="percent"),
-        "availability": st.column_config.NumberColumn("availability", format="percent"),
-        "latency_p50_s": st.column_config.NumberColumn("p50 s", format="%.2f"),
-        "latency_p95_s": st.column_config.NumberColumn("p95 s", format="%.2f"),
-        "rework_hours": st.column_config.NumberColumn("rework h", format="%.1f"),
-        "net_monthly_usd": st.column_config.NumberColumn("net / month", format="dollar"),
-        "payback_months": st.column_config.NumberColumn("payback months", format="%.1f"),
-    }
-    st.dataframe(frame, hide_index=True, column_config=config, width="stretch")
+    """Per-policy KPI table, every figure through `workbench.metrics.formats` (one precision
+    per kind, a dash for a missing one, the cost interval when simulated)."""
+    rows = []
+    for row in frame.iter_rows(named=True):
+        shown = {"policy": row["policy"]}
+        shown.update({title: fmt(row.get(key)) for key, title, fmt in KPI_DISPLAY
+                      if key in row})
+        if row.get("cost_ci95_low") is not None:
+            shown["cost / month, 95%"] = interval(row["cost_ci95_low"], row["cost_ci95_high"],
+                                                  usd)
+        rows.append(shown)
+    st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch")
 
 
 def dataframe(frame, column_config: dict | None = None, **kwargs) -> None:

@@ -15,7 +15,7 @@ from workbench.viz.theme import months, usd
 
 st.title("ROI")
 scenario = state.scenario()
-doc, source, simulated = state.headline_doc()
+doc, source, runs = state.headline_doc()
 chosen = state.chosen_policy()
 baseline = doc["baseline"]
 roi = doc["policies"][chosen].get("roi")
@@ -30,9 +30,9 @@ cols[0].metric("Net benefit / month", usd(roi["net_monthly_usd"]) if roi else "-
 cols[1].metric("Payback, months", months_value(roi["payback_months"]) if roi else "-",
                border=True)
 cols[2].metric("Net over 12 months", usd(roi["net_12_months_usd"]) if roi else "-", border=True)
-cols[0].caption(widgets.source_note(simulated, roi_ci.get("net_monthly_usd"), usd))
-cols[1].caption(widgets.source_note(simulated, roi_ci.get("payback_months"), months))
-cols[2].caption(widgets.source_note(simulated, None, usd) if not simulated
+cols[0].caption(widgets.source_note(runs, roi_ci.get("net_monthly_usd"), usd))
+cols[1].caption(widgets.source_note(runs, roi_ci.get("payback_months"), months))
+cols[2].caption(widgets.source_note(runs, None, usd) if not runs
                 else "simulated mean")
 cols[3].metric("Implementation", usd(scenario.finance.implementation_cost_usd),
                delta=f"{scenario.finance.implementation_weeks:g} weeks ramp",

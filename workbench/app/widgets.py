@@ -16,6 +16,7 @@ from workbench.metrics.formats import (
     months,
     months_value,
     number,
+    pct_points,
     seconds,
     usd_per_task,
 )
@@ -43,11 +44,11 @@ def headline_cards(summaries: dict[str, dict], baseline: str, chosen: str,
                    delta=(f"{usd(roi['net_monthly_usd'])}/mo net" if roi else None),
                    border=True)
     cols[4].metric("Availability", pct(pick["availability"], 2),
-                   delta=f"{100 * (pick['availability'] - base['availability']):+.2f} pts",
+                   delta=pct_points(pick["availability"] - base["availability"], 2),
                    border=True)
     rate, base_rate = pick.get("quality_pass_rate"), base.get("quality_pass_rate")
     cols[5].metric("Quality pass rate", pct(rate),
-                   delta=(f"{100 * (rate - base_rate):+.1f} pts"
+                   delta=(pct_points(rate - base_rate)
                           if rate is not None and base_rate is not None else None),
                    border=True)
     intervals = (

@@ -8,6 +8,7 @@ from workbench.domain import edits
 from workbench.domain.budget_trial import downgrade_map, trial_budget
 from workbench.domain.errors import WorkbenchError
 from workbench.metrics import series
+from workbench.metrics.formats import pct_points
 from workbench.viz.budget import burn_down_figure, rule_impact_figure
 from workbench.viz.theme import pct, usd
 
@@ -79,7 +80,7 @@ cols[1].metric("Expected month-end spend", usd(figures["monthly_cost_usd"]),
                border=True)
 base_rate = state.estimate_doc()["policies"][name]["quality_pass_rate"] or 0.0
 cols[2].metric("Pass rate under the rules", pct(figures["quality_pass_rate"]),
-               delta=f"{100 * ((figures['quality_pass_rate'] or 0.0) - base_rate):+.2f} pts",
+               delta=pct_points((figures["quality_pass_rate"] or 0.0) - base_rate, 2),
                border=True)
 cols[3].metric("Rules fired", f"{len(figures['budget_firings'])} / {len(spec.budget.rules)}",
                border=True)

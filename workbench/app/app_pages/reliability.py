@@ -6,7 +6,7 @@ import streamlit as st
 from workbench.app import state, widgets
 from workbench.domain import edits
 from workbench.metrics import series
-from workbench.metrics.formats import metric_text
+from workbench.metrics.formats import metric_text, pct_points, plural
 from workbench.metrics.scenario_frames import providers_frame
 from workbench.viz.reliability import (
     availability_figure,
@@ -42,11 +42,13 @@ pick = doc["policies"][chosen]
 cols = st.columns(3)
 as_is = state.estimate_doc()["policies"][chosen]["availability"]
 cols[0].metric(f"Availability ({chosen})", metric_text("availability", pick["availability"]),
-               delta=f"{100 * (pick['availability'] - as_is):+.3f} pts vs scenario",
+               delta=f"{pct_points(pick['availability'] - as_is, 2)} vs scenario",
                border=True)
 cols[1].metric("SLA misses / month", f"{(1 - pick['availability']) * pick['tasks_per_month']:,.0f}",
                border=True)
 cols[2].metric("Success rate", metric_text("success_rate", pick["success_rate"]), border=True)
+for col in cols:
+    col.caption(widgets.source_note(0, None, None))  # these cards: the what-if's estimate
 
 run = None
 if state.simulator_available():
@@ -66,6 +68,8 @@ if run is None:
     widgets.chart(availability_figure(doc["policies"]), key="rel_avail_est")
 else:
     sim = run["doc"]["policies"]
+    st.caption(f"Charts below: simulated, {plural(run['replications'], 'replication')} of "
+               f"{plural(run['days'], 'day')} (the cards above are the closed-form estimate).")
     spans = series.outage_spans(run["outages"])
     widgets.chart(outage_timeline_figure(spans, [p.name for p in whatif.providers], run["days"]),
                   key="rel_timeline")

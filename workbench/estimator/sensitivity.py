@@ -189,8 +189,11 @@ def roi_at(scenario: Scenario, policy: str, assumption: Assumption | None = None
 def break_even(net_of: Callable[[float], float], base: float, search: tuple[float, float],
                target: float, tolerance: float = 1e-5, max_steps: int = 40) -> float | None:
     """The value nearest ``base`` in ``search`` where ``net_of(value)`` crosses ``target``
-    (bisection on the bracket next to ``base``, to ``tolerance`` x the search width); None when
-    neither end of the range is on the other side of the target."""
+    (Brent's method on the bracket next to ``base``, to ``tolerance`` x the search width: a
+    few estimates where the net is near linear); None when neither end of the range is on the
+    other side of the target."""
+    from scipy.optimize import brentq
+
     f_base = net_of(base) - target
     if f_base == 0.0:
         return base
@@ -203,17 +206,8 @@ def break_even(net_of: Callable[[float], float], base: float, search: tuple[floa
             return end
         if (f_end > 0) == (f_base > 0):
             continue
-        a, fa, b = base, f_base, end
-        for _ in range(max_steps):
-            mid = 0.5 * (a + b)
-            f_mid = net_of(mid) - target
-            if f_mid == 0.0 or abs(b - a) <= tolerance * (search[1] - search[0]):
-                return mid
-            if (f_mid > 0) == (fa > 0):
-                a, fa = mid, f_mid
-            else:
-                b = mid
-        return 0.5 * (a + b)
+        return float(brentq(lambda v: net_of(v) - target, min(base, end), max(base, end),
+                            xtol=tolerance * (search[1] - search[0]), maxiter=max_steps))
     return None
 
 

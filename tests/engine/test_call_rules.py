@@ -76,7 +76,7 @@ def test_budget_ledger_fires_once_a_month():
     assert ledger.spend(90.0, 1.0) == []
     (first,) = ledger.spend(15.0, 5.0)
     assert first.as_dict() == {"month": 0, "rule": 0, "at": 0.5, "action": "downgrade",
-                               "time_s": 5.0, "spend_usd": 105.0}
+                               "time_s": 5.0, "spend_usd": 105.0, "team": None}
     assert ledger.state(6.0).substitute("x") == "y" and not ledger.state(6.0).block_noncritical
     assert [f.rule for f in ledger.spend(20.0, 7.0)] == [1]
     assert ledger.state(8.0).block_noncritical

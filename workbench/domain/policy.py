@@ -190,6 +190,10 @@ class Budget(Frozen):
 
 class Policy(Frozen):
     """A candidate policy. Without ``routing`` every task goes up the ``escalation`` ladder.
+    ``budget`` watches the month-to-date spend of every task and acts on all of them;
+    ``team_budgets`` gives a team its own budget, watching that team's spend (its tasks' calls
+    and judge calls) and acting on its tasks only. Where both act on a task, the team's
+    downgrade map applies first, then the policy's; a block by either blocks.
     ``waives`` names hard requirements the policy knowingly breaks (e.g. today's policy sends
     data-sensitive work to an API model): accepted at load and shown with its results, never
     silent."""
@@ -200,6 +204,7 @@ class Policy(Frozen):
     escalation: Escalation | None = None
     failover: Failover = Failover(mode="none")
     budget: Budget | None = None
+    team_budgets: dict[str, Budget] = Field(default_factory=dict)
     waives: list[Requirement] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -226,9 +231,20 @@ class Policy(Frozen):
             if self.escalation.judge.model is not None:
                 refs.append(("escalation.judge.model", self.escalation.judge.model))
         refs += [(f"failover.chain[{i}]", m) for i, m in enumerate(self.failover.chain)]
-        if self.budget is not None:
-            for i, rule in enumerate(self.budget.rules):
+        for path, budget in self.budget_paths():
+            for i, rule in enumerate(budget.rules):
                 for src, dst in rule.map.items():
-                    refs.append((f"budget.rules[{i}].map", src))
-                    refs.append((f"budget.rules[{i}].map.{src}", dst))
+                    refs.append((f"{path}.rules[{i}].map", src))
+                    refs.append((f"{path}.rules[{i}].map.{src}", dst))
         return refs
+
+    def budget_paths(self) -> list[tuple[str, Budget]]:
+        """Every budget of the policy with its field path: ``budget``, then
+        ``team_budgets.<team>`` in file order."""
+        own = [("budget", self.budget)] if self.budget is not None else []
+        return own + [(f"team_budgets.{team}", b) for team, b in self.team_budgets.items()]
+
+    @property
+    def has_budget_rules(self) -> bool:
+        """True when some budget of the policy (its own or a team's) has rules."""
+        return any(b.rules for _, b in self.budget_paths())

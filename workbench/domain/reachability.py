@@ -48,14 +48,17 @@ def reachable(policy: Policy, task: TaskType, prefix: str) -> list[tuple[str, st
     found = list(_routed(policy, task, prefix))
     for k, backup in enumerate(policy.failover.chain if policy.failover.mode != "none" else []):
         found.append((backup, f"{prefix}.failover.chain[{k}]", f"failover backup {k + 1}"))
-    if policy.budget is not None:
-        seen = {model for model, _, _ in found}
-        for j, rule in enumerate(policy.budget.rules):
+    seen = {model for model, _, _ in found}
+    budgets = [(w, b) for w, b in policy.budget_paths()
+               if w == "budget" or w == f"team_budgets.{task.team}"]
+    for where, budget in sorted(budgets, key=lambda wb: wb[0] == "budget"):  # the team's first
+        owner = "budget" if where == "budget" else f"team {task.team}'s budget"
+        for j, rule in enumerate(budget.rules):
             for source, target in rule.map.items():
                 if source in seen and target not in seen:
                     seen.add(target)
-                    found.append((target, f"{prefix}.budget.rules[{j}].map.{source}",
-                                  f"budget rule {j + 1} (downgrade of {source})"))
+                    found.append((target, f"{prefix}.{where}.rules[{j}].map.{source}",
+                                  f"{owner} rule {j + 1} (downgrade of {source})"))
     return found
 
 

@@ -175,12 +175,20 @@ def _check_policies(s: Scenario) -> None:
                 if key in named:
                     _check_named_condition(key, condition, *named[key],
                                            path=f"policies[{i}].routing.rules[{j}].when.{key}")
-        if policy.budget is not None:
-            ats = [r.at for r in policy.budget.rules]
+        teams = sorted({t.team for t in s.workload.task_types})
+        for team in policy.team_budgets:
+            if team not in teams:
+                raise ScenarioError(f"no task type belongs to this team (teams: "
+                                    f"{', '.join(teams)})",
+                                    path=f"policies[{i}].team_budgets", value=team)
+        for where, budget in policy.budget_paths():
+            ats = [r.at for r in budget.rules]
             if ats != sorted(ats):
                 raise ScenarioError("budget rules must be in increasing order of 'at'",
-                                    path=f"policies[{i}].budget.rules", value=ats)
-            _check_downgrade_cycles(i, policy.budget.rules)
+                                    path=f"policies[{i}].{where}.rules", value=ats)
+            _check_downgrade_cycles(f"policies[{i}].{where}", budget.rules,
+                                    policy.budget.rules if policy.budget and
+                                    where != "budget" else [])
 
 
 def _named_fields(s: Scenario) -> dict[str, tuple[str, str, list[str]]]:
@@ -222,17 +230,20 @@ def _check_named_condition(key: str, condition: Any, label: str, plural: str,
                                 value=value)
 
 
-def _check_downgrade_cycles(i: int, rules: list) -> None:
+def _check_downgrade_cycles(path: str, rules: list, policy_rules: list) -> None:
     """The downgrade maps in force after each rule (later maps override earlier ones) must
-    lead every model to a final model: a cycle such as a -> b -> c -> b never ends."""
+    lead every model to a final model: a cycle such as a -> b -> c -> b never ends. A team's
+    maps are checked together with every map of the policy-wide budget (both can be in
+    force at once, the team's first)."""
     merged: dict[str, str] = {}
+    for rule in policy_rules:
+        merged.update(rule.map)
     for j, rule in enumerate(rules):
         merged.update(rule.map)
         cycle = downgrade_cycle(merged)
         if cycle:
             raise ScenarioError("downgrade map loops back on itself (cycle)",
-                                path=f"policies[{i}].budget.rules[{j}].map",
-                                value=" -> ".join(cycle))
+                                path=f"{path}.rules[{j}].map", value=" -> ".join(cycle))
 
 
 def downgrade_cycle(mapping: dict[str, str]) -> list[str] | None:

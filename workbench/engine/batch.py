@@ -8,7 +8,7 @@ crossed the remaining jobs of the month are resolved again with the new rules in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -21,7 +21,7 @@ from workbench.engine.tasks import DAY_S, TaskTable
 from workbench.engine.world import DEGRADED, DOWN, ProviderWorld
 from workbench.estimator.ladder import judge_cost_usd
 from workbench.policies.attempt import resolve_attempts
-from workbench.policies.budget import NO_RULES, BudgetLedger, BudgetState
+from workbench.policies.budget import NO_RULES, BudgetBook, BudgetState, BudgetStates
 from workbench.policies.failover import attempt_plan
 from workbench.policies.ladder import delivers, is_judged, judge_accepts
 from workbench.policies.predictive import cooldown_intervals, in_intervals
@@ -52,11 +52,11 @@ class RunContext:
 @dataclass
 class BudgetCarry:
     """Month-to-date budget state carried from one block of simulated time to the next: the
-    month it is for, rules fired so far and spend booked so far (USD)."""
+    month it is for and, per budget (None: the policy's; else a team's), rules fired so far
+    and spend booked so far (USD)."""
 
     month: int = -1
-    fired: int = 0
-    spent_usd: float = 0.0
+    ledgers: dict[str | None, tuple[int, float]] = field(default_factory=dict)
 
 
 class Outcomes:
@@ -96,65 +96,76 @@ class BatchResolver:
         the month-to-date budget state before these tasks, updated in place (the tasks of a
         block of simulated time follow those of the blocks before it)."""
         ctx = self.ctx
-        budget = ctx.policy.budget
         all_tasks = np.arange(len(ctx.tasks))
         if ctx.policy.failover.mode == "predictive":
             self.cooldowns = self._predictive_cooldowns(all_tasks)
-        if budget is None or not budget.rules:
+        month_s = ctx.scenario.days_per_month * DAY_S
+        if not BudgetBook(ctx.policy, month_s).active:
             self._resolve(all_tasks, NO_RULES, self.log)
             return self.out, self.firings
         job_arrival = np.zeros(ctx.tasks.n_jobs)
         job_arrival[ctx.tasks.job] = ctx.tasks.arrival_s
-        month_s = ctx.scenario.days_per_month * DAY_S
         job_month = (job_arrival // month_s).astype(int)
         carry = BudgetCarry() if carry is None else carry
         for month in np.unique(job_month):
             jobs = np.flatnonzero(job_month == month)
             jobs = jobs[np.argsort(job_arrival[jobs], kind="stable")]
-            ledger = BudgetLedger(budget, month_s)
-            if month == carry.month:  # the same month goes on from the blocks before
-                ledger.month, ledger.fired, ledger.spent = int(month), carry.fired, \
-                    carry.spent_usd
-            self._run_month(int(month), jobs, job_arrival, month_s, ledger)
-            carry.month, carry.fired, carry.spent_usd = ledger.month, ledger.fired, ledger.spent
+            book = BudgetBook(ctx.policy, month_s)
+            for key, ledger in book.ledgers.items():
+                ledger.month = int(month)
+                if month == carry.month:  # the same month goes on from the blocks before
+                    ledger.fired, ledger.spent = carry.ledgers[key]
+            self._run_month(int(month), jobs, job_arrival, month_s, book)
+            carry.month = int(month)
+            carry.ledgers = {k: (g.fired, g.spent) for k, g in book.ledgers.items()}
         return self.out, self.firings
 
     def _run_month(self, month: int, jobs: np.ndarray, job_arrival: np.ndarray,
-                   month_s: float, ledger: BudgetLedger) -> None:
-        """Resolve the jobs of one month in arrival order from the ``ledger``'s month-to-date
-        state; when the spend of a prefix crosses the next rule's threshold, the rest is
+                   month_s: float, book: BudgetBook) -> None:
+        """Resolve the jobs of one month in arrival order from the ``book``'s month-to-date
+        state; when the spend of a prefix crosses the next threshold of a budget (the
+        policy's, on every task's cost, or a team's, on its tasks' cost), the rest is
         resolved again with the new rules in force."""
         tasks = self.ctx.tasks
+        team_of = np.array([s.task.team for s in tasks.streams] or [""])[tasks.stream]
         start = 0
         while start < jobs.size:
             pending = jobs[start:]
             in_pending = np.zeros(tasks.n_jobs, dtype=bool)
             in_pending[pending] = True
             task_idx = np.flatnonzero(in_pending[tasks.job])
-            state = ledger.state(month * month_s)
+            state = book.state(month * month_s)
             trial = self.log.fork()
             self._resolve(task_idx, state, trial)
-            level = ledger.next_level_usd()
-            if level is None:
+            watching = {k: g for k, g in book.ledgers.items() if g.next_level_usd() is not None}
+            if not watching:
                 self.log.extend(trial)
                 return  # every rule has fired: spend no longer matters
-            job_cost = np.bincount(tasks.job[task_idx], weights=self.out.cost_usd[task_idx],
-                                   minlength=tasks.n_jobs)[pending]
-            cum = ledger.spent + np.cumsum(job_cost)
-            crossing = np.flatnonzero(cum >= level)
-            if crossing.size == 0:
+            cums, first = {}, None
+            for key, ledger in book.ledgers.items():
+                mine = task_idx if key is None else task_idx[team_of[task_idx] == key]
+                job_cost = np.bincount(tasks.job[mine], weights=self.out.cost_usd[mine],
+                                       minlength=tasks.n_jobs)[pending]
+                cums[key] = ledger.spent + np.cumsum(job_cost)
+                if key in watching:
+                    crossing = np.flatnonzero(cums[key] >= ledger.next_level_usd())
+                    if crossing.size and (first is None or crossing[0] < first):
+                        first = int(crossing[0])
+            if first is None:
                 self.log.extend(trial)
-                if cum.size:
-                    ledger.spent = float(cum[-1])
+                for key, ledger in book.ledgers.items():
+                    if cums[key].size:
+                        ledger.spent = float(cums[key][-1])
                 return
-            j = int(crossing[0])
             keep_jobs = np.zeros(tasks.n_jobs, dtype=bool)
-            keep_jobs[pending[: j + 1]] = True
+            keep_jobs[pending[: first + 1]] = True
             trial.keep(keep_jobs[tasks.job])
             self.log.extend(trial)
-            fired = ledger.reach(float(cum[j]), float(job_arrival[pending[j]]))
-            self.firings += [f.as_dict() for f in fired]
-            start += j + 1
+            when = float(job_arrival[pending[first]])
+            for key, ledger in book.ledgers.items():
+                self.firings += [f.as_dict() for f in ledger.reach(float(cums[key][first]),
+                                                                    when)]
+            start += first + 1
 
     def _predictive_cooldowns(self, all_tasks: np.ndarray) -> dict:
         """When each model cools down under predictive failover: a pilot resolution without
@@ -181,8 +192,10 @@ class BatchResolver:
         return cooldowns
 
     # ------------------------------------------------------------- resolution
-    def _resolve(self, task_idx: np.ndarray, state: BudgetState, log: AttemptLog) -> None:
-        """Resolve ``task_idx`` (all streams, upstream steps first) under budget ``state``."""
+    def _resolve(self, task_idx: np.ndarray, state: BudgetState | BudgetStates,
+                 log: AttemptLog) -> None:
+        """Resolve ``task_idx`` (all streams, upstream steps first) under budget ``state``
+        (per team)."""
         tasks = self.ctx.tasks
         stream_of = tasks.stream[task_idx]
         for i, stream in enumerate(tasks.streams):
@@ -199,18 +212,19 @@ class BatchResolver:
                 below = self.out.delivered[up] & ~self.out.passed[up]
                 penalty = np.where(below, self.ctx.scenario.workload.workflows[
                     self._workflow_index(stream.workflow)].cascade_penalty, penalty)
-            if state.block_noncritical and not stream.task.is_critical:
+            rules = state.for_team(stream.task.team)
+            if rules.block_noncritical and not stream.task.is_critical:
                 blocked[:] = True
             target = route(self.ctx.policy, stream.task)
-            first_model = state.substitute(target.model if not target.escalates
+            first_model = rules.substitute(target.model if not target.escalates
                                            else self.ctx.policy.escalation.ladder[0].model)
             self._block(idx[blocked], start[blocked], first_model, log)
             run = ~blocked
             if target.escalates:
-                self._ladder(idx[run], start[run], stream.task, penalty[run], state, log)
+                self._ladder(idx[run], start[run], stream.task, penalty[run], rules, log)
             else:
                 self._single(idx[run], start[run], stream.task, target.model, penalty[run],
-                             state, log)
+                             rules, log)
 
     def _workflow_index(self, name: str | None) -> int:
         return [w.name for w in self.ctx.scenario.workload.workflows].index(name)

@@ -19,7 +19,7 @@ from workbench.engine.tasks import DAY_S
 from workbench.engine.world import DEGRADED, DOWN, UP
 from workbench.estimator.ladder import judge_cost_usd
 from workbench.policies.attempt import resolve_attempt
-from workbench.policies.budget import NO_RULES, BudgetLedger
+from workbench.policies.budget import NO_RULES, BudgetBook
 from workbench.policies.failover import BreakerBoard, attempt_plan
 from workbench.policies.ladder import delivers, is_judged, judge_accepts
 from workbench.policies.predictive import PredictiveCooldown
@@ -97,7 +97,7 @@ class ContentionResolver:
                         for d, t in ctx.world.timelines.items()}
         self.block_start = {k: int(np.argmax(ctx.tasks.stream == k)) if len(ctx.tasks) else 0
                             for k in range(len(ctx.tasks.streams))}
-        self.ledger = BudgetLedger(ctx.policy.budget, scenario.days_per_month * DAY_S)
+        self.book = BudgetBook(ctx.policy, scenario.days_per_month * DAY_S)
         self.judge_usd = judge_cost_usd(scenario, ctx.policy.escalation) \
             if ctx.policy.escalation else 0.0
         tasks = ctx.tasks
@@ -193,7 +193,7 @@ class ContentionResolver:
         ready = self.ready[i]
         if env.now < ready:
             yield env.timeout(ready - env.now)
-        state = self._budget()
+        state = self._budget(stream.task.team)
         target = self.routes[self.stream_of[i]]
         ladder = ctx.policy.escalation.ladder if target.escalates else None
         first = state.substitute(ladder[0].model if ladder else target.model)
@@ -222,7 +222,7 @@ class ContentionResolver:
             accepted = judge_accepts(passed, self.draw.uniform(), esc.judge)
             self._mark(row, ACCEPTED, int(accepted))
             self._mark(row, JUDGE, self.judge_usd)
-            self._spend(self.judge_usd)
+            self._spend(self.judge_usd, stream.task.team)
             self.cost[i] += self.judge_usd
             if esc.judge.latency_s:
                 yield env.timeout(esc.judge.latency_s)
@@ -375,7 +375,7 @@ class ContentionResolver:
             self.input_tokens[i], self.output_tokens[i], self.cached_tokens[i]) if ok else 0.0
         if cost:
             self.cost[i] += cost
-            self._spend(cost)
+            self._spend(cost, self.ctx.tasks.streams[self.stream_of[i]].task.team)
         if self.breakers:
             self.breakers.observe(model, ok, self.env.now)
         if self.window:
@@ -402,11 +402,12 @@ class ContentionResolver:
         """Set a quality or judge field (JUDGE, SCORE, PASSED, ACCEPTED) of an attempt."""
         self.rows[row][field] = value
 
-    def _budget(self):
-        return self.ledger.state(self.env.now)
+    def _budget(self, team: str):
+        return self.book.state(self.env.now).for_team(team) if self.book.active else NO_RULES
 
-    def _spend(self, usd: float) -> None:
-        self.firings += [f.as_dict() for f in self.ledger.spend(usd, self.env.now)]
+    def _spend(self, usd: float, team: str) -> None:
+        if self.book.active:
+            self.firings += [f.as_dict() for f in self.book.spend(usd, team, self.env.now)]
 
     def _flush(self) -> None:
         """Hand the attempts to the log as numpy columns (one 2-D conversion: fast)."""

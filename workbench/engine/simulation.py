@@ -59,8 +59,7 @@ def plan_chunks(scenario: Scenario, replications: Iterable[int], seed: int, days
     batch = tuple(n for n in policies if not on_events(n))
     events = tuple(n for n in policies if on_events(n))
     plan = BlockPlan.of(scenario, days)
-    budgeted = any(p.budget is not None and p.budget.rules for p in scenario.policies
-                   if p.name in batch)
+    budgeted = any(p.has_budget_rules for p in scenario.policies if p.name in batch)
     groups = [range(plan.n_blocks)] if budgeted else plan.chunks(chunk_days)
     chunks = []
     for rep in replications:

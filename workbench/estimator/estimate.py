@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from workbench.domain.claims import judge_claims
-from workbench.domain.policy import Policy
+from workbench.domain.policy import Budget, Policy
 from workbench.domain.scenario import Scenario
 from workbench.domain.workload import TaskType
 from workbench.estimator.ladder import TaskEstimate, estimate_ladder, estimate_single, weighted
@@ -30,6 +30,7 @@ from workbench.metrics.roi import MonthlyFigures, Roi, roi
 from workbench.policies.budget import (
     NO_RULES,
     BudgetState,
+    BudgetStates,
     RuleFiring,
     budget_state,
     thresholds_usd,
@@ -205,15 +206,16 @@ def _task_estimate(scenario: Scenario, policy: Policy, task: TaskType, state: Bu
                            state.substitute, penalty, cooling)
 
 
-def daily_figures(scenario: Scenario, policy: Policy, state: BudgetState,
+def daily_figures(scenario: Scenario, policy: Policy, states: BudgetState | BudgetStates,
                   cooling: dict | None = None) -> DailyFigures:
-    """Expected figures per day with the budget ``state`` in force (``cooling``: predictive
+    """Expected figures per day with the budget ``states`` in force (per team; ``cooling``: predictive
     failover's cooldown shares, see `workbench.estimator.predictive`)."""
     day = DailyFigures()
     steps: dict[tuple[str | None, str | None], TaskEstimate] = {}
     finished: dict[tuple[str | None, str | None], list] = {}
     for unit in units(scenario):
         task, n = unit.task, unit.per_day
+        state = states.for_team(task.team)
         day.tasks += n
         if state.block_noncritical and not task.is_critical:
             day.blocked += n
@@ -307,32 +309,51 @@ def predictive_cooling(scenario: Scenario, policy: Policy) -> dict | None:
 
 def budget_segments(scenario: Scenario, policy: Policy) -> tuple[list[tuple[float, DailyFigures]],
                                                                   list[dict]]:
-    """Split a month into (days, figures) segments by the budget rules in force."""
+    """Split a month into (days, figures) segments by the budget rules in force: spend rates
+    are constant between crossings, so each budget (the policy's, watching all spend, and
+    each team's, watching its team's) crosses its next threshold after (threshold - spend
+    so far) / its daily rate; the month steps from the earliest crossing to the next."""
     month = scenario.days_per_month
     cooling = predictive_cooling(scenario, policy)
-    if policy.budget is None:
+    budgets = {team: budget for team, budget in _budgets(policy)}
+    if not budgets:
         return [(month, daily_figures(scenario, policy, NO_RULES, cooling))], []
-    levels = thresholds_usd(policy.budget)
-    segments, firings = [], []
-    t, spent, fired = 0.0, 0.0, 0
+    levels = {key: thresholds_usd(b) for key, b in budgets.items()}
+    fired = dict.fromkeys(budgets, 0)
+    spent = dict.fromkeys(budgets, 0.0)
+    segments, firings, t = [], [], 0.0
     while t < month:
-        state = budget_state(policy.budget, levels[fired - 1]) if fired else NO_RULES
-        day = daily_figures(scenario, policy, state, cooling)
-        if fired == len(levels) or day.spend_usd <= 0.0:
+        states = {key: budget_state(budgets[key], levels[key][fired[key] - 1]) if fired[key]
+                  else NO_RULES for key in budgets}
+        day = daily_figures(scenario, policy, BudgetStates(
+            states.get(None, NO_RULES), {k: v for k, v in states.items() if k is not None}),
+            cooling)
+        rate = {key: day.spend_usd if key is None else day.cost["team"].get(key, 0.0)
+                for key in budgets}
+        waits = {key: (levels[key][fired[key]] - spent[key]) / rate[key] for key in budgets
+                 if fired[key] < len(levels[key]) and rate[key] > 0.0}
+        if not waits or t + min(waits.values()) >= month:
             segments.append((month - t, day))
             break
-        dt = (levels[fired] - spent) / day.spend_usd
-        if t + dt >= month:
-            segments.append((month - t, day))
-            break
+        key = min(waits, key=lambda k: (waits[k], k is not None, str(k)))
+        dt = waits[key]
         segments.append((dt, day))
-        t, spent = t + dt, levels[fired]
-        rule = policy.budget.rules[fired]
-        firing = RuleFiring(0, fired, rule.at, rule.action, round(t * DAY_S, 3),
-                            round(spent, 6))
+        t += dt
+        for other in budgets:
+            spent[other] += rate[other] * dt
+        spent[key] = levels[key][fired[key]]
+        rule = budgets[key].rules[fired[key]]
+        firing = RuleFiring(0, fired[key], rule.at, rule.action, round(t * DAY_S, 3),
+                            round(spent[key], 6), key)
         firings.append({**firing.as_dict(), "day": round(t, 4)})
-        fired += 1
+        fired[key] += 1
     return segments, firings
+
+
+def _budgets(policy: Policy) -> list[tuple[str | None, Budget]]:
+    """(team or None for the policy's own, budget) of every budget with rules."""
+    own = [(None, policy.budget)] if policy.budget is not None and policy.budget.rules else []
+    return own + [(team, b) for team, b in policy.team_budgets.items() if b.rules]
 
 
 def estimate_policy(scenario: Scenario, policy: Policy) -> PolicyEstimate:

@@ -154,3 +154,15 @@ def test_an_unwritable_out_exits_2(tmp_path):
                endpoints(tmp_path), "--out", str(tmp_path))
     assert proc.returncode == 2
     assert "--out: cannot write" in proc.stderr
+
+
+def test_a_team_budget_is_named_and_priced_as_lost(tmp_path):
+    path = "scenarios/agency_fullservice.yaml"
+    out = tmp_path / "c.yaml"
+    proc = run("export", path, "--policy", "stack_team_budget", "--to", "litellm",
+               "--endpoints", endpoints(tmp_path, path), "--out", str(out), "--json")
+    assert proc.returncode == 0, proc.stderr
+    lost = [p for p in json.loads(proc.stdout)["report"]["parts"] if not p["exact"]]
+    assert [p["part"] for p in lost] == ["team_budgets.creative"]
+    assert "team creative's $50/month budget" in lost[0]["lost"]
+    assert lost[0]["priced"] is not None

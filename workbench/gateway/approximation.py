@@ -59,10 +59,18 @@ def without_budget_rule(data: PolicyData, index: int) -> PolicyData:
 
 
 def without_budget_rules(data: PolicyData) -> PolicyData:
-    """Every budget rule removed."""
+    """Every budget rule removed (the policy's and every team's)."""
     out = copy.deepcopy(data)
     if "budget" in out:
         out["budget"]["rules"] = []
+    out.pop("team_budgets", None)
+    return out
+
+
+def without_team_budget(data: PolicyData, team: str) -> PolicyData:
+    """Team ``team``'s budget removed (the gateway never fires its rules)."""
+    out = copy.deepcopy(data)
+    out.get("team_budgets", {}).pop(team, None)
     return out
 
 

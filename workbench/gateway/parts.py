@@ -26,11 +26,18 @@ def ladder_part(policy: Policy, data: approx.PolicyData, target: str) -> list[Pa
 
 def budget_parts(policy: Policy, data: approx.PolicyData, target: str,
                  cap_note: str) -> list[Part]:
-    """The monthly budget and each rule (downgrade map, block_noncritical at a share)."""
+    """The monthly budget and each rule (downgrade map, block_noncritical at a share), and
+    each team's budget."""
+    parts = [Part(f"team_budgets.{team}", "not expressed", exact=False,
+                  lost=f"team {team}'s ${b.monthly_usd:,.0f}/month budget and its "
+                       f"{len(b.rules)} rule(s): {target} cannot act on a share of a team's "
+                       "monthly budget; they never fire",
+                  approximation=approx.without_team_budget(data, team))
+             for team, b in policy.team_budgets.items()]
     budget = policy.budget
     if budget is None:
-        return []
-    parts = [Part("budget.monthly_usd", cap_note, exact=False,
+        return parts
+    parts += [Part("budget.monthly_usd", cap_note, exact=False,
                   lost=f"the ${budget.monthly_usd:,.0f}/month budget is not enforced by "
                        f"{target}; on its own it changes no call (its rules follow)")]
     for i, rule in enumerate(budget.rules):

@@ -183,6 +183,9 @@ def register(app: typer.Typer) -> None:
         spike_factor: float = typer.Option(3.0, "--spike-factor", help="Volume on a spike day."),
         month: int = typer.Option(0, "--month", help="Month to plan (0: the first; growth)."),
         seed: int = typer.Option(None, help="Seed (default: the scenario's)."),
+        team: str = typer.Option(None, "--team",
+                                 help="Plan this team's own budget (team_budgets) on its "
+                                      "task types' spend."),
         as_json: bool = JsonOption,
     ) -> None:
         """Downgrade / block thresholds that keep P(month's spend > B) within the limit while
@@ -206,8 +209,12 @@ def register(app: typer.Typer) -> None:
             raise ScenarioError(f"no policy of that name (policies: "
                                 f"{', '.join(scenario.policy_names)})", file=str(file),
                                 path="--policy", value=policy)
+        teams = sorted({t.team for t in scenario.workload.task_types})
+        if team is not None and team not in teams:
+            raise ScenarioError(f"no task type belongs to this team (teams: {', '.join(teams)})",
+                                file=str(file), path="--team", value=team)
         doc = run_plan(scenario, policy, monthly_usd, max_overrun_prob, months,
-                       Demand(level_sd, spike_prob, spike_factor, month), seed)
+                       Demand(level_sd, spike_prob, spike_factor, month), seed, team)
         if as_json:
             emit_json(doc)
             return
@@ -217,8 +224,9 @@ def register(app: typer.Typer) -> None:
 def _print_budget_plan(doc: dict) -> None:
     from workbench.cli.tables import _compact, _pct, _usd, print_tables
 
-    table = _compact(f"{doc['policy']}: candidates over {doc['months']:,} simulated months, "
-                     f"budget {_usd(doc['budget_usd'])}")
+    whose = f", team {doc['team']}'s budget" if doc.get("team") else ", budget"
+    table = _compact(f"{doc['policy']}: candidates over {doc['months']:,} simulated months"
+                     f"{whose} {_usd(doc['budget_usd'])}")
     for header in ("candidate", "P(over)", "upper 95%", "mean/mo", "p95/mo", "pass",
                    "passed/all", "deferred/mo"):
         table.add_column(header, justify="left" if header == "candidate" else "right",

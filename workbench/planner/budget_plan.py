@@ -15,6 +15,11 @@ Candidates: no rules; downgrade at 50-90% of B; block non-critical tasks at 80-9
 The chosen plan is the one with the most work done well (passed tasks over all tasks) among
 those whose overrun probability - the upper end of its 95% Wilson interval over the Monte Carlo
 months - is within the limit. A blocked task is deferred work, reported apart from outages.
+
+With ``team``, the plan is for that team's own budget (the policy's ``team_budgets``): the
+demand is the team's task types (and the workflows all of whose steps are the team's), the
+spend is theirs (hosting is not team spend), and the policy-wide budget is taken as not
+firing.
 """
 
 from __future__ import annotations
@@ -208,11 +213,14 @@ def run_months(fig: np.ndarray, levels: list[float], counts: np.ndarray,
     return spent + hosting_usd, paths, totals
 
 
-def downgrade_map(scenario: Scenario, policy: Policy) -> dict[str, str]:
+def downgrade_map(scenario: Scenario, policy: Policy, team: str | None = None
+                  ) -> dict[str, str]:
     """For each model the policy routes to, the cheapest cheaper model (reference call cost)
-    eligible for every task type that reaches it; the policy's own downgrade maps first."""
-    if policy.budget is not None:
-        own = {k: v for r in policy.budget.rules if r.action == "downgrade"
+    eligible for every task type that reaches it; the policy's own downgrade maps first (the
+    team's budget's, with ``team``)."""
+    budget = policy.budget if team is None else policy.team_budgets.get(team)
+    if budget is not None:
+        own = {k: v for r in budget.rules if r.action == "downgrade"
                for k, v in r.map.items()}
         if own:
             return own
@@ -268,11 +276,13 @@ def _models(policy: Policy, task) -> list[str]:
 
 
 def evaluate(scenario: Scenario, policy: Policy, rules: list[BudgetRule], budget_usd: float,
-             counts: np.ndarray, subs: list[Scenario], name: str = "plan") -> Outcome:
-    """One candidate's months on the given demand draws."""
+             counts: np.ndarray, subs: list[Scenario], name: str = "plan",
+             hosting: bool = True) -> Outcome:
+    """One candidate's months on the given demand draws (``hosting``: add self-hosted
+    models' fixed monthly cost to each month)."""
     rules = sorted(rules, key=lambda r: r.at)
     fig = per_arrival(scenario, subs, policy, rules, budget_usd)
-    hosted = hosted_monthly_usd(scenario)
+    hosted = hosted_monthly_usd(scenario) if hosting else {}
     used = {m for t in scenario.workload.task_types for m in _models(policy, t)}
     used |= {v for r in rules for v in r.map.values()}
     hosting = sum(hosted.get(m, 0.0) for m in used)
@@ -281,27 +291,54 @@ def evaluate(scenario: Scenario, policy: Policy, rules: list[BudgetRule], budget
                    dict(zip(FIELDS, totals)), _affects(scenario, policy, rules))
 
 
+def team_only(scenario: Scenario, team: str) -> Scenario:
+    """The scenario with only ``team``'s task types, and the workflows all of whose steps are
+    the team's (PolicyError when no task type is the team's)."""
+    w = scenario.workload
+    teams = sorted({t.team for t in w.task_types})
+    if team not in teams:
+        raise PolicyError(f"--team: no task type belongs to team {team!r} "
+                          f"(teams: {', '.join(teams)})")
+    mine = {t.name for t in w.task_types if t.team == team}
+    flows = [wf for wf in w.workflows if {s.task_type for s in wf.steps} <= mine]
+    in_flows = {s.task_type for wf in flows for s in wf.steps}
+    tasks = [t for t in w.task_types if t.name in mine
+             and (w.standalone_per_day(t) > 0 or t.name in in_flows)]
+    out = scenario.model_copy(update={"workload": w.model_copy(
+        update={"task_types": tasks, "workflows": flows})})
+    out._indexes = {}
+    return out
+
+
 def budget_plan(scenario: Scenario, policy_name: str, budget_usd: float,
                 max_overrun_prob: float = 0.05, months: int = 2000,
-                demand: Demand = Demand(), seed: int | None = None) -> dict:
+                demand: Demand = Demand(), seed: int | None = None,
+                team: str | None = None) -> dict:
     """Evaluate every candidate on common demand draws; choose the plan with the most passed
-    work whose overrun probability (upper 95%) is within ``max_overrun_prob``."""
+    work whose overrun probability (upper 95%) is within ``max_overrun_prob``; with ``team``,
+    for that team's own budget (see the module docstring)."""
     if policy_name not in scenario.policy_names:
         raise PolicyError(f"--policy: no policy {policy_name!r} in the scenario "
                           f"(policies: {', '.join(scenario.policy_names)})")
-    policy = scenario.policy(policy_name).model_copy(update={"budget": None})
+    mapping = downgrade_map(scenario, scenario.policy(policy_name), team) if team else {}
+    if team is not None:
+        scenario = team_only(scenario, team)
+    policy = scenario.policy(policy_name).model_copy(update={"budget": None,
+                                                             "team_budgets": {}})
     st, subs = streams(scenario, demand)
     seed = scenario.seed if seed is None else seed
     counts = demand_draws(st, demand, months, seed)
-    outcomes = [evaluate(scenario, policy, rules, budget_usd, counts, subs, name)
-                for name, rules in candidates(downgrade_map(scenario, policy))]
+    outcomes = [evaluate(scenario, policy, rules, budget_usd, counts, subs, name,
+                         hosting=team is None)
+                for name, rules in candidates(mapping or downgrade_map(scenario, policy))]
     ok = [o for o in outcomes if o.upper95() <= max_overrun_prob]
     chosen = max(ok, key=lambda o: (round(o.totals["passed"] / max(o.totals["tasks"], 1e-12),
                                           9), -o.month_usd.mean())) if ok else \
         min(outcomes, key=lambda o: o.overrun_probability)
     fan = {f"p{int(q * 100)}": [round(float(x), 2) for x in np.quantile(chosen.paths, q, axis=0)]
            for q in FAN_QUANTILES}
-    return {"scenario": scenario.name, "policy": policy_name, "budget_usd": budget_usd,
+    return {"scenario": scenario.name, "policy": policy_name, "team": team,
+            "budget_usd": budget_usd,
             "max_overrun_prob": max_overrun_prob, "months": months, "seed": seed,
             "demand": demand.__dict__, "streams": st.names,
             "meets_limit": bool(ok), "chosen": chosen.summary(budget_usd),

@@ -4,10 +4,10 @@ P(month over budget) under a limit."""
 
 import streamlit as st
 
-from workbench.app import state, widgets
+from workbench.app import budget_planner, state, widgets
 from workbench.domain import edits
 from workbench.domain.errors import WorkbenchError
-from workbench.viz.plan import optimize_frontier_figure, spend_fan_figure
+from workbench.viz.plan import optimize_frontier_figure
 from workbench.viz.theme import pct, usd
 
 st.title("Plan")
@@ -86,34 +86,6 @@ st.button(f"Add {best['policy']['name']!r} to the scenario", key="plan_add", on_
 
 st.subheader("Budget thresholds")
 names = scenario.policy_names
-cols = st.columns(3)
-policy = cols[0].selectbox("Policy", names, index=names.index(state.chosen_policy()),
-                           key="plan_bud_policy")
-expected = state.estimate_doc()["policies"][policy]["monthly_cost_usd"]
-monthly = cols[1].number_input("Monthly budget USD", min_value=1.0, step=10.0,
-                               value=float(round(expected, 0) or 100.0), key="plan_bud_usd")
-limit = cols[2].number_input("P(month over budget) at most", 0.0, 1.0, 0.05, 0.01,
-                             key="plan_bud_limit")
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _budget(key: str, policy: str, monthly: float, limit: float, _scenario) -> dict:
-    from workbench.planner.budget_plan import budget_plan
-
-    return budget_plan(_scenario, policy, monthly, limit, months=1000)
-
-
-plan = _budget(state.scenario_key(scenario), policy, monthly, limit, scenario)
-chosen = plan["chosen"]
-cols = st.columns(3)
-cols[0].metric("Chosen thresholds", chosen["name"], border=True)
-cols[1].metric("P(month over budget)", pct(chosen["overrun_probability"], 2), border=True)
-cols[2].metric("Deferred tasks / month", f"{chosen['deferred_tasks_per_month']:,.0f}",
-               border=True, help="Blocked non-critical work: deferred, not an outage.")
-if not plan["meets_limit"]:
-    st.warning("No candidate keeps the overrun probability within the limit; shown: the "
-               "lowest.")
-widgets.chart(spend_fan_figure(plan), key="plan_fan")
-st.dataframe([{k: c[k] for k in ("name", "overrun_probability", "mean_month_usd",
-                                 "quality_pass_rate", "deferred_tasks_per_month")}
-              for c in plan["candidates"]], hide_index=True, width="stretch")
+policy = st.selectbox("Policy", names, index=names.index(state.chosen_policy()),
+                      key="plan_bud_policy")
+budget_planner.render(policy, "plan_bud")

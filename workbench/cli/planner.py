@@ -122,10 +122,14 @@ def register(app: typer.Typer) -> None:
                                                      "the scenario's policies list)."),
         scenario_out: Path = typer.Option(None, "--scenario-out",
                                           help="Write the scenario with the policy added."),
+        dask: str = typer.Option(None, "--dask",
+                                 help="Dask scheduler address: the estimator terms of the "
+                                      "space are computed on the cluster."),
         as_json: bool = JsonOption,
     ) -> None:
         """Cheapest policy (routing per task type, ladder, failover) meeting the floors:
         exact over the searched space, with the frontier and the binding constraints."""
+        from workbench.cli.executors import dask_executor
         from workbench.domain.loader import load_scenario, read_yaml_mapping
         from workbench.planner.model import Constraints
         from workbench.planner.recommendation import optimize as run_optimize
@@ -145,8 +149,10 @@ def register(app: typer.Typer) -> None:
             raise ScenarioError("must be >= 0", path="--replications", value=replications)
         scenario = load_scenario(file)
         cons = Constraints(min_pass, min_availability, max_p95_s, budget_usd)
-        plan = run_optimize(scenario, cons, objective, points, models=model or None,
-                            max_rungs=max_rungs, replications=replications)
+        with dask_executor(dask) as executor:
+            plan = run_optimize(scenario, cons, objective, points, models=model or None,
+                                max_rungs=max_rungs, replications=replications,
+                                executor=executor)
         doc = plan.to_json()
         header = (f"Found by workbench optimize on {file.name} (objective {objective}; "
                   + ", ".join(f"{k} {v:g}" for k, v in doc["constraints"].items()) + ")")

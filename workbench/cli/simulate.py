@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from workbench.cli.executors import dask_executor
 from workbench.domain.errors import ScenarioError
 
 
@@ -31,31 +32,6 @@ def _progress_bar(label: str):
                         rate=f"{tasks:,} tasks, {tasks / seconds:,.0f} tasks/s")
 
     return progress, update
-
-
-def _executor(dask: str | None):
-    """A context manager giving the Dask cluster's executor, or None (local)."""
-    from contextlib import contextmanager, nullcontext
-
-    if not dask:
-        return nullcontext(None)
-    try:
-        from dask.distributed import Client
-    except ImportError:
-        raise ScenarioError("Dask is not installed: pip install 'workbench[dask]'",
-                            path="--dask", value=dask) from None
-
-    @contextmanager
-    def connected():
-        try:
-            client = Client(dask, timeout="20s")
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise ScenarioError(f"cannot reach the Dask scheduler ({exc})", path="--dask",
-                                value=dask) from None
-        with client:
-            yield client.get_executor()
-
-    return connected()
 
 
 def _run(file: Path, replications: int, seed: int | None, days: float | None,
@@ -99,7 +75,7 @@ def _run(file: Path, replications: int, seed: int | None, days: float | None,
                         1 if dask else workers, False)
     size.check(limit)
     bar, update = _progress_bar("simulating")
-    with _executor(dask) as executor, bar:
+    with dask_executor(dask) as executor, bar:
         result = simulate(scenario, replications=replications, seed=seed, policies=policy,
                           outages=outages, days=days, path=path, progress=update,
                           keep_records=False, workers=workers, executor=executor,
@@ -265,18 +241,11 @@ def register(app: typer.Typer) -> None:
                 seed_list = [int(s) for s in seeds.split(",")]
             except ValueError:
                 raise ScenarioError("seeds are integers", path="--seeds", value=seeds) from None
-        executor = None
-        if dask:
-            try:
-                from dask.distributed import Client
-            except ImportError:
-                raise ScenarioError("Dask is not installed: pip install 'workbench[dask]'",
-                                    path="--dask", value=dask) from None
-            executor = Client(dask).get_executor()
         if out is not None and out.suffix.lower() not in (".csv", ".json"):
             raise ScenarioError("write .csv or .json", path="--out", value=str(out))
-        rows = run_sweep(str(file), grid, replications, seed_list, days, executor,
-                         policies=policy or None)
+        with dask_executor(dask) as executor:
+            rows = run_sweep(str(file), grid, replications, seed_list, days, executor,
+                             policies=policy or None)
         doc = {"scenario": str(file), "grid": grid, "rows": rows}
         if out is not None:
             _write_grid(out, doc)

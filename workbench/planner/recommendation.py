@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import time
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 from workbench.domain.errors import PolicyError
@@ -87,9 +88,11 @@ def optimize(scenario: Scenario, cons: Constraints, objective: str = "cost",
              points: int = 10, models: list[str] | None = None,
              ladders: list[Escalation] | None = None, failovers: list[Failover] | None = None,
              max_rungs: int = 3, replications: int = 3, name: str = "optimized",
-             simulate_check: bool = True) -> Plan:
+             simulate_check: bool = True, executor: Executor | None = None) -> Plan:
     """The optimum policy under ``cons`` (``objective`` cost or quality), the frontier and
-    the binding constraints; ``replications`` > 0 checks it by simulation."""
+    the binding constraints; ``replications`` > 0 checks it by simulation. With
+    ``executor`` (a process pool or a Dask cluster's), the estimator terms of the whole space
+    are computed on it first: the same answer, the inner loop spread out."""
     if objective not in ("cost", "quality"):
         raise PolicyError(f"--objective: must be cost or quality (got {objective!r})")
     started = time.perf_counter()
@@ -111,6 +114,8 @@ def optimize(scenario: Scenario, cons: Constraints, objective: str = "cost",
                     f"{count:,} joint options (more than {MAX_BLOCK_OPTIONS:,}): name fewer "
                     f"candidate models with --model")
     table = TermTable(space)
+    if executor is not None:
+        table.prefill(executor)
     model = PlanModel(space, table, cons.max_p95_s)
     built = time.perf_counter() - started
     best = model.solve(cons, objective)

@@ -20,6 +20,7 @@ segment of ``days_per_month`` days):
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 from workbench.domain.scenario import Scenario
@@ -99,13 +100,47 @@ class TermTable:
             return hit
         block = self.space.blocks[index]
         policy = self.space.policy("term", g, dict(zip(block.members, option)))
-        day = daily_figures(self._sub(index, block), policy, NO_RULES)
+        term = block_term(self._sub(index, block), policy, self.days, self.hosted)
         self.evaluations += 1
-        d = self.days
-        term = Term(usd=d * day.spend_usd, tasks=d * day.tasks, delivered=d * day.delivered,
-                    passed=d * day.passed, available=d * day.available,
-                    latency=[p.scaled(d) for p in day.latency],
-                    hosted=frozenset(m for m, n in day.calls.items()
-                                     if n > 0 and self.hosted.get(m, 0.0) > 0))
         self._cache[key] = term
         return term
+
+    def prefill(self, executor: Executor, batch: int = 64) -> None:
+        """Compute every term of the space on ``executor`` (a process pool, or a Dask
+        cluster's executor), in batches of ``batch`` options of one block; the same terms as
+        computed one by one, in any order."""
+        jobs: dict[int, list] = {}
+        queued: set[tuple] = set()
+        for g in self.space.globals:
+            esc, fo = self._gkey(g)
+            for b, block in enumerate(self.space.blocks):
+                for option in self.space.block_options(g, block):
+                    key = (esc if LADDER in option else "", fo, b, option)
+                    if key in self._cache or key in queued:
+                        continue
+                    queued.add(key)
+                    jobs.setdefault(b, []).append(
+                        (key, self.space.policy("term", g, dict(zip(block.members, option)))))
+        futures = [executor.submit(block_terms, self._sub(b, self.space.blocks[b]), self.days,
+                                   self.hosted, items[k:k + batch])
+                   for b, items in jobs.items() for k in range(0, len(items), batch)]
+        for future in futures:
+            for key, term in future.result():
+                self._cache[key] = term
+                self.evaluations += 1
+
+
+def block_term(sub: Scenario, policy, days: float, hosted: dict[str, float]) -> Term:
+    """The monthly term of ``policy`` on the block's scenario ``sub``."""
+    day = daily_figures(sub, policy, NO_RULES)
+    return Term(usd=days * day.spend_usd, tasks=days * day.tasks,
+                delivered=days * day.delivered, passed=days * day.passed,
+                available=days * day.available, latency=[p.scaled(days) for p in day.latency],
+                hosted=frozenset(m for m, n in day.calls.items()
+                                 if n > 0 and hosted.get(m, 0.0) > 0))
+
+
+def block_terms(sub: Scenario, days: float, hosted: dict[str, float],
+                items: list[tuple[tuple, object]]) -> list[tuple[tuple, Term]]:
+    """(key, term) of each (key, policy) on one block (what a worker computes)."""
+    return [(key, block_term(sub, policy, days, hosted)) for key, policy in items]

@@ -57,7 +57,7 @@ def main() -> None:
         scenario._indexes = {}
     cons = Constraints(min_pass=0.93, min_availability=0.99, max_p95_s=8.0)
     start = time.perf_counter()
-    plan = optimize(scenario, cons, max_rungs=2 if args.small else 3,
+    plan = optimize(scenario, cons, max_rungs=2 if args.small else 3, workers=None,
                     failovers=FAILOVERS[:2] if args.small else FAILOVERS,
                     replications=1 if args.small else 3, points=4 if args.small else 10)
     seconds = time.perf_counter() - start

@@ -69,8 +69,22 @@ def test_cli_dask_flag(tmp_path):
         remote = run(*args, "--dask", cluster.scheduler_address)
     assert remote.returncode == 0, remote.stderr
     local = run(*args)
-    strip = lambda d: {k: v for k, v in d.items() if k != "searched"}  # noqa: E731 - timings
+    strip = lambda d: {k: v for k, v in d.items() if k != "searched"}
     assert strip(json.loads(remote.stdout)) == strip(json.loads(local.stdout))
     down = run(*args, "--dask", "tcp://127.0.0.1:9")
     assert down.returncode == 2
     assert "--dask: cannot reach the Dask scheduler" in down.stderr
+
+
+def test_solver_chatter_goes_to_stderr(capfd):
+    """HiGHS printed "HighsMipSolverData::transformNewIntegerFeasibleSolution" on standard
+    output from C++, ahead of optimize's JSON document."""
+    import os
+
+    from workbench.planner.model import solver_output_to_stderr
+
+    with solver_output_to_stderr():
+        os.write(1, b"HighsMipSolverData chatter\n")
+    os.write(1, b"{}\n")
+    out, err = capfd.readouterr()
+    assert out == "{}\n" and "HighsMipSolverData chatter" in err

@@ -125,6 +125,9 @@ def register(app: typer.Typer) -> None:
         dask: str = typer.Option(None, "--dask",
                                  help="Dask scheduler address: the estimator terms of the "
                                       "space are computed on the cluster."),
+        workers: int = typer.Option(0, "--workers",
+                                    help="Local processes for the estimator terms (0: every "
+                                         "CPU when the space has 1,000 options or more)."),
         as_json: bool = JsonOption,
     ) -> None:
         """Cheapest policy (routing per task type, ladder, failover) meeting the floors:
@@ -149,10 +152,12 @@ def register(app: typer.Typer) -> None:
             raise ScenarioError("must be >= 0", path="--replications", value=replications)
         scenario = load_scenario(file)
         cons = Constraints(min_pass, min_availability, max_p95_s, budget_usd)
+        if workers < 0:
+            raise ScenarioError("must be 0 (automatic) or more", path="--workers", value=workers)
         with dask_executor(dask) as executor:
             plan = run_optimize(scenario, cons, objective, points, models=model or None,
                                 max_rungs=max_rungs, replications=replications,
-                                executor=executor)
+                                executor=executor, workers=workers or None)
         doc = plan.to_json()
         header = (f"Found by workbench optimize on {file.name} (objective {objective}; "
                   + ", ".join(f"{k} {v:g}" for k, v in doc["constraints"].items()) + ")")

@@ -22,6 +22,9 @@ they cannot be in a unique optimum.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -300,9 +303,10 @@ class PlanModel:
         a_matrix = coo_matrix((vals, (rows, cols)), shape=(r, n)).tocsr()
         c_vec = np.concatenate([objective, np.zeros(n - len(objective))])
         self.solves += 1
-        res = milp(c_vec, constraints=LinearConstraint(a_matrix, lo, hi),
-                   integrality=np.ones(n), bounds=Bounds(0, 1),
-                   options={"mip_rel_gap": 0.0})
+        with solver_output_to_stderr():
+            res = milp(c_vec, constraints=LinearConstraint(a_matrix, lo, hi),
+                       integrality=np.ones(n), bounds=Bounds(0, 1),
+                       options={"mip_rel_gap": 0.0})
         if res.x is None:
             return None
         chosen = [c for i, c in enumerate(self.columns) if res.x[i] > 0.5]
@@ -329,3 +333,23 @@ def figures(g: int, assignment: dict[str, str], terms: list[Term], table: TermTa
                     sum(t.passed for t in terms) / delivered if delivered else None,
                     sum(t.available for t in terms) / tasks if tasks else 0.0,
                     mixture_quantile(parts, 0.95), gap)
+
+
+@contextlib.contextmanager
+def solver_output_to_stderr():
+    """HiGHS can print to the process's standard output from C++ (e.g. "HighsMipSolverData::
+    transformNewIntegerFeasibleSolution"): while it runs, file descriptor 1 points at
+    standard error, so ``--json`` output stays one JSON document."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no real descriptor (a notebook, a captured stream)
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from workbench.domain.errors import PolicyError
@@ -84,15 +84,21 @@ def policy_mapping(policy: Policy) -> dict:
     return policy.model_dump(mode="json", exclude_defaults=True)
 
 
+POOL_MIN_OPTIONS = 1000  # below, starting processes costs more than the terms
+
+
 def optimize(scenario: Scenario, cons: Constraints, objective: str = "cost",
              points: int = 10, models: list[str] | None = None,
              ladders: list[Escalation] | None = None, failovers: list[Failover] | None = None,
              max_rungs: int = 3, replications: int = 3, name: str = "optimized",
-             simulate_check: bool = True, executor: Executor | None = None) -> Plan:
+             simulate_check: bool = True, executor: Executor | None = None,
+             workers: int | None = 1) -> Plan:
     """The optimum policy under ``cons`` (``objective`` cost or quality), the frontier and
     the binding constraints; ``replications`` > 0 checks it by simulation. With
     ``executor`` (a process pool or a Dask cluster's), the estimator terms of the whole space
-    are computed on it first: the same answer, the inner loop spread out."""
+    are computed on it first: the same answer, the inner loop spread out; without one,
+    ``workers`` > 1 does so on a local process pool of that size (None: every CPU when the
+    space has `POOL_MIN_OPTIONS` options or more)."""
     if objective not in ("cost", "quality"):
         raise PolicyError(f"--objective: must be cost or quality (got {objective!r})")
     started = time.perf_counter()
@@ -116,6 +122,17 @@ def optimize(scenario: Scenario, cons: Constraints, objective: str = "cost",
     table = TermTable(space)
     if executor is not None:
         table.prefill(executor)
+    elif workers is None:
+        import os
+
+        options = sum(len(space.block_options(g, b)) for g in space.globals
+                      for b in space.blocks)
+        workers = (os.cpu_count() or 1) if options >= POOL_MIN_OPTIONS else 1
+    if executor is None and workers > 1:
+        from multiprocessing import get_context
+
+        with ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
+            table.prefill(pool)
     model = PlanModel(space, table, cons.max_p95_s)
     built = time.perf_counter() - started
     best = model.solve(cons, objective)

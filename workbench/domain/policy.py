@@ -23,7 +23,9 @@ Comparison = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in"]
 
 
 class RoutingRule(Frozen):
-    """``when`` all conditions hold, send the task to ``model`` (or up the escalation ladder).
+    """``when`` all conditions hold, send the task to ``model``, up the escalation ladder, or
+    to one of the models of a weighted ``split`` (``{model: weight}``: each task draws its
+    model with probability weight / sum of weights, as a gateway's weighted load balancing).
 
     A condition value is a scalar (equality), a list (membership) or a mapping of comparisons,
     e.g. ``{audience: {gt: 50000}, budget_per_day: {lt: 5}}``.
@@ -32,6 +34,7 @@ class RoutingRule(Frozen):
     when: dict[str, Attribute | list[Attribute] | dict[Comparison, Attribute | list[Attribute]]]
     model: str | None = None
     escalate: bool = False
+    split: dict[str, PositiveFloat] | None = Field(None, min_length=1)
 
     @field_validator("when")
     @classmethod
@@ -48,8 +51,9 @@ class RoutingRule(Frozen):
 
     @model_validator(mode="after")
     def _one_target(self) -> RoutingRule:
-        if (self.model is None) == (not self.escalate):
-            raise ValueError("a rule names a model or sets escalate: true (exactly one)")
+        if (self.model is not None) + self.escalate + (self.split is not None) != 1:
+            raise ValueError("a rule names a model, a split or sets escalate: true "
+                             "(exactly one)")
         return self
 
     def matches(self, task: TaskType) -> bool:
@@ -83,17 +87,20 @@ def _compare(value, op: str, target) -> bool:
 
 
 class Routing(Frozen):
-    """First matching rule wins; otherwise ``default`` (a model, or the ladder if
-    ``default_escalate``)."""
+    """First matching rule wins; otherwise ``default`` (a model), the ladder if
+    ``default_escalate``, or a weighted ``default_split`` (``{model: weight}``)."""
 
     default: str | None = None
     default_escalate: bool = False
+    default_split: dict[str, PositiveFloat] | None = Field(None, min_length=1)
     rules: list[RoutingRule] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _has_default(self) -> Routing:
-        if (self.default is None) == (not self.default_escalate):
-            raise ValueError("routing needs a default model or default_escalate: true")
+        if (self.default is not None) + self.default_escalate + (
+                self.default_split is not None) != 1:
+            raise ValueError("routing needs a default model, a default_split or "
+                             "default_escalate: true (exactly one)")
         return self
 
 
@@ -223,8 +230,11 @@ class Policy(Frozen):
         if self.routing is not None:
             if self.routing.default is not None:
                 refs.append(("routing.default", self.routing.default))
+            refs += [("routing.default_split", m) for m in self.routing.default_split or {}]
             refs += [(f"routing.rules[{i}].model", r.model)
                      for i, r in enumerate(self.routing.rules) if r.model is not None]
+            refs += [(f"routing.rules[{i}].split", m)
+                     for i, r in enumerate(self.routing.rules) for m in r.split or {}]
         if self.escalation is not None:
             refs += [(f"escalation.ladder[{i}].model", r.model)
                      for i, r in enumerate(self.escalation.ladder)]

@@ -22,15 +22,22 @@ if TYPE_CHECKING:
 def _routed(policy: Policy, task: TaskType, prefix: str) -> Iterator[tuple[str, str, str]]:
     """(model, field path, how) of the task's route; the ladder yields its rungs and judge."""
     escalates, target, path, how = True, None, f"{prefix}.escalation", "ladder"
+    split = None
     if policy.routing is not None:
         for i, rule in enumerate(policy.routing.rules):
             if rule.matches(task):
-                escalates, target = rule.escalate, rule.model
+                escalates, target, split = rule.escalate, rule.model, rule.split
                 path, how = f"{prefix}.routing.rules[{i}]", f"routing rule {i + 1}"
                 break
         else:
             escalates, target = policy.routing.default_escalate, policy.routing.default
+            split = policy.routing.default_split
             path, how = f"{prefix}.routing.default", "the routing default"
+    if split is not None:
+        where = path + (".split" if path.endswith("]") else "_split")
+        for model in split:
+            yield model, f"{where}.{model}", f"{how}: weighted split"
+        return
     if not escalates:
         yield str(target), path, how
         return

@@ -25,7 +25,7 @@ from workbench.policies.budget import NO_RULES, BudgetBook, BudgetState, BudgetS
 from workbench.policies.failover import attempt_plan
 from workbench.policies.ladder import delivers, is_judged, judge_accepts
 from workbench.policies.predictive import cooldown_intervals, in_intervals
-from workbench.policies.routing import route
+from workbench.policies.routing import routes
 from workbench.policies.sampling import sample_latency_s
 
 
@@ -215,16 +215,29 @@ class BatchResolver:
             rules = state.for_team(stream.task.team)
             if rules.block_noncritical and not stream.task.is_critical:
                 blocked[:] = True
-            target = route(self.ctx.policy, stream.task)
-            first_model = rules.substitute(target.model if not target.escalates
-                                           else self.ctx.policy.escalation.ladder[0].model)
-            self._block(idx[blocked], start[blocked], first_model, log)
-            run = ~blocked
-            if target.escalates:
-                self._ladder(idx[run], start[run], stream.task, penalty[run], rules, log)
-            else:
-                self._single(idx[run], start[run], stream.task, target.model, penalty[run],
-                             rules, log)
+            parts = routes(self.ctx.policy, stream.task)
+            pick = self._split_draw([share for _, share in parts], idx.size)
+            for k, (target, _) in enumerate(parts):
+                mine = pick == k
+                first_model = rules.substitute(target.model if not target.escalates
+                                               else self.ctx.policy.escalation.ladder[0].model)
+                self._block(idx[blocked & mine], start[blocked & mine], first_model, log)
+                run = ~blocked & mine
+                if not run.any():
+                    continue
+                if target.escalates:
+                    self._ladder(idx[run], start[run], stream.task, penalty[run], rules, log)
+                else:
+                    self._single(idx[run], start[run], stream.task, target.model, penalty[run],
+                                 rules, log)
+
+    def _split_draw(self, shares: list[float], n: int) -> np.ndarray:
+        """Which part of a weighted split each of ``n`` tasks takes (index into ``shares``);
+        all 0, drawing nothing, when there is one part."""
+        if len(shares) == 1:
+            return np.zeros(n, dtype=np.int64)
+        cuts = np.cumsum(shares)[:-1]
+        return np.searchsorted(cuts, self.ctx.rng.random(n), side="right")
 
     def _workflow_index(self, name: str | None) -> int:
         return [w.name for w in self.ctx.scenario.workload.workflows].index(name)

@@ -23,7 +23,7 @@ from workbench.policies.budget import NO_RULES, BudgetBook
 from workbench.policies.failover import BreakerBoard, attempt_plan
 from workbench.policies.ladder import delivers, is_judged, judge_accepts
 from workbench.policies.predictive import PredictiveCooldown
-from workbench.policies.routing import route
+from workbench.policies.routing import Route, routes
 from workbench.policies.sampling import attempt_latency_s
 
 WINDOW_S = 60.0
@@ -109,7 +109,8 @@ class ContentionResolver:
         self.input_tokens = tasks.input_tokens.tolist()
         self.cached_tokens = tasks.cached_tokens.tolist()
         self.output_tokens = tasks.output_tokens.tolist()
-        self.routes = [route(ctx.policy, st.task) for st in tasks.streams]
+        self.routes = [routes(ctx.policy, st.task) for st in tasks.streams]
+        self.split_pick: dict[int, Route] = {}  # the part of a weighted split a task took
         self._plans: dict = {}
         self._scores: dict = {}
         self._calls: dict = {}
@@ -194,7 +195,7 @@ class ContentionResolver:
         if env.now < ready:
             yield env.timeout(ready - env.now)
         state = self._budget(stream.task.team)
-        target = self.routes[self.stream_of[i]]
+        target = self._route(i)
         ladder = ctx.policy.escalation.ladder if target.escalates else None
         first = state.substitute(ladder[0].model if ladder else target.model)
         if blocked or (state.block_noncritical and not stream.task.is_critical):
@@ -230,6 +231,19 @@ class ContentionResolver:
                 self._finish(i, True, passed)
                 return
 
+    def _route(self, i: int) -> Route:
+        """Where task ``i`` goes; a weighted split draws its part (one uniform draw)."""
+        parts = self.routes[self.stream_of[i]]
+        if len(parts) == 1:
+            return parts[0][0]
+        u, total = self.draw.uniform(), 0.0
+        for target, share in parts:
+            total += share
+            if u < total:
+                break
+        self.split_pick[i] = target
+        return target
+
     def _upstream_task(self, i: int, upstream_stream: int) -> int:
         """Index of the task of ``upstream_stream`` in the same workflow instance as ``i``
         (the steps of a workflow are stored in aligned blocks, one row per instance)."""
@@ -242,7 +256,7 @@ class ContentionResolver:
     def _finish(self, i: int, delivered: bool, passed: bool) -> None:
         """Close task ``i`` now (a task no attempt was sent for gets one 'blocked' record)."""
         if self.attempts[i] == 0:  # every model of the plan was open-circuited: not sent
-            target = self.routes[self.stream_of[i]]
+            target = self.split_pick.get(i) or self.routes[self.stream_of[i]][0][0]
             model = target.model if not target.escalates else \
                 self.ctx.policy.escalation.ladder[0].model
             self._record(i, model, "route", self.env.now, 0.0, math.nan, 0.0, 0.0, "blocked")

@@ -35,7 +35,7 @@ from workbench.policies.budget import (
     budget_state,
     thresholds_usd,
 )
-from workbench.policies.routing import route
+from workbench.policies.routing import Route, routes
 
 DAY_S = 86_400.0
 UPSTREAM_NODES = 6  # quantile nodes of when a workflow step's upstream steps are done
@@ -196,8 +196,18 @@ def units(scenario: Scenario) -> list[Unit]:
 
 def _task_estimate(scenario: Scenario, policy: Policy, task: TaskType, state: BudgetState,
                    penalty: float = 0.0, cooling: dict | None = None) -> TaskEstimate:
-    """Expected outcome of one task (its ``latency``: when it is delivered, per path)."""
-    target = route(policy, task)
+    """Expected outcome of one task (its ``latency``: when it is delivered, per path); a
+    weighted split is the mixture of its models' outcomes."""
+    parts = routes(policy, task)
+    if len(parts) > 1:
+        return weighted([(share, _route_estimate(scenario, policy, task, target, state, penalty,
+                                                  cooling)) for target, share in parts])
+    return _route_estimate(scenario, policy, task, parts[0][0], state, penalty, cooling)
+
+
+def _route_estimate(scenario: Scenario, policy: Policy, task: TaskType, target: Route,
+                    state: BudgetState, penalty: float, cooling: dict | None) -> TaskEstimate:
+    """Expected outcome of one task sent down one route."""
     if not target.escalates:
         return estimate_single(scenario, policy.failover, target.model, task, state.substitute,
                                penalty, cooling)

@@ -38,7 +38,7 @@ from workbench.metrics.breakdown import hosted_monthly_usd
 from workbench.planner.space import reference_cost_usd
 from workbench.policies.budget import NO_RULES, budget_state
 from workbench.policies.eligibility import eligibility
-from workbench.policies.routing import route
+from workbench.policies.routing import routes
 
 FIELDS = ("spend", "tasks", "delivered", "passed", "available", "blocked")
 DOWNGRADE_AT = (0.5, 0.6, 0.7, 0.8, 0.9)
@@ -226,10 +226,7 @@ def downgrade_map(scenario: Scenario, policy: Policy, team: str | None = None
             return own
     used: dict[str, list] = {}
     for t in scenario.workload.task_types:
-        target = route(policy, t)
-        models = ([r.model for r in policy.escalation.ladder]
-                  if target.escalates and policy.escalation else [target.model])
-        for m in models:
+        for m in _models(policy, t, chain=False):
             used.setdefault(m, []).append(t)
     ranked = sorted(scenario.models, key=lambda m: reference_cost_usd(scenario, m.name))
     out = {}
@@ -268,11 +265,14 @@ def _affects(scenario: Scenario, policy: Policy, rules: list[BudgetRule]) -> dic
     return out
 
 
-def _models(policy: Policy, task) -> list[str]:
-    target = route(policy, task)
-    if target.escalates and policy.escalation is not None:
-        return [r.model for r in policy.escalation.ladder]
-    return [target.model, *policy.failover.chain]
+def _models(policy: Policy, task, chain: bool = True) -> list[str]:
+    """Models ``task`` is routed to (every part of a split, every rung of the ladder), and
+    the failover chain's with ``chain``."""
+    out = []
+    for target, _ in routes(policy, task):
+        out += ([r.model for r in policy.escalation.ladder]
+                if target.escalates and policy.escalation is not None else [target.model])
+    return out + (list(policy.failover.chain) if chain else [])
 
 
 def evaluate(scenario: Scenario, policy: Policy, rules: list[BudgetRule], budget_usd: float,

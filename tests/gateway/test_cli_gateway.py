@@ -166,3 +166,17 @@ def test_a_team_budget_is_named_and_priced_as_lost(tmp_path):
     assert [p["part"] for p in lost] == ["team_budgets.creative"]
     assert "team creative's $50/month budget" in lost[0]["lost"]
     assert lost[0]["priced"] is not None
+
+
+def test_a_weighted_split_is_named_and_priced_as_lost():
+    from tests.engine.test_split_routing import split_scenario
+    from workbench.gateway.litellm_export import export_litellm
+    from workbench.gateway.served import Served
+
+    served = {m: Served(m, "local", "openai", "http://127.0.0.1:9/v1", None, m)
+              for m in ("a", "b")}
+    translation = export_litellm(split_scenario(), "split", served)
+    lost = [p for p in translation.parts if not p.exact]
+    assert [p.part for p in lost] == ["routing.default_split"]
+    assert "the weighted split a 7, b 3" in lost[0].lost
+    assert translation.config["model_list"][0]["model_info"]["workbench_model"] == "a"

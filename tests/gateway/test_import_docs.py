@@ -50,7 +50,7 @@ def test_litellm_tag_routing_md_example():
     """tag_routing.md: the 'paid' tag is the scenario's user_plan value, the 'default'
     deployment gpt-4o; 'openai/fake' is no model of the scenario and is listed."""
     result, policy = imported("litellm_tag_routing.yaml")
-    assert policy.routing.model_dump() == {
+    assert policy.routing.model_dump(exclude_none=True) == {
         "default": "gpt-4o", "default_escalate": False,
         "rules": [{"when": {"user_plan": "paid"}, "model": "gpt-4o", "escalate": False}]}
     assert len(result.unmapped) == 1 and "'openai/fake'" in result.unmapped[0]

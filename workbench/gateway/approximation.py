@@ -90,8 +90,9 @@ def without_breaker(data: PolicyData) -> PolicyData:
 
 def effective(data: PolicyData, *, ladder: bool, budget: bool, failover_mode: bool,
               breaker: bool) -> PolicyData:
-    """Every approximation a target needs, applied together."""
-    out = copy.deepcopy(data)
+    """Every approximation a target needs, applied together (weighted splits always: no
+    export expresses them yet)."""
+    out = heaviest_of_splits(data)
     if ladder and out.get("escalation") is not None:
         out = ladder_as_fallback(out)
     if budget:
@@ -101,3 +102,20 @@ def effective(data: PolicyData, *, ladder: bool, budget: bool, failover_mode: bo
     if breaker and out.get("failover", {}).get("breaker") is not None:
         out = without_breaker(out)
     return out
+
+
+def heaviest_of_splits(data: PolicyData) -> PolicyData:
+    """Every weighted split replaced by its heaviest model (what the export sends there)."""
+    out = copy.deepcopy(data)
+    routing = out.get("routing") or {}
+
+    def heaviest(split: dict[str, float]) -> str:
+        return max(split.items(), key=lambda kv: kv[1])[0]
+
+    if routing.get("default_split"):
+        routing["default"] = heaviest(routing.pop("default_split"))
+    for rule in routing.get("rules", []):
+        if rule.get("split"):
+            rule["model"] = heaviest(rule.pop("split"))
+    return out
+

@@ -77,6 +77,7 @@ def export_litellm(scenario: Scenario, policy_name: str, served: dict[str, Serve
     parts.append(Part("routing default", f"deployment {default_model} tagged 'default'"
                       if table.groups else f"the only deployment, {default_model}"))
     parts += common.ladder_part(policy, data, TARGET)
+    parts += common.split_parts(policy, data, TARGET)
 
     settings: dict[str, Any] = {"routing_strategy": "simple-shuffle"}
     if table.groups:

@@ -71,3 +71,19 @@ def breaker_part(policy: Policy, data: approx.PolicyData, target: str) -> list[P
                  lost=f"breaker ({b.failures} failures, {b.cooldown_s:g} s cooldown): {target} "
                       "has no circuit breaker in its config; a failing model stays first",
                  approximation=approx.without_breaker(data))]
+
+
+def split_parts(policy: Policy, data: approx.PolicyData, target: str) -> list[Part]:
+    """Weighted splits: exported as their heaviest model, the loss named and priced."""
+    routing = policy.routing
+    if routing is None:
+        return []
+    splits = ([("routing.default_split", routing.default_split)] if routing.default_split
+              else []) + [(f"routing.rules[{i}].split", r.split)
+                          for i, r in enumerate(routing.rules) if r.split]
+    return [Part(path, f"the heaviest model, {max(split, key=split.get)}", exact=False,
+                 lost=f"the weighted split {', '.join(f'{m} {w:g}' for m, w in split.items())}"
+                      f" is not expressed in this {target} export; all its traffic goes to "
+                      "the heaviest model", approximation=approx.heaviest_of_splits(data))
+            for path, split in splits]
+

@@ -108,6 +108,7 @@ def export_portkey(scenario: Scenario, policy_name: str, served: dict[str, Serve
     parts.append(Part("routing default", f"strategy.default: {default}" if rules
                       else f"the single route, {default}"))
     parts += common.ladder_part(policy, data, TARGET)
+    parts += common.split_parts(policy, data, TARGET)
     exact_retries = f.retries <= MAX_RETRY_ATTEMPTS
     parts.append(Part("failover.retries", f"retry.attempts: {min(f.retries, MAX_RETRY_ATTEMPTS)}"
                       if f.retries else "no retry", exact=exact_retries,

@@ -40,7 +40,9 @@ def routing_table(policy: Policy, task_types: list[TaskType]) -> RoutingTable:
         members.setdefault(r.model, []).append(task.name)
     groups = tuple(RouteGroup(t, tuple(members[t])) for t in sorted(members, key=first_rule.get))
     routing = policy.routing
-    default = (LADDER if routing is None or routing.default_escalate else str(routing.default))
+    default = (LADDER if routing is None or routing.default_escalate else
+               str(routing.default) if routing.default is not None else
+               max(routing.default_split.items(), key=lambda kv: kv[1])[0])  # the heaviest
     return RoutingTable(groups, default)
 
 

@@ -30,7 +30,8 @@ CACHE_HIT_RATE = 0.02
 
 @dataclass(frozen=True)
 class KnownTask:
-    """A task type of the known workload: volume per day, lognormal tokens, model, team."""
+    """A task type of the known workload: volume per day, lognormal tokens, model (or a
+    weighted ``split`` of models, each call drawing one), team."""
 
     name: str
     per_day: float
@@ -41,6 +42,7 @@ class KnownTask:
     model: str
     team: str
     cached_share: float = 0.0
+    split: tuple[tuple[str, float], ...] = ()
 
 
 KNOWN = [
@@ -49,7 +51,8 @@ KNOWN = [
     KnownTask("summarize", 600, 3000, 9000, 250, 600, "claude-3-5-haiku-20241022", "ops"),
     KnownTask("classify", 900, 400, 1000, 10, 30, "gpt-4o-mini", "ops"),
     KnownTask("extract", 500, 2000, 6000, 400, 1000, "gpt-4o-mini", "data"),
-    KnownTask("draft", 400, 1200, 3000, 900, 2000, "claude-sonnet-4-20250514", "marketing"),
+    KnownTask("draft", 400, 1200, 3000, 900, 2000, "claude-sonnet-4-20250514", "marketing",
+              split=(("claude-sonnet-4-20250514", 0.6), ("gpt-4o", 0.4))),
     KnownTask("translate", 450, 800, 2000, 800, 2000, "claude-3-5-haiku-20241022", "marketing"),
     KnownTask("code_review", 400, 5000, 15000, 600, 1500, "gpt-4o", "data"),
 ]
@@ -60,6 +63,13 @@ TEAM_IDS = {"support": "team-support", "ops": "team-ops", "data": "team-data",
 def _lognormal(rng, median, p95, n):
     sigma = np.log(p95 / median) / 1.6448536269514722
     return np.maximum(1, np.round(rng.lognormal(np.log(median), sigma, n))).astype(np.int64)
+
+
+def _models(rng, task: KnownTask, n: int) -> list[str]:
+    if not task.split:
+        return [task.model] * n
+    names, shares = zip(*task.split)
+    return [names[k] for k in rng.choice(len(names), n, p=shares)]
 
 
 def _price(model: str):
@@ -81,7 +91,7 @@ def spend_logs(seed: int = 11) -> pl.DataFrame:
             out = _lognormal(rng, task.output_median, task.output_p95, n)
             frames.append(pl.DataFrame({
                 "day": [day] * n, "offset_s": seconds, "task": [task.name] * n,
-                "model": [task.model] * n, "team": [task.team] * n, "prompt_tokens": inp,
+                "model": _models(rng, task, n), "team": [task.team] * n, "prompt_tokens": inp,
                 "completion_tokens": out,
                 "cached": np.round(inp * task.cached_share).astype(np.int64)}))
     rows = pl.concat(frames)

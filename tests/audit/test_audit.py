@@ -91,7 +91,16 @@ def test_today_routes_each_task_type_where_the_logs_show(month):
     scenario = scenario_from_data(audit.scenario, "audited", None)
     today = scenario.policy("today")
     for task in KNOWN:
-        assert route(today, scenario.workload.task_type(task.name)).model == task.model
+        target = route(today, scenario.workload.task_type(task.name))
+        if not task.split:
+            assert target.model == task.model and target.split is None
+            continue
+        shares = dict(target.split)  # the planted weighted split, within 3 standard errors
+        assert set(shares) == {m for m, _ in task.split}
+        calls = task.per_day * DAYS * _weekday_mean()
+        for model, share in task.split:
+            assert shares[model] == pytest.approx(share, abs=3 * math.sqrt(
+                share * (1 - share) / calls))
 
 
 def test_cli_writes_a_valid_scenario_and_never_copies_prompts(month, tmp_path):

@@ -1,6 +1,7 @@
 """A scenario from a fitted workload: providers with their observed error rates, models with
 their prices and measured latency, task types with their volumes and token samples, and the
-``today`` policy that sends each task type where the log shows it went.
+``today`` policy that sends each task type where the log shows it went: one model, or a
+weighted ``split`` between the models it went to.
 
 Quality is not in usage logs: model profiles are left at the schema's default and the
 scenario's description says so (quality evidence is a separate import).
@@ -51,9 +52,28 @@ def _models(fitted: FittedWorkload, prices: dict[str, PriceMatch]) -> list[dict[
     return out
 
 
+MIN_SPLIT_SHARE = 0.01  # a model with fewer of a task type's calls stays in the residual
+
+
 def dominant_model(shares: dict[str, float]) -> str:
     """The model that served most of a task type's calls."""
     return max(shares.items(), key=lambda kv: kv[1])[0]
+
+
+def split_shares(shares: dict[str, float]) -> dict[str, float]:
+    """The models a task type's traffic is split between (each with at least
+    `MIN_SPLIT_SHARE` of its calls; at least the dominant one), shares renormalised."""
+    kept = {m: s for m, s in shares.items() if s >= MIN_SPLIT_SHARE} or {
+        dominant_model(shares): 1.0}
+    total = sum(kept.values())
+    return {m: round(s / total, 6) for m, s in kept.items()}
+
+
+def route_of(shares: dict[str, float]) -> dict[str, Any]:
+    """A routing target reproducing a task type's traffic: its model, or a weighted
+    ``split`` between the models it went to."""
+    split = split_shares(shares)
+    return {"model": next(iter(split))} if len(split) == 1 else {"split": split}
 
 
 def build_scenario(fitted: FittedWorkload, prices: dict[str, PriceMatch], name: str,
@@ -68,8 +88,8 @@ def build_scenario(fitted: FittedWorkload, prices: dict[str, PriceMatch], name: 
                       "output_tokens": {"sample": task.output_sample},
                       "cached_input_share": round(task.cached_input_share, 6)})
     default = dominant_model({m.name: m.requests for m in fitted.models})
-    rules = [{"when": {"task_type": t.name}, "model": dominant_model(t.model_shares)}
-             for t in fitted.tasks if dominant_model(t.model_shares) != default]
+    rules = [{"when": {"task_type": t.name}, **route_of(t.model_shares)}
+             for t in fitted.tasks if route_of(t.model_shares) != {"model": default}]
     workload: dict[str, Any] = {"task_types": tasks, "hour_profile": fitted.hour_profile,
                                 "weekday_profile": fitted.weekday_profile,
                                 "growth_monthly": fitted.growth_monthly}

@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 
-from workbench.audit.build import dominant_model
+from workbench.audit.build import MIN_SPLIT_SHARE, dominant_model, split_shares
 from workbench.audit.fit import FittedWorkload
 from workbench.audit.prices import PriceMatch
 from workbench.domain.model import Price
@@ -39,14 +39,16 @@ def residual_items(frame: pl.DataFrame, fitted: FittedWorkload,
                       "requests": billed_failures.height,
                       "monthly_usd": float(billed_failures["cost_usd"].sum()) * month_factor})
     for task in fitted.tasks:
-        main = dominant_model(task.model_shares)
-        others = frame.filter((pl.col("task_type") == task.name) & (pl.col("model") != main)
-                              & pl.col("ok"))
+        split = split_shares(task.model_shares)
+        main = dominant_model(split)
+        others = frame.filter((pl.col("task_type") == task.name)
+                              & ~pl.col("model").is_in(list(split)) & pl.col("ok"))
         if others.height == 0:
             continue
         at_main = float(others.select(token_cost(others, prices[main])).sum().item())
-        items.append({"reason": f"task type {task.name!r}: {others.height} calls went to other "
-                                f"models than {main!r} (a split the scenario routes to {main!r})",
+        items.append({"reason": f"task type {task.name!r}: {others.height} calls went to models "
+                                f"with under {MIN_SPLIT_SHARE:.0%} of its calls (the scenario "
+                                f"routes them to {main!r})",
                       "requests": others.height,
                       "monthly_usd": (float(others["cost_usd"].sum()) - at_main) * month_factor})
     for match in prices.values():

@@ -43,6 +43,9 @@ def parse_map(items: list[str]) -> dict[str, str]:
 
 def _why_not(policy: Policy, table: EvalTable, mapping: dict[str, str]) -> str | None:
     if policy.routing is not None:
+        if policy.routing.default_split or any(r.split for r in policy.routing.rules):
+            return ("a weighted split sends a share of the prompts to each model; the replay "
+                    "routes every prompt of a group one way")
         for i, rule in enumerate(policy.routing.rules):
             other = sorted(set(rule.when) - TABLE_ATTRIBUTES)
             if other:

@@ -69,8 +69,8 @@ def test_the_split_is_the_same_for_any_chunk_size():
 
 
 @pytest.mark.parametrize(("routing", "message"), [
-    ({"default": "a", "default_split": {"a": 1}}, "routing needs a default model, a "
-                                                   "default_split or default_escalate"),
+    ({"default": "a", "default_split": {"a": 1}}, ("routing needs a default model, a "
+                                                    "default_split or default_escalate")),
     ({"default_split": {}}, "default_split"),
     ({"default_split": {"a": 1, "b": -1}}, "default_split.b"),
     ({"default_split": {"a": 1, "zz": 1}}, "zz"),

@@ -4,7 +4,7 @@ by task type."""
 import polars as pl
 import streamlit as st
 
-from workbench.app import state, uploads, widgets
+from workbench.app import log_audit, state, uploads, widgets
 from workbench.app.uploads import SCENARIO_UPLOAD
 from workbench.domain import edits
 from workbench.domain.errors import WorkbenchError
@@ -32,6 +32,10 @@ def _upload() -> None:
     except WorkbenchError as exc:
         st.session_state["upload_error"] = str(exc)
 
+
+with st.expander("Audit from logs: upload gateway exports", icon=":material/upload_file:",
+                 expanded="log_audit" in st.session_state):
+    log_audit.render()
 
 left, right = st.columns(2)
 with left:

@@ -1,0 +1,62 @@
+"""Audit from logs in the app (issue 10): upload the bundled month of LiteLLM SpendLogs and
+the OpenAI usage export; the page shows the fitted workload, the reconciliation and the
+planted untracked spend; the scenario can be downloaded or used. Bad uploads get a message
+naming the uploaded file, never the server's temporary folder."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("streamlit")
+
+from tests.app.test_pages import assert_ok, open_page
+from workbench.app import uploads
+from workbench.app.log_audit import run_audit
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "audit"
+
+
+def _upload(path: Path, name: str | None = None):
+    data = path.read_bytes()
+    buffer = io.BytesIO(data)
+    buffer.name, buffer.size = name or path.name, len(data)
+    return buffer
+
+
+def test_the_bundled_month_audits_and_finds_the_untracked_spend():
+    result = run_audit([_upload(DATA / "litellm_spendlogs_march.csv.gz")], "litellm",
+                       _upload(DATA / "openai_usage_march.json"), "openai-usage", None)
+    doc = result["doc"]
+    assert abs(doc["residual_share"]) < 0.01
+    assert doc["untracked"]["cost_usd"] == pytest.approx(2.415, abs=0.001)
+    assert "today" in result["yaml"] and not any(uploads.upload_root().iterdir())
+
+
+def test_a_bad_upload_names_the_file_not_the_temporary_folder():
+    bad = io.BytesIO(b"request_id,spend\nx,1\n")
+    bad.name, bad.size = "mine.csv", 20
+    result = run_audit([bad], "litellm", None, "openai-usage", None)
+    assert result["error"].startswith("mine.csv")
+    assert str(uploads.upload_root()) not in result["error"]
+    assert not any(uploads.upload_root().iterdir())
+
+
+def test_the_audit_page_shows_the_result_and_uses_the_scenario():
+    at = open_page("audit")
+    at.session_state["log_audit"] = run_audit(
+        [_upload(DATA / "litellm_spendlogs_march.csv.gz")], "litellm",
+        _upload(DATA / "openai_usage_march.json"), "openai-usage", None)
+    at.run()
+    assert_ok(at)
+    labels = {m.label: m.value for m in at.metric}
+    assert labels["Untracked spend (period)"] == "$2.42"
+    assert "Estimate of 'today'" in labels
+    tables = [d.value for d in at.dataframe]
+    assert any("task type" in t.columns and len(t) == 8 for t in tables)
+    at.button(key="log_use").click().run()
+    assert_ok(at)
+    assert at.session_state["scenario"].baseline == "today"
+    assert at.session_state["scenario_label"] == "audited.yaml (from logs)"

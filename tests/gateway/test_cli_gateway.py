@@ -180,3 +180,26 @@ def test_a_weighted_split_is_named_and_priced_as_lost():
     assert [p.part for p in lost] == ["routing.default_split"]
     assert "the weighted split a 7, b 3" in lost[0].lost
     assert translation.config["model_list"][0]["model_info"]["workbench_model"] == "a"
+
+
+def test_per_model_fallbacks_are_exact_in_portkey_and_folded_in_litellm():
+    """LiteLLM's export has one model group per policy, so per-model fallbacks become one
+    chain (named and priced); Portkey gives each route its own fallback targets."""
+    from tests.engine.test_model_fallbacks import fallback_scenario
+    from workbench.gateway.litellm_export import export_litellm
+    from workbench.gateway.portkey_export import export_portkey
+    from workbench.gateway.served import Served
+
+    served = {m: Served(m, "local", "openai", "http://127.0.0.1:9/v1", None, m)
+              for m in ("a", "b", "c")}
+    litellm = export_litellm(fallback_scenario(), "fallbacks", served)
+    lost = {p.part: p for p in litellm.parts if not p.exact}
+    assert list(lost) == ["routing.default_split", "failover.fallbacks"]
+    assert "per-model fallbacks (a -> c; b -> a)" in lost["failover.fallbacks"].lost
+    assert lost["failover.fallbacks"].approximation is not None
+    assert litellm.config["router_settings"]["fallbacks"] == [{"fallbacks": ["c", "a"]}]
+    assert "failover.chain" not in {p.part for p in litellm.parts}
+
+    portkey = export_portkey(fallback_scenario(), "fallbacks", served)
+    assert [p.part for p in portkey.parts if not p.exact] == ["routing.default_split"]
+    assert [t["override_params"]["model"] for t in portkey.config["targets"]] == ["a", "c"]

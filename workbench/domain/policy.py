@@ -159,10 +159,14 @@ class Failover(Frozen):
     ``chain``; ``hedged``: send to the primary and the first backup at once (both paid, first
     success wins); ``predictive``: sequential plus moving off models with a high observed error
     rate. ``timeout_s`` bounds each attempt; a 429 is retried on the same model after its
-    Retry-After up to ``rate_limit_retries`` times before counting as a failed attempt."""
+    Retry-After up to ``rate_limit_retries`` times before counting as a failed attempt.
+    ``fallbacks`` gives a primary model its own backups (LiteLLM's per-model-group
+    fallbacks, or what ``workbench audit`` saw in the logs): they replace ``chain`` for calls
+    whose primary is that model."""
 
     mode: Literal["none", "sequential", "hedged", "predictive"] = "sequential"
     chain: list[str] = Field(default_factory=list, max_length=8)
+    fallbacks: dict[str, list[str]] = Field(default_factory=dict)
     retries: NonNegativeInt = Field(0, le=10)
     backoff_s: NonNegativeFloat = 1.0
     backoff_multiplier: PositiveFloat = 2.0
@@ -170,6 +174,24 @@ class Failover(Frozen):
     rate_limit_retries: NonNegativeInt = 3
     breaker: CircuitBreaker | None = None
     predictive: Predictive = Predictive()
+
+    @field_validator("fallbacks")
+    @classmethod
+    def _fallback_lists(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for primary, backups in value.items():
+            if not 1 <= len(backups) <= 8:
+                raise ValueError(f"fallbacks.{primary}: give 1 to 8 backup models")
+            if primary in backups:
+                raise ValueError(f"fallbacks.{primary}: a model cannot be its own backup")
+        return value
+
+    def backups(self, primary: str) -> list[tuple[str, str]]:
+        """(model, field path) of the backups tried after ``primary``, in order: its own
+        ``fallbacks`` entry, else the ``chain`` (without the primary)."""
+        if primary in self.fallbacks:
+            return [(m, f"failover.fallbacks.{primary}[{k}]")
+                    for k, m in enumerate(self.fallbacks[primary])]
+        return [(m, f"failover.chain[{k}]") for k, m in enumerate(self.chain) if m != primary]
 
 
 class BudgetRule(Frozen):
@@ -241,6 +263,9 @@ class Policy(Frozen):
             if self.escalation.judge.model is not None:
                 refs.append(("escalation.judge.model", self.escalation.judge.model))
         refs += [(f"failover.chain[{i}]", m) for i, m in enumerate(self.failover.chain)]
+        for primary, backups in self.failover.fallbacks.items():
+            refs.append(("failover.fallbacks", primary))
+            refs += [(f"failover.fallbacks.{primary}[{i}]", m) for i, m in enumerate(backups)]
         for path, budget in self.budget_paths():
             for i, rule in enumerate(budget.rules):
                 for src, dst in rule.map.items():

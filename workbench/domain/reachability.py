@@ -53,8 +53,12 @@ def _routed(policy: Policy, task: TaskType, prefix: str) -> Iterator[tuple[str, 
 def reachable(policy: Policy, task: TaskType, prefix: str) -> list[tuple[str, str, str]]:
     """Every (model, field path, how) ``policy`` can send ``task`` to."""
     found = list(_routed(policy, task, prefix))
-    for k, backup in enumerate(policy.failover.chain if policy.failover.mode != "none" else []):
-        found.append((backup, f"{prefix}.failover.chain[{k}]", f"failover backup {k + 1}"))
+    if policy.failover.mode != "none":
+        for primary in dict.fromkeys(model for model, _, _ in list(found)):
+            for k, (backup, path) in enumerate(policy.failover.backups(primary)):
+                entry = (backup, f"{prefix}.{path}", f"failover backup {k + 1}")
+                if entry not in found:
+                    found.append(entry)
     seen = {model for model, _, _ in found}
     budgets = [(w, b) for w, b in policy.budget_paths()
                if w == "budget" or w == f"team_budgets.{task.team}"]

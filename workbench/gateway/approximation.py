@@ -21,8 +21,28 @@ def attempted(failover: Failover) -> Failover:
     """The failover as calls are made: mode ``none`` is one attempt whatever its retries and
     chain say (`workbench.policies.failover.attempt_plan`), so a gateway gets neither."""
     if failover.mode == "none":
-        return failover.model_copy(update={"retries": 0, "chain": []})
+        return failover.model_copy(update={"retries": 0, "chain": [], "fallbacks": {}})
+    if failover.fallbacks:
+        return failover.model_copy(update={"chain": fallback_chain(failover.model_dump()),
+                                           "fallbacks": {}})
     return failover
+
+
+def fallback_chain(failover: dict[str, Any]) -> list[str]:
+    """The one chain a gateway route gets instead of per-model ``fallbacks``: the policy's
+    chain when it has one, else every fallback model in order of first mention."""
+    return list(failover.get("chain") or dict.fromkeys(
+        m for backups in failover.get("fallbacks", {}).values() for m in backups))
+
+
+def without_fallbacks(data: PolicyData) -> PolicyData:
+    """Per-model fallbacks folded into one chain (`fallback_chain`)."""
+    out = copy.deepcopy(data)
+    failover = out.get("failover") or {}
+    if failover.get("fallbacks"):
+        failover["chain"] = fallback_chain(failover)
+        failover.pop("fallbacks")
+    return out
 
 
 def ladder_as_fallback(data: PolicyData) -> PolicyData:
@@ -89,10 +109,13 @@ def without_breaker(data: PolicyData) -> PolicyData:
 
 
 def effective(data: PolicyData, *, ladder: bool, budget: bool, failover_mode: bool,
-              breaker: bool) -> PolicyData:
+              breaker: bool, fallbacks: bool = True) -> PolicyData:
     """Every approximation a target needs, applied together (weighted splits always: no
-    export expresses them yet)."""
+    export expresses them yet; per-model fallbacks folded into one chain with
+    ``fallbacks``)."""
     out = heaviest_of_splits(data)
+    if fallbacks:
+        out = without_fallbacks(out)
     if ladder and out.get("escalation") is not None:
         out = ladder_as_fallback(out)
     if budget:
@@ -108,10 +131,6 @@ def heaviest_of_splits(data: PolicyData) -> PolicyData:
     """Every weighted split replaced by its heaviest model (what the export sends there)."""
     out = copy.deepcopy(data)
     routing = out.get("routing") or {}
-
-    def heaviest(split: dict[str, float]) -> str:
-        return max(split.items(), key=lambda kv: kv[1])[0]
-
     if routing.get("default_split"):
         routing["default"] = heaviest(routing.pop("default_split"))
     for rule in routing.get("rules", []):
@@ -119,3 +138,8 @@ def heaviest_of_splits(data: PolicyData) -> PolicyData:
             rule["model"] = heaviest(rule.pop("split"))
     return out
 
+
+
+def heaviest(split: dict[str, float]) -> str:
+    """The model with the largest weight of a split (the first of equal ones)."""
+    return max(split.items(), key=lambda kv: kv[1])[0]

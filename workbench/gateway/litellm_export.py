@@ -78,6 +78,7 @@ def export_litellm(scenario: Scenario, policy_name: str, served: dict[str, Serve
                       if table.groups else f"the only deployment, {default_model}"))
     parts += common.ladder_part(policy, data, TARGET)
     parts += common.split_parts(policy, data, TARGET)
+    parts += common.fallback_parts(policy, data, TARGET)
 
     settings: dict[str, Any] = {"routing_strategy": "simple-shuffle"}
     if table.groups:
@@ -104,7 +105,7 @@ def export_litellm(scenario: Scenario, policy_name: str, served: dict[str, Serve
             model_list.append({"model_name": m, "litellm_params": litellm_params(
                 served[m], [DEFAULT_TAG] if table.groups else None),
                                "model_info": {"id": f"fallback:{m}", "workbench_model": m}})
-        if f.chain:
+        if f.chain and policy.failover.chain:
             parts.append(Part("failover.chain", f"router_settings.fallbacks: "
                               f"{policy.name} -> {', '.join(f.chain)}"))
     parts += common.failover_mode_part(policy, data, TARGET)

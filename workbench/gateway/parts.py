@@ -87,3 +87,17 @@ def split_parts(policy: Policy, data: approx.PolicyData, target: str) -> list[Pa
                       "the heaviest model", approximation=approx.heaviest_of_splits(data))
             for path, split in splits]
 
+
+
+def fallback_parts(policy: Policy, data: approx.PolicyData, target: str) -> list[Part]:
+    """Per-model fallbacks: folded into one chain for every route, the loss named and
+    priced."""
+    fallbacks = policy.failover.fallbacks if policy.failover.mode != "none" else {}
+    if not fallbacks:
+        return []
+    chain = approx.fallback_chain(policy.failover.model_dump())
+    shown = "; ".join(f"{m} -> {', '.join(b)}" for m, b in fallbacks.items())
+    return [Part("failover.fallbacks", f"one chain for every route: {', '.join(chain)}",
+                 exact=False, lost=f"per-model fallbacks ({shown}) are not expressed in this "
+                 f"{target} export; every route falls back along the same chain",
+                 approximation=approx.without_fallbacks(data))]

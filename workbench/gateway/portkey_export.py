@@ -75,27 +75,32 @@ def export_portkey(scenario: Scenario, policy_name: str, served: dict[str, Serve
     check_served(policy, served, endpoints_file)
     data = approx.policy_data(policy)
     f = approx.attempted(policy.failover)
+    own = policy.failover.fallbacks if policy.failover.mode != "none" else {}
     first_rung = policy.escalation.ladder[0].model if policy.escalation else None
-    chain = list(f.chain)
-    chain += approx.ladder_fallbacks(data) if policy.escalation else []
+    plain = list(policy.failover.chain if own else f.chain)  # the chain of the other routes
+    chain = plain + (approx.ladder_fallbacks(data) if policy.escalation else [])
 
     def route_target(model: str) -> dict[str, Any]:
-        backups = [m for m in chain if m != model]
+        backups = list(own[model]) if model in own else [m for m in chain if m != model]
         if not backups:
             return leaf(served[model], f)
         return {"strategy": {"mode": "fallback"},
                 "targets": [leaf(served[m], f) for m in [model] + backups]}
 
-    def model_of(rule_model: str | None, escalate: bool) -> str:
-        return str(first_rung) if escalate else str(rule_model)
+    def model_of(rule_model: str | None, split: dict[str, float] | None,
+                 escalate: bool) -> str:
+        """The route's model: the first rung, the model, or a split's heaviest model."""
+        if escalate:
+            return str(first_rung)
+        return str(rule_model) if split is None else approx.heaviest(split)
 
     routing = policy.routing
-    default = (model_of(None, True) if routing is None or routing.default_escalate
-               else str(routing.default))
+    default = (model_of(None, None, True) if routing is None
+               else model_of(routing.default, routing.default_split, routing.default_escalate))
     rules = routing.rules if routing is not None else []
     parts: list[Part] = []
     if rules:
-        conditions = [{"query": query_of(r.when), "then": model_of(r.model, r.escalate)}
+        conditions = [{"query": query_of(r.when), "then": model_of(r.model, r.split, r.escalate)}
                       for r in rules]
         names = list(dict.fromkeys([c["then"] for c in conditions] + [default]))
         config: dict[str, Any] = {
@@ -109,6 +114,9 @@ def export_portkey(scenario: Scenario, policy_name: str, served: dict[str, Serve
                       else f"the single route, {default}"))
     parts += common.ladder_part(policy, data, TARGET)
     parts += common.split_parts(policy, data, TARGET)
+    if own:
+        parts.append(Part("failover.fallbacks", "each route's strategy.mode fallback targets: "
+                          + "; ".join(f"{m} -> {', '.join(b)}" for m, b in own.items())))
     exact_retries = f.retries <= MAX_RETRY_ATTEMPTS
     parts.append(Part("failover.retries", f"retry.attempts: {min(f.retries, MAX_RETRY_ATTEMPTS)}"
                       if f.retries else "no retry", exact=exact_retries,
@@ -122,9 +130,9 @@ def export_portkey(scenario: Scenario, policy_name: str, served: dict[str, Serve
         parts.append(Part("failover.backoff_s", "Portkey's own exponential backoff", exact=False,
                           lost=f"backoff {f.backoff_s:g} s x{f.backoff_multiplier:g} is not "
                                "configurable in Portkey (latency only)"))
-    if f.chain:
+    if plain:
         parts.append(Part("failover.chain", f"strategy.mode fallback per route: "
-                          f"{', '.join(f.chain)} (any non-2xx status)"))
+                          f"{', '.join(plain)} (any non-2xx status)"))
     parts += common.failover_mode_part(policy, data, TARGET)
     parts += common.breaker_part(policy, data, TARGET)
     parts += common.budget_parts(policy, data, TARGET, "not in the config (Portkey budget "
@@ -137,5 +145,6 @@ def export_portkey(scenario: Scenario, policy_name: str, served: dict[str, Serve
     if any(s.api_key_env for s in served.values()):
         notes.append("replace each ${VARIABLE} api_key placeholder (e.g. with envsubst) or "
                      "use a Portkey virtual key; the config holds no key")
-    eff = approx.effective(data, ladder=True, budget=True, failover_mode=True, breaker=True)
+    eff = approx.effective(data, ladder=True, budget=True, failover_mode=True, breaker=True,
+                           fallbacks=False)
     return Translation("portkey", policy.name, config, parts, eff, notes)

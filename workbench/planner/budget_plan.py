@@ -272,7 +272,8 @@ def _models(policy: Policy, task, chain: bool = True) -> list[str]:
     for target, _ in routes(policy, task):
         out += ([r.model for r in policy.escalation.ladder]
                 if target.escalates and policy.escalation is not None else [target.model])
-    return out + (list(policy.failover.chain) if chain else [])
+    backups = [b for m in out for b, _ in policy.failover.backups(m)] if chain else []
+    return list(dict.fromkeys(out + backups))
 
 
 def evaluate(scenario: Scenario, policy: Policy, rules: list[BudgetRule], budget_usd: float,

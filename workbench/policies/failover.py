@@ -20,13 +20,14 @@ class PlannedAttempt:
 
 def attempt_plan(failover: Failover, primary: str,
                  substitute: Callable[[str], str] = str) -> list[PlannedAttempt]:
-    """Sequential attempts: the primary with its retries, then each backup with its retries.
+    """Sequential attempts: the primary with its retries, then each of its backups
+    (``Failover.backups``) with its retries.
     For ``hedged`` the first two entries (the primary and the first backup) are sent at once,
     then the retries follow. ``none`` means a single attempt. ``substitute`` (budget
     downgrades) applies to every model of the plan, backups included."""
     if failover.mode == "none":
         return [PlannedAttempt(substitute(primary), "route", 0.0)]
-    models = [substitute(m) for m in [primary] + [m for m in failover.chain if m != primary]]
+    models = [substitute(m) for m in [primary] + [m for m, _ in failover.backups(primary)]]
     plan: list[PlannedAttempt] = []
     for position, model in enumerate(models):
         for retry in range(failover.retries + 1):

@@ -25,10 +25,13 @@ def _frame(value) -> pl.DataFrame:
     return value if isinstance(value, pl.DataFrame) else pl.from_pandas(value)
 
 
-if policy.routing is not None and (policy.routing.default_split
-                                   or any(r.split for r in policy.routing.rules)):
-    st.info(f"{name} spreads traffic with a weighted split, which this form does not edit: "
-            "change it in the scenario's YAML (its figures are on every other page).")
+splits = policy.routing is not None and (policy.routing.default_split
+                                         or any(r.split for r in policy.routing.rules))
+if splits or policy.failover.fallbacks:
+    what = ("spreads traffic with a weighted split" if splits
+            else "gives models their own fallbacks")
+    st.info(f"{name} {what}, which this form does not edit: change it in the scenario's "
+            "YAML (its figures are on every other page).")
     st.code(edits.policy_yaml(scenario, name), language="yaml")
     st.stop()
 routing_tab, ladder_tab, failover_tab, budget_tab = st.tabs(

@@ -7,9 +7,11 @@ workload is what the audit must recover.
 
 from __future__ import annotations
 
+import gzip
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -26,6 +28,8 @@ MODELS = {"gpt-4o": ("openai", "gpt-4o-2024-08-06"),
           "claude-sonnet-4-20250514": ("anthropic", None)}
 ERROR_RATE = 0.01
 CACHE_HIT_RATE = 0.02
+FALLBACKS = {"gpt-4o": "claude-sonnet-4-20250514", "gpt-4o-mini": "claude-3-5-haiku-20241022",
+             "claude-3-5-haiku-20241022": "gpt-4o-mini", "claude-sonnet-4-20250514": "gpt-4o"}
 
 
 @dataclass(frozen=True)
@@ -77,15 +81,33 @@ def _price(model: str):
     return resolve_price(f"{provider}:{model}")
 
 
-def spend_logs(seed: int = 11) -> pl.DataFrame:
-    """The SpendLogs rows of the month, in the proxy's column names."""
+def _with_fallbacks(rng, rows: pl.DataFrame) -> pl.DataFrame:
+    """Every failed call followed, in its trace, by one call to its FALLBACKS model that
+    starts 0.2-2 s after the failure ended (LiteLLM's router fallbacks); a fallback fails at
+    ERROR_RATE too, and is never a cache hit."""
+    rows = rows.with_columns(pl.format("trace-{}", pl.int_range(pl.len())).alias("trace"))
+    failed = rows.filter(~pl.col("ok"))
+    n = failed.height
+    ended = failed["offset_s"] + failed["ttft"] + failed["completion_tokens"] / failed["tps"]
+    backup = failed.with_columns(
+        pl.col("model").replace_strict(FALLBACKS),
+        (ended + rng.uniform(0.2, 2.0, n)).alias("offset_s"),
+        pl.Series("ok", rng.uniform(size=n) >= ERROR_RATE), pl.lit(False).alias("hit"),
+        pl.Series("ttft", rng.lognormal(np.log(0.5), 0.4, n)),
+        pl.Series("tps", rng.lognormal(np.log(70), 0.2, n)))
+    return pl.concat([rows, backup])
+
+
+def spend_logs(seed: int = 11, scale: float = 1.0) -> pl.DataFrame:
+    """The SpendLogs rows of the month, in the proxy's column names; ``scale`` multiplies
+    every task type's volume."""
     rng = np.random.default_rng(seed)
     hour_p = np.array(HOUR) / sum(HOUR)
     frames = []
     for task in KNOWN:
         for day in range(DAYS):
             date = START + timedelta(days=day)
-            n = rng.poisson(task.per_day * WEEKDAY[date.weekday()])
+            n = rng.poisson(task.per_day * scale * WEEKDAY[date.weekday()])
             seconds = (rng.choice(24, n, p=hour_p) * 3600 + rng.uniform(0, 3600, n))
             inp = _lognormal(rng, task.input_median, task.input_p95, n)
             out = _lognormal(rng, task.output_median, task.output_p95, n)
@@ -100,8 +122,10 @@ def spend_logs(seed: int = 11) -> pl.DataFrame:
     hit = (rng.uniform(size=n) < CACHE_HIT_RATE) & ok
     ttft = rng.lognormal(np.log(0.5), 0.4, n)
     tps = rng.lognormal(np.log(70), 0.2, n)
-    rows = rows.with_columns(pl.Series("ok", ok), pl.Series("hit", hit),
-                             pl.Series("ttft", ttft), pl.Series("tps", tps))
+    rows = _with_fallbacks(rng, rows.with_columns(
+        pl.Series("ok", ok), pl.Series("hit", hit), pl.Series("ttft", ttft),
+        pl.Series("tps", tps)))
+    n, ok, hit = rows.height, rows["ok"].to_numpy(), rows["hit"].to_numpy()
     spend = np.zeros(n)
     for model in MODELS:
         mask = (rows["model"] == model).to_numpy() & ok & ~hit
@@ -140,6 +164,7 @@ def spend_logs(seed: int = 11) -> pl.DataFrame:
         "request_tags": [json.dumps([f"task:{t}", "env:prod"]) for t in rows["task"]],
         "cache_hit": ["True" if h else "False" for h in rows["hit"]],
         "status": ["success" if o else "failure" for o in rows["ok"]],
+        "session_id": rows["trace"].to_list(),
     }).sort("startTime")
 
 
@@ -212,8 +237,8 @@ def as_langfuse(logs: pl.DataFrame) -> list[dict]:
         pl.col("request_id").alias("id"), pl.col("startTime"), pl.col("endTime"),
         pl.col("completionStartTime"), pl.col("model"), pl.col("model_group").alias("name"),
         pl.col("prompt_tokens"), pl.col("completion_tokens"), cached.alias("cached"),
-        pl.col("spend"), pl.col("status"), pl.col("team_id"))
-    return [{"id": r["id"], "traceId": f"trace-{r['id']}", "type": "GENERATION",
+        pl.col("spend"), pl.col("status"), pl.col("team_id"), pl.col("session_id"))
+    return [{"id": r["id"], "traceId": r["session_id"], "type": "GENERATION",
              "name": r["name"], "startTime": r["startTime"], "endTime": r["endTime"],
              "completionStartTime": r["completionStartTime"], "model": r["model"],
              "usageDetails": {"input": r["prompt_tokens"], "output": r["completion_tokens"],
@@ -241,7 +266,22 @@ def as_helicone(logs: pl.DataFrame) -> pl.DataFrame:
         .alias("response_status"),
         _ms(pl.col("endTime"), pl.col("startTime")).alias("delay_ms"),
         _ms(pl.col("completionStartTime"), pl.col("startTime")).alias("time_to_first_token"),
-        pl.format('{{"Helicone-Property-Task": "{}", "Helicone-Property-Team": "{}"}}',
-                  pl.col("model_group"), pl.col("team_id")).alias("request_properties"),
+        pl.format('{{"Helicone-Property-Task": "{}", "Helicone-Property-Team": "{}", '
+                  '"Helicone-Session-Id": "{}"}}', pl.col("model_group"), pl.col("team_id"),
+                  pl.col("session_id")).alias("request_properties"),
         pl.col("cache_hit").str.to_lowercase().alias("cache_hit"),
         pl.lit(SECRET_PROMPT).alias("request_body"))
+
+
+def write_bundled(folder: Path, seed: int = 5, scale: float = 0.05) -> None:
+    """The fixtures bundled in ``data/audit`` (see its SOURCE.md): the month at 5% of the known
+    volume, its OpenAI usage export with the planted direct calls, and reviewer scores."""
+    logs = spend_logs(seed, scale).drop("api_key")
+    with open(folder / "litellm_spendlogs_march.csv.gz", "wb") as raw, gzip.GzipFile(
+            fileobj=raw, mode="wb", mtime=0) as handle:  # the same bytes on every run
+        logs.write_csv(handle)
+    (folder / "openai_usage_march.json").write_text(json.dumps(openai_usage(logs)))
+
+
+if __name__ == "__main__":
+    write_bundled(Path(__file__).resolve().parents[2] / "data" / "audit")

@@ -227,11 +227,11 @@ def test_any_table_with_a_mapping_file_audits_like_the_litellm_logs(one_week, tm
         pl.col("prompt_tokens").alias("tin"), pl.col("completion_tokens").alias("tout"),
         pl.col("spend").alias("usd"), pl.col("status").alias("outcome"),
         pl.col("model_group").alias("feature"), pl.col("team_id").alias("dept"),
-        pl.col("metadata").alias("meta"))
+        pl.col("metadata").alias("meta"), pl.col("session_id").alias("trace"))
     own.write_parquet(tmp_path / "own.parquet")
     (tmp_path / "mapping.yaml").write_text(
         "columns: {request_id: id, start: created, end: done, model: engine, input_tokens: tin,\n"
-        "          output_tokens: tout, cost_usd: usd, status: outcome,\n"
+        "          output_tokens: tout, cost_usd: usd, status: outcome, trace_id: trace,\n"
         "          cached_tokens: meta.usage_object.prompt_tokens_details.cached_tokens}\n"
         "task_type: feature\nteam: dept\nok_values: [success]\n")
     table = audit_logs([tmp_path / "own.parquet"], "table", mapping=tmp_path / "mapping.yaml")
@@ -258,8 +258,9 @@ def test_scores_become_measured_pass_rates_per_task_type_and_model(one_week, tmp
     one_week.drop("messages").write_csv(tmp_path / "litellm.csv")
     ok = one_week.filter(pl.col("status") == "success")
     # triage passes 3 of 4 scored requests, reply every one; the rest is not scored
-    triage = ok.filter(pl.col("model_group") == "triage").head(400)
-    reply = ok.filter(pl.col("model_group") == "reply").head(100)
+    triage = ok.filter((pl.col("model_group") == "triage")
+                       & (pl.col("model") == "gpt-4o-mini")).head(400)  # not its fallbacks
+    reply = ok.filter((pl.col("model_group") == "reply") & (pl.col("model") == "gpt-4o")).head(100)
     scores = pl.concat([
         triage.select("request_id", pl.Series("score", [0.95, 0.95, 0.95, 0.5] * 100)),
         reply.select("request_id", pl.lit(0.99).alias("score"))])

@@ -67,6 +67,7 @@ class Audit:
             "untracked": self.untracked, "skipped_rows": self.skipped,
             "gateway_cache_hits": self.cache_hits,
             "growth_monthly": self.fitted.growth_monthly,
+            "fallbacks": self.fitted.failover.to_json(),
             "notes": self.fitted.notes + self.notes,
         }
 

@@ -1,7 +1,8 @@
 """A scenario from a fitted workload: providers with their observed error rates, models with
 their prices and measured latency, task types with their volumes and token samples, and the
 ``today`` policy that sends each task type where the log shows it went: one model, or a
-weighted ``split`` between the models it went to.
+weighted ``split`` between the models it went to, with the retries and per-model fallbacks
+the log shows.
 
 Quality is not in usage logs: model profiles are left at the schema's default and the
 scenario's description says so (quality evidence is a separate import).
@@ -104,6 +105,16 @@ def build_scenario(fitted: FittedWorkload, prices: dict[str, PriceMatch], name: 
         "providers": _providers(fitted, prices),
         "models": _models(fitted, prices),
         "workload": workload,
-        "policies": [{"name": TODAY, "description": "The routing the logs show.",
-                      "routing": {"default": default, "rules": rules}}],
+        "policies": [_today(default, rules, fitted.failover.policy())],
     }
+
+
+def _today(default: str, rules: list[dict[str, Any]],
+           failover: dict[str, Any] | None) -> dict[str, Any]:
+    """The ``today`` policy: the routing, retries and fallbacks the logs show."""
+    policy: dict[str, Any] = {"name": TODAY, "description": "The routing the logs show.",
+                              "routing": {"default": default, "rules": rules}}
+    if failover is not None:
+        policy["description"] = "The routing, retries and fallbacks the logs show."
+        policy["failover"] = failover
+    return policy

@@ -1,5 +1,9 @@
 """Fitting a workload to a request log: volumes, token distributions, arrival profiles,
-growth, the models used today, and latency and error rates by model.
+growth, the models used today, the retries and fallbacks they made, and latency and error
+rates by model.
+
+A request is counted once (its first call: `workbench.audit.attempts`); its retries and
+fallbacks are attempts, counted in the models' error rates and latency, never as more work.
 
 Token sizes are kept as an empirical sample: the means of ``SAMPLE_BINS`` equal-count bins of
 the sorted sizes, so the sample's mean is the log's mean exactly and its quantiles are within
@@ -15,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
+from workbench.audit.attempts import FailoverSeen, failover_seen, mark_follow_ups
 from workbench.audit.requests import RequestLog
 
 SAMPLE_BINS = 200
@@ -65,6 +70,7 @@ class FittedWorkload:
     growth_monthly: float
     tasks: list[FittedTask]
     models: list[FittedModel]
+    failover: FailoverSeen
     notes: list[str] = field(default_factory=list)
 
 
@@ -116,7 +122,8 @@ def _growth(daily: pl.DataFrame, weekday: list[float], notes: list[str]) -> floa
 
 def fit_workload(log: RequestLog) -> FittedWorkload:
     """The workload, per task type and model, that the calls of ``log`` show."""
-    frame = log.frame.with_columns(
+    calls = mark_follow_ups(log.frame)
+    frame = calls.filter(~pl.col("follow_up")).with_columns(
         pl.col("start").dt.date().alias("day"), pl.col("start").dt.hour().alias("hour"),
         (pl.col("start").dt.weekday() - 1).alias("weekday"))
     days = log.days
@@ -130,11 +137,15 @@ def fit_workload(log: RequestLog) -> FittedWorkload:
     tasks = [_fit_task(name, group, days)
              for (name,), group in frame.group_by("task_type", maintain_order=True)]
     models = [_fit_model(name, group)
-              for (name,), group in frame.group_by("model", maintain_order=True)]
+              for (name,), group in calls.group_by("model", maintain_order=True)]
+    failover = failover_seen(calls)
+    if failover.note():
+        notes.append(str(failover.note()))
     return FittedWorkload(days=days, first_day=str(first), start_weekday=first.weekday(),
                           hour_profile=hour, weekday_profile=weekday, growth_monthly=growth,
                           tasks=sorted(tasks, key=lambda t: -t.requests),
-                          models=sorted(models, key=lambda m: -m.requests), notes=notes)
+                          models=sorted(models, key=lambda m: -m.requests),
+                          failover=failover, notes=notes)
 
 
 def _fit_task(name: str, group: pl.DataFrame, days: float) -> FittedTask:

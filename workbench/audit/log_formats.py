@@ -5,15 +5,17 @@ column, the export column (or an expression over the export's text columns) it c
   ``/spend/logs`` API): ``request_id, spend, prompt_tokens, completion_tokens, startTime,
   endTime, completionStartTime, model, custom_llm_provider, team_id, metadata, request_tags,
   cache_hit, status``; cached prompt tokens from
-  ``metadata.usage_object.prompt_tokens_details.cached_tokens``.
+  ``metadata.usage_object.prompt_tokens_details.cached_tokens``; ``session_id`` holds the
+  request's trace id (LiteLLM's ``litellm_trace_id``), shared by its retries and fallbacks.
 - ``langfuse``: observations (generations) from the public API or its export: ``id,
   startTime, endTime, completionStartTime, model, usage`` (``input``/``output``) or
   ``usageDetails``, ``calculatedTotalCost`` or ``costDetails.total``, ``level`` (``ERROR``
-  fails), ``metadata``, ``traceId``.
+  fails), ``metadata``, ``traceId`` (the trace id).
 - ``helicone``: request export: ``request_id, request_created_at, response_created_at,
   request_model`` (or ``model``), ``prompt_tokens, completion_tokens,
   prompt_cache_read_tokens, costUSD`` (or ``cost``), ``response_status, delay_ms,
-  time_to_first_token, provider, request_properties``.
+  time_to_first_token, provider, request_properties`` (``Helicone-Session-Id`` is the trace
+  id).
 - ``table``: any export, with a mapping file naming its columns (``mapping_table``).
 Prompts and responses are never read.
 """
@@ -59,7 +61,7 @@ LITELLM = LogFormat(
     {"request_id": "request_id", "start": "startTime", "end": "endTime",
      "first_token": "completionStartTime", "model": "model", "provider": "custom_llm_provider",
      "input_tokens": "prompt_tokens", "output_tokens": "completion_tokens", "cost_usd": "spend",
-     "status": "status", "cache_hit": "cache_hit"},
+     "status": "status", "cache_hit": "cache_hit", "trace_id": "session_id"},
     ("request_id", "spend", "prompt_tokens", "completion_tokens", "startTime", "endTime",
      "model"),
     json={"cached_tokens": [("metadata", r're:"cached_tokens"\s*:\s*(\d+)')]})
@@ -68,7 +70,7 @@ LANGFUSE = LogFormat(
     {"request_id": "id", "start": "startTime", "end": "endTime",
      "first_token": "completionStartTime", "model": "model", "status": "level",
      "input_tokens": "promptTokens", "output_tokens": "completionTokens",
-     "cost_usd": "calculatedTotalCost"},
+     "cost_usd": "calculatedTotalCost", "trace_id": "traceId"},
     ("id", "startTime", "endTime", "model"),
     json={"input_tokens": [("usageDetails", "$.input"), ("usage", "$.input")],
           "output_tokens": [("usageDetails", "$.output"), ("usage", "$.output")],
@@ -84,6 +86,7 @@ HELICONE = LogFormat(
      "output_tokens": "completion_tokens", "cached_tokens": "prompt_cache_read_tokens",
      "cost_usd": "costUSD", "status": "response_status", "cache_hit": "cache_hit"},
     ("request_id", "request_created_at", "prompt_tokens", "completion_tokens"),
+    json={"trace_id": [("request_properties", "$['Helicone-Session-Id']")]},
     ok_values=("200", "success", ""), task_from="request_properties.Helicone-Property-Task",
     team_from="request_properties.Helicone-Property-Team")
 FORMATS = {f.name: f for f in (LITELLM, LANGFUSE, HELICONE)}
@@ -163,6 +166,8 @@ def requests_from_export(raw: pl.LazyFrame, fmt: LogFormat, file: str,
         _number(columns, fmt, "cost_usd"), ok.alias("ok"),
         _column(columns, fmt, "cache_hit").str.to_lowercase().is_in(["true", "1", "yes"])
         .fill_null(False).alias("cache_hit"),
+        pl.when(_column(columns, fmt, "trace_id").str.strip_chars() != "")
+        .then(_column(columns, fmt, "trace_id")).alias("trace_id"),
         *(_column(columns, fmt, name).alias(f"_raw_{shown}") for name, shown in names.items()),
         pl.int_range(1, pl.len() + 1).alias("_line"),
     ).collect()

@@ -12,6 +12,7 @@ naming which of its columns holds what.
       cached_tokens: cached  # optional
       cost_usd: cost
       status: outcome        # optional; ok_values say which values succeeded
+      trace_id: trace        # optional: shared by one request's retries and fallbacks
     task_type: feature       # tag:<prefix>, <column>.<key> or a column
     team: department
     ok_values: [ok, success, "200"]
@@ -30,7 +31,7 @@ from workbench.domain.loader import read_yaml_mapping, validate_as
 
 Field_ = Literal["request_id", "start", "end", "first_token", "model", "provider",
                  "input_tokens", "output_tokens", "cached_tokens", "cost_usd", "status",
-                 "cache_hit"]
+                 "cache_hit", "trace_id"]
 REQUIRED = ("request_id", "start", "model", "input_tokens", "output_tokens", "cost_usd")
 
 

@@ -3,8 +3,9 @@
 One row per API call: ``request_id``, ``start`` / ``end`` / ``first_token`` (UTC datetimes;
 ``first_token`` null when not streamed), ``model`` (as the export names it), ``provider``,
 ``task_type``, ``team``, ``input_tokens`` (cached ones included), ``output_tokens``,
-``cached_tokens``, ``cost_usd`` (what the export says was billed), ``ok`` (the call succeeded)
-and ``cache_hit`` (served from the gateway's cache, not the provider).
+``cached_tokens``, ``cost_usd`` (what the export says was billed), ``ok`` (the call succeeded),
+``cache_hit`` (served from the gateway's cache, not the provider) and ``trace_id`` (shared by
+the attempts of one request - retries and fallbacks - where the export records it; else null).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ REQUEST_SCHEMA: dict[str, pl.DataType] = {
     "first_token": pl.Datetime("us", "UTC"), "model": pl.Utf8, "provider": pl.Utf8,
     "task_type": pl.Utf8, "team": pl.Utf8, "input_tokens": pl.Int64, "output_tokens": pl.Int64,
     "cached_tokens": pl.Int64, "cost_usd": pl.Float64, "ok": pl.Boolean, "cache_hit": pl.Boolean,
+    "trace_id": pl.Utf8,
 }
 
 

@@ -60,3 +60,15 @@ def test_the_audit_page_shows_the_result_and_uses_the_scenario():
     assert_ok(at)
     assert at.session_state["scenario"].baseline == "today"
     assert at.session_state["scenario_label"] == "audited.yaml (from logs)"
+
+
+def test_a_usage_export_audits_on_its_own_in_the_page():
+    at = open_page("audit")
+    at.session_state["log_audit"] = run_audit(
+        [_upload(DATA / "openai_usage_march.json")], "openai-usage", None, "openai-usage",
+        None)
+    at.run()
+    assert_ok(at)
+    labels = {m.label: m.value for m in at.metric}
+    assert labels["Untracked spend (period)"] == "-"
+    assert any("tails are unknown" in c.value for c in at.caption)

@@ -18,7 +18,9 @@ from workbench.metrics.formats import pct, usd
 LOG_UPLOAD = UploadKind("log export", ("csv", "jsonl", "json", "gz", "zip", "parquet"),
                         16 * MIB, 2_000_000, "rows")
 LOG_FORMATS = {"LiteLLM SpendLogs": "litellm", "Langfuse observations": "langfuse",
-               "Helicone requests": "helicone"}
+               "Helicone requests": "helicone",
+               "OpenAI usage on its own (daily totals)": "openai-usage",
+               "Anthropic usage on its own (daily totals)": "anthropic-usage"}
 USAGE_FORMATS = {"OpenAI usage": "openai-usage", "Anthropic usage": "anthropic-usage"}
 
 
@@ -55,7 +57,8 @@ def run_audit(files: list[Any], fmt: str, usage: Any | None, usage_format: str,
 def render() -> None:
     """The upload form and, after a run, what the audit found."""
     st.caption("Gateway logs become a scenario: volumes, token samples, profiles, today's "
-               "routing (weighted splits included), reconciled with the observed spend; the "
+               "routing (weighted splits, retries and fallbacks included), reconciled with the "
+               "observed spend; the "
                "provider's usage export adds the spend that bypassed the gateway. Only sizes "
                "are read, never prompt or response text.")
     with st.form("log_audit_form"):
@@ -90,7 +93,7 @@ def _show(result: dict) -> None:
     doc = result["doc"]
     observed = doc["observed"]
     cols = st.columns(4)
-    cols[0].metric("Observed calls", f"{observed['requests']:,}", border=True,
+    cols[0].metric("Observed calls", f"{observed['requests']:,.0f}", border=True,
                    help=f"Over {observed['days']:g} days.")
     cols[1].metric("Observed spend / month", usd(observed["monthly_cost_usd"], 2), border=True)
     cols[2].metric("Estimate of 'today'", usd(doc["estimated_monthly_cost_usd"], 2),
@@ -101,7 +104,7 @@ def _show(result: dict) -> None:
                    usd(untracked["cost_usd"], 2) if untracked else "-", border=True,
                    help="Provider usage the gateway never logged (needs the usage export).")
     st.markdown("**Fitted workload**")
-    widgets.dataframe([{"task type": name, "team": t["team"], "tasks / day": t["per_day"],
+    widgets.dataframe([{"task type": name, "team": t["team"], "tasks / day": f"{t['per_day']:,.1f}",
                         "input p50 / p95": f"{t['input_tokens_p50']:,.0f} / "
                                            f"{t['input_tokens_p95']:,.0f}",
                         "output p50 / p95": f"{t['output_tokens_p50']:,.0f} / "

@@ -21,6 +21,7 @@ from workbench.audit.prices import PriceMatch, catalog_match, match_prices
 from workbench.audit.provider_usage import USAGE_READERS
 from workbench.audit.reconcile import list_price_gap, residual_items, untracked_spend
 from workbench.audit.requests import RequestLog
+from workbench.audit.usage_workload import fit_usage, usage_prices
 from workbench.domain.errors import AuditError
 from workbench.domain.scenario import DEFAULT_BARS
 
@@ -114,6 +115,53 @@ def read_logs(paths: list[str | Path], fmt: str, task_from: str | None,
     return RequestLog(frame, [str(p) for p in paths], skipped)
 
 
+def fitted_scenario(fitted: FittedWorkload, prices: dict[str, PriceMatch],
+                    name: str) -> dict[str, Any]:
+    """Scenario data whose month holds the observed volume (the estimator's volume factor
+    of the fitted profiles divided out)."""
+    from workbench.domain.loader import scenario_from_data
+    from workbench.estimator.estimate import volume_factor
+
+    draft = build_scenario(fitted, prices, name)
+    factor = volume_factor(scenario_from_data(draft, "(audited scenario)", None))
+    return build_scenario(fitted, prices, name, factor)
+
+
+def audit_usage(paths: list[str | Path], fmt: str, *, task_from: str | None = None,
+                name: str = "audited") -> Audit:
+    """Audit a provider's usage export on its own (`workbench.audit.usage_workload`):
+    ``task_from`` names the export's grouping column (``project_id``, ``api_key_id``...)
+    whose values become task types; else one task type per model."""
+    from workbench.domain.loader import scenario_from_data
+    from workbench.estimator import estimate
+
+    daily = pl.concat([USAGE_READERS[fmt](p, task_from) for p in paths])
+    if daily.filter(pl.col("requests") > 0).height == 0:
+        raise AuditError("the usage export counts no requests (Anthropic's usage report counts "
+                         "tokens only): volumes cannot be fitted from it; audit the gateway "
+                         "logs and pass this export with --usage, or add a requests column",
+                         file=str(paths[0]), path="requests")
+    if daily.filter((pl.col("requests") == 0) & (pl.col("input_tokens") > 0)).height:
+        raise AuditError("rows with tokens but no request count: volumes would be wrong",
+                         file=str(paths[0]), path="requests")
+    prices = usage_prices(daily)
+    fitted = fit_usage(daily, prices)
+    data = fitted_scenario(fitted, prices, name)
+    data["description"] = data["description"].replace(
+        "days of logs", "days of a usage export (daily totals)")
+    scenario = scenario_from_data(data, "(audited scenario)", None)
+    month_factor = scenario.days_per_month / fitted.days
+    spend = sum(t.cost_usd for t in fitted.tasks)
+    observed = {"days": fitted.days, "requests": int(daily["requests"].sum()),
+                "monthly_cost_usd": spend * month_factor}
+    estimated = estimate(scenario).to_json()["policies"][TODAY]["monthly_cost_usd"]
+    teams: dict[str, dict[str, float]] = {}
+    for task in fitted.tasks:
+        team = teams.setdefault(task.team, {"monthly_cost_usd": 0.0})
+        team["monthly_cost_usd"] += task.cost_usd * month_factor
+    return Audit(data, fitted, prices, observed, estimated, [], teams, {}, 0)
+
+
 def audit_logs(paths: list[str | Path], fmt: str = "litellm", *, task_from: str | None = None,
                team_from: str | None = None, usage: list[str | Path] | None = None,
                usage_format: str = "openai-usage", skip_bad_rows: bool = False,
@@ -125,8 +173,13 @@ def audit_logs(paths: list[str | Path], fmt: str = "litellm", *, task_from: str 
     """
     from workbench.domain.loader import scenario_from_data
     from workbench.estimator import estimate
-    from workbench.estimator.estimate import volume_factor
 
+    if fmt in USAGE_READERS:
+        if usage or scores:
+            raise AuditError("a usage export audited on its own takes neither --usage nor "
+                             "--scores (they compare with or score gateway logs)",
+                             path="--format", value=fmt)
+        return audit_usage(paths, fmt, task_from=task_from, name=name)
     log = read_logs(paths, fmt, task_from, team_from, skip_bad_rows, mapping)
     cache_hits = int(log.frame["cache_hit"].sum())
     provider_calls = RequestLog(log.frame.filter(~pl.col("cache_hit")), log.files, log.skipped)
@@ -135,9 +188,7 @@ def audit_logs(paths: list[str | Path], fmt: str = "litellm", *, task_from: str 
                          file=log.files[0])
     fitted = fit_workload(provider_calls)
     prices = match_prices(provider_calls.frame)
-    draft = build_scenario(fitted, prices, name)
-    factor = volume_factor(scenario_from_data(draft, "(audited scenario)", None))
-    data = build_scenario(fitted, prices, name, factor)
+    data = fitted_scenario(fitted, prices, name)
     evidence_notes: list[str] = []
     if scores:
         bar = DEFAULT_BARS["standard"]

@@ -56,7 +56,7 @@ def register(app: typer.Typer) -> None:
     def audit(
         logs: list[Path] = typer.Argument(..., help="Gateway log exports (CSV, JSONL, JSON, "
                                                     "Parquet; .gz accepted)."),
-        fmt: str = typer.Option("litellm", "--format", "-f", help="Log format: litellm, langfuse, helicone or table (with --mapping)."),
+        fmt: str = typer.Option("litellm", "--format", "-f", help="Log format: litellm, langfuse, helicone, table (with --mapping), or a usage export on its own: openai-usage, anthropic-usage (daily totals: mean token sizes, no latency)."),
         out: Path = typer.Option(None, "--out", "-o", help="Write the fitted scenario YAML."),
         usage: list[Path] = typer.Option(None, "--usage", help="The provider's usage export "
                                          "(repeatable): finds spend the gateway never saw."),
@@ -65,7 +65,9 @@ def register(app: typer.Typer) -> None:
         task_from: str = typer.Option(None, "--task-from",
                                       help="tag:<prefix>, <column>.<key> or a column (default "
                                            "per format: litellm tag:task, langfuse name, "
-                                           "helicone request_properties.Helicone-Property-Task)."),
+                                           "helicone request_properties.Helicone-Property-Task; "
+                                           "usage exports: a grouping column such as project_id, "
+                                           "else one task type per model)."),
         team_from: str = typer.Option(None, "--team-from",
                                       help="tag:<prefix>, <column>.<key> or a column."),
         skip_bad_rows: bool = typer.Option(False, "--skip-bad-rows",

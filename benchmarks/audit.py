@@ -11,9 +11,8 @@ timed; reading it is.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
-import resource
+import os
 import subprocess
 import sys
 import tempfile
@@ -26,28 +25,45 @@ sys.path.insert(0, str(ROOT))
 from tests.audit import logs_fixture
 
 
-def case(scale: float) -> dict:
-    """One audit of a month at ``scale`` x the fixture's volumes."""
-    logs_fixture.KNOWN[:] = [dataclasses.replace(t, per_day=t.per_day * scale)
-                             for t in logs_fixture.KNOWN]
-    with tempfile.TemporaryDirectory() as folder:
-        logs = logs_fixture.spend_logs()
-        path = Path(folder) / "spendlogs.csv"
-        logs.write_csv(path)
-        usage = Path(folder) / "usage.json"
-        usage.write_text(json.dumps(logs_fixture.openai_usage(logs)))
+def write_month(folder: str, scale: float) -> int:
+    """The month's SpendLogs CSV and usage export in ``folder``; its number of rows."""
+    logs = logs_fixture.spend_logs(scale=scale)
+    logs.write_csv(Path(folder) / "spendlogs.csv")
+    (Path(folder) / "usage.json").write_text(json.dumps(logs_fixture.openai_usage(logs)))
+    return logs.height
+
+
+def peak_run(command: list[str]) -> tuple[str, float, int]:
+    """Run ``command``; its stdout, wall seconds and peak RSS (MiB). Measured with wait4 on
+    this one child, from a parent that holds no data: a child forked from a big parent
+    counts the parent's pages as its own until it execs."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
-        run = subprocess.run([sys.executable, "-m", "workbench.cli", "audit", str(path),
-                              "--usage", str(usage), "--json"], capture_output=True, text=True,
-                             check=False, cwd=ROOT)
+        proc = subprocess.Popen(command, stdout=out, stderr=err, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
-    if run.returncode != 0:
-        raise SystemExit(run.stderr)
-    doc = json.loads(run.stdout)
-    return {"name": f"workbench audit: litellm month x{scale:g}", "rows": logs.height,
-            "seconds": round(seconds, 3), "rows_per_s": round(logs.height / seconds),
-            "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
-            "residual_share": doc["residual_share"],
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode != 0:
+            raise SystemExit(err.read())
+        return out.read(), seconds, round(usage.ru_maxrss / 1024)
+
+
+def case(scale: float) -> dict:
+    """One audit of a month at ``scale`` x the fixture's volumes (generated in a child)."""
+    with tempfile.TemporaryDirectory() as folder:
+        rows = int(subprocess.run(
+            [sys.executable, "-c", ("from benchmarks.audit import write_month; "
+             f"print(write_month({folder!r}, {scale!r}))")], cwd=ROOT, check=True,
+            capture_output=True, text=True).stdout)
+        stdout, seconds, peak = peak_run([
+            sys.executable, "-m", "workbench.cli", "audit", f"{folder}/spendlogs.csv",
+            "--usage", f"{folder}/usage.json", "--json"])
+    doc = json.loads(stdout)
+    return {"name": f"workbench audit: litellm month x{scale:g}", "rows": rows,
+            "seconds": round(seconds, 3), "rows_per_s": round(rows / seconds),
+            "peak_rss_mib": peak, "residual_share": doc["residual_share"],
             "untracked_usd": doc["untracked"]["cost_usd"]}
 
 

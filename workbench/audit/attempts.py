@@ -24,20 +24,27 @@ MIN_FOLLOWED_SHARE = 0.5  # below it, failed calls mostly end the request: no fa
 
 def mark_follow_ups(frame: pl.DataFrame) -> pl.DataFrame:
     """``frame`` (request columns) with ``follow_up`` (bool), ``primary`` (the model of the
-    request's first call) and ``attempt`` (0 for the first call), in trace and time order."""
-    ordered = frame.with_row_index("_order").sort(
-        pl.col("trace_id").fill_null(pl.col("request_id")), "start", "_order")
+    request's first call) and ``attempt`` (0 for the first call), rows in their order."""
+    if frame["trace_id"].null_count() == frame.height:  # no traces: every call a request
+        return frame.with_columns(pl.lit(False).alias("follow_up"),
+                                  pl.col("model").alias("primary"),
+                                  pl.lit(0, pl.UInt32).alias("attempt"))
     trace = pl.col("trace_id")
     gap_s = (pl.col("start") - pl.col("end").shift(1)).dt.total_microseconds() / 1e6
     follow = (trace.is_not_null() & (trace == trace.shift(1)) & ~pl.col("ok").shift(1)
               & (pl.col("task_type") == pl.col("task_type").shift(1))
               & (gap_s <= FOLLOW_UP_WINDOW_S)).fill_null(False)
-    request = (~follow).cum_sum()
-    return (ordered.with_columns(follow.alias("follow_up"))
-            .with_columns(request.alias("_request"))
-            .with_columns(pl.col("model").first().over("_request").alias("primary"),
-                          pl.int_range(pl.len()).over("_request").alias("attempt"))
-            .sort("_order").drop("_order", "_request"))
+    marks = (frame.select("trace_id", "start", "end", "ok", "task_type", "model")
+             .with_row_index("_order")
+             .sort(pl.col("trace_id").fill_null(pl.col("_order").cast(pl.Utf8)), "start",
+                   "_order")
+             .with_columns(follow.alias("follow_up"))
+             .with_columns((~pl.col("follow_up")).cum_sum().alias("_request"))
+             .select("_order", "follow_up",
+                     pl.col("model").first().over("_request").alias("primary"),
+                     pl.int_range(pl.len(), dtype=pl.UInt32).over("_request").alias("attempt"))
+             .sort("_order"))
+    return frame.with_columns(marks["follow_up"], marks["primary"], marks["attempt"])
 
 
 @dataclass

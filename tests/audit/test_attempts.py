@@ -93,3 +93,25 @@ def test_a_request_counts_once_however_many_calls_it_made(month):  # noqa: F811
     counted = sum(t.requests for t in audit.fitted.tasks)
     assert counted == firsts.height
     assert audit.to_json()["observed"]["requests"] == logs.height  # every call is observed
+
+
+def test_a_trace_score_counts_for_the_call_that_served_it(month, tmp_path):  # noqa: F811
+    """A Langfuse scores export (score ``id``, ``traceId``, no ``observationId``) on traces
+    that fell back: each score belongs to the fallback model's call, never the failed one."""
+    from workbench.audit import audit_logs
+
+    folder, logs, _ = month
+    fell_back = logs.filter(pl.col("session_id").is_duplicated()
+                            & (pl.col("status") == "success"))
+    scores = fell_back.select(pl.format("score-{}", pl.int_range(pl.len())).alias("id"),
+                              pl.col("session_id").alias("traceId"),
+                              pl.lit(None, pl.Utf8).alias("observationId"),
+                              pl.lit("helpfulness").alias("name"), pl.lit(0.99).alias("value"))
+    scores.write_csv(tmp_path / "langfuse_scores.csv")
+    audit = audit_logs([folder / "spendlogs.csv"], scores=[tmp_path / "langfuse_scores.csv"])
+    note = next(n for n in audit.to_json()["notes"] if n.startswith("quality measured"))
+    assert note.startswith(f"quality measured from {fell_back.height:,} scored requests")
+    served = set(zip(fell_back["model_group"], fell_back["model"], strict=True))
+    measured = {(task, m["name"]) for m in audit.scenario["models"]
+                for task in m.get("quality", {}).get("by_category", {})}
+    assert measured == served

@@ -192,7 +192,8 @@ def audit_logs(paths: list[str | Path], fmt: str = "litellm", *, task_from: str 
     evidence_notes: list[str] = []
     if scores:
         bar = DEFAULT_BARS["standard"]
-        table = pl.concat([read_scores(p, bar) for p in scores]).unique("request_id", keep="last")
+        table = pl.concat([read_scores(p, bar) for p in scores]).unique(
+            ["request_id", "trace_id"], keep="last")
         rates = pass_rates(provider_calls.frame, table)
         if not rates:
             raise AuditError("no scored request matches a logged request id",

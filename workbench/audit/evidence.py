@@ -3,7 +3,9 @@ each model's measured pass rate per task type, which becomes the model's quality
 that task type (so quality is measured, not typed in).
 
 Scores file (CSV / JSON lines / JSON array / Parquet): a request id column (``request_id``,
-``observationId`` or ``traceId`` as Langfuse names them, ``id``), and either ``pass``
+``observationId`` as Langfuse names it, or ``id``) and/or a trace id (Langfuse's ``traceId``:
+a score on a trace counts for the call of the trace that succeeded, e.g. after a fallback;
+a Langfuse scores export's ``id`` is the score's own and is not used), and either ``pass``
 (true/false, 1/0) or a numeric ``score``/``value`` in [0, 1] that passes when it clears the
 task type's bar. A task type x model cell with measured pass rate p (clipped to
 [1/2n, 1 - 1/2n]) becomes ``quality.by_category.<task type>`` = Normal(mean, ``SD``) with
@@ -23,6 +25,7 @@ from workbench.domain.errors import AuditError
 
 SD = 0.05
 ID_COLUMNS = ("request_id", "observationId", "id", "traceId")
+TRACE_COLUMN = "traceId"
 PASS_TRUE = ("true", "1", "yes", "pass", "passed")
 
 
@@ -54,8 +57,10 @@ def read_scores(path: str | Path, bar: float) -> pl.DataFrame:
     """``request_id, passed`` from a scores export (a score passes when >= ``bar``)."""
     frame = scan_export(path)
     columns = frame.collect_schema().names()
-    ident = next((c for c in ID_COLUMNS if c in columns), None)
-    if ident is None:
+    trace = TRACE_COLUMN if TRACE_COLUMN in columns else None
+    ident = next((c for c in ID_COLUMNS[:3] if c in columns
+                  and not (c == "id" and trace is not None)), None)
+    if ident is None and trace is None:
         raise AuditError(f"a scores export needs a request id column ({', '.join(ID_COLUMNS)})",
                          file=str(path), value=columns[:8])
     if "pass" in columns:
@@ -66,13 +71,23 @@ def read_scores(path: str | Path, bar: float) -> pl.DataFrame:
             raise AuditError("a scores export needs a pass, score or value column",
                              file=str(path), value=columns[:8])
         passed = pl.col(value).cast(pl.Float64, strict=False) >= bar
-    scores = frame.select(pl.col(ident).alias("request_id"), passed.alias("passed")).collect()
-    return scores.unique("request_id", keep="last")
+    text = lambda column: (pl.col(column).cast(pl.Utf8) if column
+                           else pl.lit(None, pl.Utf8))
+    scores = frame.select(text(ident).alias("request_id"), text(trace).alias("trace_id"),
+                          passed.alias("passed")).collect()
+    return scores.unique(["request_id", "trace_id"], keep="last")
 
 
 def pass_rates(requests: pl.DataFrame, scores: pl.DataFrame) -> list[PassRate]:
-    """Measured pass rates per task type and model from scored, successful requests."""
-    joined = requests.filter(pl.col("ok")).join(scores, on="request_id", how="inner")
+    """Measured pass rates per task type and model from scored, successful requests (a
+    score without a request id counts for its trace's successful call)."""
+    ok = requests.filter(pl.col("ok"))
+    by_call = scores.filter(pl.col("request_id").is_not_null())
+    by_trace = scores.filter(pl.col("request_id").is_null() & pl.col("trace_id").is_not_null())
+    joined = pl.concat([
+        ok.join(by_call.select("request_id", "passed"), on="request_id", how="inner"),
+        ok.filter(pl.col("trace_id").is_not_null())
+        .join(by_trace.select("trace_id", "passed"), on="trace_id", how="inner")])
     table = joined.group_by("task_type", "model").agg(
         pl.len().alias("n"), pl.col("passed").sum().alias("passed")).sort("task_type", "model")
     return [PassRate(r["task_type"], r["model"], r["n"], r["passed"])

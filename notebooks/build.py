@@ -61,6 +61,14 @@ doc["observed"]"""),
 pl.DataFrame([{"task_type": name, **{k: v for k, v in t.items() if k != "models"},
                "models": ", ".join(f"{m} {s:.0%}" for m, s in t["models"].items())}
               for name, t in doc["task_types"].items()])"""),
+        ("md", "## Retries and fallbacks\n\nA failed call followed, in the same trace, by a "
+               "call to another model is a fallback: the request counts once, and the backups "
+               "each model fell back to become `today`'s `failover.fallbacks`."),
+        ("code", """\
+fallbacks = doc["fallbacks"]
+print(f"{fallbacks['fallback_calls']} fallback calls after "
+      f"{fallbacks['failed_first_calls']} failed first calls")
+fallbacks["today_failover"]"""),
         ("md", "## Reconciliation\n\nThe estimate of `today` against the observed month, what "
                "explains the difference, and the spend per team."),
         ("code", """\

@@ -231,7 +231,9 @@ class ServedLatency:
     `AttemptLatency` for `mixture_cdf`, `mixture_quantile` and `max_quantiles`."""
 
     def __init__(self, profile: LatencyProfile, weights, shifts, tokens, factors,
-                 timeout_s: float) -> None:
+                 timeout_s: float, in_time=None) -> None:
+        """``in_time``: P(each component ends within the timeout), when already known (it
+        depends on the tokens, factors and timeout only)."""
         import numpy as np
 
         self.profile = profile
@@ -241,7 +243,8 @@ class ServedLatency:
         self.factor = np.asarray(factors, dtype=float)
         self.timeout_s = timeout_s
         self.weight = float(self.w.sum())
-        self._in_time = _in_time(profile, self.tokens, timeout_s / self.factor)
+        self._in_time = (_in_time(profile, self.tokens, timeout_s / self.factor)
+                         if in_time is None else in_time)
 
     def cdf(self, t: float) -> float:
         """P(latency <= t): a served attempt ended within the timeout, so its latency is
@@ -259,20 +262,44 @@ class ServedLatency:
     def scaled(self, factor: float) -> ServedLatency:
         """The same components with weights multiplied by ``factor``."""
         return ServedLatency(self.profile, self.w * factor, self.shift, self.tokens, self.factor,
-                             self.timeout_s)
+                             self.timeout_s, self._in_time)
 
     def shifted(self, seconds: float) -> ServedLatency:
         """The same components ``seconds`` later."""
         return ServedLatency(self.profile, self.w, self.shift + seconds, self.tokens, self.factor,
-                             self.timeout_s)
+                             self.timeout_s, self._in_time)
 
 
 def attempt_quantiles(profile: LatencyProfile, tokens: float, timeout_s: float,
                       k: int = 5) -> list[float]:
     """``k`` equiprobable quantiles (s) of one attempt of ``tokens`` output tokens that ended
     within ``timeout_s``."""
+    import numpy as np
+
     within = in_time_given_tokens(profile, tokens, timeout_s)
     if within <= 0.0:
         return [timeout_s] * k
-    cdf = lambda t: in_time_given_tokens(profile, tokens, min(t, timeout_s)) / within
-    return [quantile(cdf, (i + 0.5) / k, 1e-2) for i in range(k)]
+    cdf = lambda t: _in_time(profile, tokens, np.minimum(t, timeout_s)) / within
+    return quantiles(cdf, [(i + 0.5) / k for i in range(k)], 1e-2)
+
+
+def quantiles(cdf, qs: list[float], tolerance_s: float = 1e-3) -> list[float]:
+    """`quantile` of each of ``qs`` at once: ``cdf`` takes a numpy array of seconds. Every
+    element takes the same bracketing and bisection steps as `quantile` alone, so the
+    results are the same; one ``cdf`` call per step serves them all."""
+    import numpy as np
+
+    q = np.asarray(qs, dtype=float)
+    lo, hi = np.zeros_like(q), np.ones_like(q)
+    grow = (cdf(hi) < q) & (hi < 1e9)
+    while grow.any():
+        hi = np.where(grow, hi * 2.0, hi)
+        grow = grow & (cdf(hi) < q) & (hi < 1e9)
+    active = hi - lo > tolerance_s
+    while active.any():
+        mid = (lo + hi) / 2.0
+        below = cdf(mid) < q
+        lo = np.where(active & below, mid, lo)
+        hi = np.where(active & ~below, mid, hi)
+        active = hi - lo > tolerance_s
+    return [float(v) for v in hi]

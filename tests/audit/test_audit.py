@@ -319,3 +319,29 @@ def test_a_zipped_export_reads_like_the_plain_one(one_week, tmp_path):
     with zipfile.ZipFile(tmp_path / "logs.zip", "w", zipfile.ZIP_DEFLATED) as archive:
         archive.write(tmp_path / "litellm.csv", "spendlogs.csv")
     _same_audit(audit_logs([tmp_path / "logs.zip"]), audit_logs([tmp_path / "litellm.csv"]))
+
+
+def test_a_task_map_renames_and_merges_task_types(one_week, tmp_path):
+    one_week.drop("messages").write_csv(tmp_path / "litellm.csv")
+    (tmp_path / "tasks.yaml").write_text(
+        "tasks: {triage: support_triage, reply: writing, draft: writing}\n")
+    plain = audit_logs([tmp_path / "litellm.csv"]).to_json()["task_types"]
+    doc = audit_logs([tmp_path / "litellm.csv"], task_map=tmp_path / "tasks.yaml").to_json()
+    tasks = doc["task_types"]
+    assert "triage" not in tasks and "reply" not in tasks and "draft" not in tasks
+    assert tasks["support_triage"]["per_day"] == pytest.approx(plain["triage"]["per_day"])
+    assert tasks["writing"]["per_day"] == pytest.approx(plain["reply"]["per_day"]
+                                                        + plain["draft"]["per_day"])
+    assert any("reply -> writing; draft -> writing" in n or "draft -> writing" in n
+               for n in doc["notes"])
+
+
+def test_a_bad_task_map_exits_2_naming_the_file(tmp_path):
+    (tmp_path / "tasks.yaml").write_text("tasks: {triage: '  '}\n")
+    run = subprocess.run([sys.executable, "-m", "workbench.cli", "audit",
+                          "data/audit/litellm_spendlogs_march.csv.gz", "--task-map",
+                          str(tmp_path / "tasks.yaml")], capture_output=True, text=True,
+                         check=False)
+    assert run.returncode == 2, run.stderr
+    assert "tasks.yaml" in run.stderr and "tasks.triage" in run.stderr
+    assert "Traceback" not in run.stderr

@@ -16,7 +16,7 @@ from workbench.audit.evidence import apply_evidence, pass_rates, read_scores
 from workbench.audit.exports import scan_export
 from workbench.audit.fit import FittedWorkload, fit_workload
 from workbench.audit.log_formats import FORMATS, requests_from_export
-from workbench.audit.mapping import load_mapping
+from workbench.audit.mapping import load_mapping, load_task_map
 from workbench.audit.prices import PriceMatch, catalog_match, match_prices
 from workbench.audit.provider_usage import USAGE_READERS
 from workbench.audit.reconcile import list_price_gap, residual_items, untracked_spend
@@ -84,6 +84,21 @@ class Audit:
                                                       width=100), encoding="utf-8")
 
 
+def renamed(frame: pl.DataFrame, column: str, task_map: str | Path | None,
+            notes: list[str]) -> pl.DataFrame:
+    """``column``'s task type names renamed and merged by the ``--task-map`` file (a note
+    says what it did)."""
+    if task_map is None:
+        return frame
+    names = load_task_map(task_map)
+    seen = set(frame[column].unique().to_list())
+    used = {k: v for k, v in names.items() if k in seen}
+    if used:
+        notes.append(f"task types renamed or merged by {Path(task_map).name}: "
+                     + "; ".join(f"{k} -> {v}" for k, v in used.items()))
+    return frame.with_columns(pl.col(column).replace(names))
+
+
 def read_logs(paths: list[str | Path], fmt: str, task_from: str | None,
               team_from: str | None, skip: bool, mapping: str | Path | None = None) -> RequestLog:
     """Every file read and checked, then joined (request ids unique across files)."""
@@ -128,7 +143,7 @@ def fitted_scenario(fitted: FittedWorkload, prices: dict[str, PriceMatch],
 
 
 def audit_usage(paths: list[str | Path], fmt: str, *, task_from: str | None = None,
-                name: str = "audited") -> Audit:
+                name: str = "audited", task_map: str | Path | None = None) -> Audit:
     """Audit a provider's usage export on its own (`workbench.audit.usage_workload`):
     ``task_from`` names the export's grouping column (``project_id``, ``api_key_id``...)
     whose values become task types; else one task type per model."""
@@ -136,6 +151,12 @@ def audit_usage(paths: list[str | Path], fmt: str, *, task_from: str | None = No
     from workbench.estimator import estimate
 
     daily = pl.concat([USAGE_READERS[fmt](p, task_from) for p in paths])
+    notes: list[str] = []
+    if task_from:
+        daily = renamed(daily, "group", task_map, notes)
+    elif task_map is not None:
+        daily = renamed(daily.with_columns(pl.col("model").alias("group")), "group", task_map,
+                        notes)
     if daily.filter(pl.col("requests") > 0).height == 0:
         raise AuditError("the usage export counts no requests (Anthropic's usage report counts "
                          "tokens only): volumes cannot be fitted from it; audit the gateway "
@@ -159,14 +180,15 @@ def audit_usage(paths: list[str | Path], fmt: str, *, task_from: str | None = No
     for task in fitted.tasks:
         team = teams.setdefault(task.team, {"monthly_cost_usd": 0.0})
         team["monthly_cost_usd"] += task.cost_usd * month_factor
-    return Audit(data, fitted, prices, observed, estimated, [], teams, {}, 0)
+    return Audit(data, fitted, prices, observed, estimated, [], teams, {}, 0, notes=notes)
 
 
 def audit_logs(paths: list[str | Path], fmt: str = "litellm", *, task_from: str | None = None,
                team_from: str | None = None, usage: list[str | Path] | None = None,
                usage_format: str = "openai-usage", skip_bad_rows: bool = False,
                name: str = "audited", mapping: str | Path | None = None,
-               scores: list[str | Path] | None = None) -> Audit:
+               scores: list[str | Path] | None = None,
+               task_map: str | Path | None = None) -> Audit:
     """Audit gateway logs (and optionally the provider's usage export) into a scenario.
 
     >>> audit = audit_logs(["spendlogs.csv"], usage=["usage.json"])  # doctest: +SKIP
@@ -179,8 +201,10 @@ def audit_logs(paths: list[str | Path], fmt: str = "litellm", *, task_from: str 
             raise AuditError("a usage export audited on its own takes neither --usage nor "
                              "--scores (they compare with or score gateway logs)",
                              path="--format", value=fmt)
-        return audit_usage(paths, fmt, task_from=task_from, name=name)
+        return audit_usage(paths, fmt, task_from=task_from, name=name, task_map=task_map)
     log = read_logs(paths, fmt, task_from, team_from, skip_bad_rows, mapping)
+    map_notes: list[str] = []
+    log.frame = renamed(log.frame, "task_type", task_map, map_notes)
     cache_hits = int(log.frame["cache_hit"].sum())
     provider_calls = RequestLog(log.frame.filter(~pl.col("cache_hit")), log.files, log.skipped)
     if provider_calls.frame.height == 0:
@@ -218,7 +242,7 @@ def audit_logs(paths: list[str | Path], fmt: str = "litellm", *, task_from: str 
              for team, cost in log.frame.group_by("team").agg(pl.col("cost_usd").sum())
              .sort("team").iter_rows()}
     audit = Audit(data, fitted, prices, observed, estimated, residual, teams, log.skipped,
-                  cache_hits, notes=evidence_notes)
+                  cache_hits, notes=map_notes + evidence_notes)
     if cache_hits:
         audit.notes.append(f"{cache_hits:,} gateway cache hits served without a provider call: "
                            "not part of the fitted workload")

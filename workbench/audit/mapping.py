@@ -1,5 +1,6 @@
 """The ``table`` log format: any CSV / JSON lines / Parquet export, with a small YAML file
-naming which of its columns holds what.
+naming which of its columns holds what; and the task map (``--task-map``) that renames and
+merges task types.
 
     columns:                 # request field: your column, or <column>.<key> inside JSON
       request_id: id
@@ -66,3 +67,28 @@ def load_mapping(path: str | Path) -> LogFormat:
         from workbench.domain.errors import ScenarioError
 
         raise ScenarioError(str(exc), file=str(path), path="columns") from None
+
+
+class TaskMap(Frozen):
+    """``--task-map`` file: ``tasks: {name in the logs: task type}``; several names mapped to
+    one task type merge into it; names not listed keep their own."""
+
+    tasks: dict[str, str] = Field(min_length=1)
+
+    def check(self) -> None:
+        """Raise ValueError naming an empty task type."""
+        empty = [k for k, v in self.tasks.items() if not str(v).strip()]
+        if empty:
+            raise ValueError(f"tasks.{empty[0]}: give a task type name")
+
+
+def load_task_map(path: str | Path) -> dict[str, str]:
+    """Read and check a task map (exit 2 naming the file and entry on a mistake)."""
+    task_map = validate_as(TaskMap, read_yaml_mapping(path), str(path))
+    try:
+        task_map.check()
+    except ValueError as exc:
+        from workbench.domain.errors import ScenarioError
+
+        raise ScenarioError(str(exc), file=str(path), path="tasks") from None
+    return {str(k): str(v).strip() for k, v in task_map.tasks.items()}

@@ -77,6 +77,9 @@ def register(app: typer.Typer) -> None:
                                           "(request id + pass or score): measured quality."),
         mapping: Path = typer.Option(None, "--mapping", help="With --format table: a YAML "
                                      "file naming which column holds what."),
+        task_map: Path = typer.Option(None, "--task-map", help="A YAML file `tasks: {name in "
+                                      "the logs: task type}` that renames and merges task "
+                                      "types."),
         as_json: bool = JsonOption,
     ) -> None:
         """Turn gateway logs into a scenario: volumes, token sizes, profiles, today's routing,
@@ -86,7 +89,7 @@ def register(app: typer.Typer) -> None:
         result = audit_logs(logs, fmt, task_from=task_from, team_from=team_from,
                             usage=usage or None, usage_format=usage_format,
                             skip_bad_rows=skip_bad_rows, name=name, mapping=mapping,
-                            scores=scores or None)
+                            scores=scores or None, task_map=task_map)
         if out is not None:
             result.write_scenario(out)
         if as_json:

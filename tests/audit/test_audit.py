@@ -345,3 +345,37 @@ def test_a_bad_task_map_exits_2_naming_the_file(tmp_path):
     assert run.returncode == 2, run.stderr
     assert "tasks.yaml" in run.stderr and "tasks.triage" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_the_measured_latency_and_errors_become_a_calibration_overlay(tmp_path):
+    """`audit --overlay` writes calibrate's overlay format: a hand-written scenario naming the
+    same models and providers takes the measured figures by including it."""
+    import yaml
+
+    from workbench.domain.loader import load_scenario
+
+    data = "data/audit/litellm_spendlogs_march.csv.gz"
+    run = subprocess.run([sys.executable, "-m", "workbench.cli", "audit", data, "--out",
+                          str(tmp_path / "audited.yaml"), "--overlay",
+                          str(tmp_path / "measured.yaml")], capture_output=True, text=True,
+                         check=False)
+    assert run.returncode == 0, run.stderr
+    assert "calibration overlay written to" in run.stdout
+    audited = yaml.safe_load((tmp_path / "audited.yaml").read_text())
+    overlay = yaml.safe_load((tmp_path / "measured.yaml").read_text())
+    gpt4o = next(m for m in audited["models"] if m["name"] == "gpt-4o")
+    assert overlay["models"]["gpt-4o"]["latency"] == gpt4o["latency"]
+    assert overlay["providers"]["openai"]["error_rate"] == next(
+        p["error_rate"] for p in audited["providers"] if p["name"] == "openai")
+    mine = {"name": "mine", "baseline": "a", "overlays": ["measured.yaml"],
+            "providers": [{"name": "openai"}, {"name": "anthropic"}],
+            "models": [{"name": m, "provider": p, "price": {"per_request_usd": 0.01}}
+                       for m, p in (("gpt-4o", "openai"), ("gpt-4o-mini", "openai"),
+                                    ("claude-3-5-haiku-20241022", "anthropic"),
+                                    ("claude-sonnet-4-20250514", "anthropic"))],
+            "workload": {"task_types": [{"name": "t", "per_day": 10}]},
+            "policies": [{"name": "a", "routing": {"default": "gpt-4o"}}]}
+    (tmp_path / "mine.yaml").write_text(yaml.safe_dump(mine))
+    scenario = load_scenario(tmp_path / "mine.yaml")
+    assert scenario.model("gpt-4o").latency.ttft_median_s == gpt4o["latency"]["ttft_median_s"]
+    assert scenario.provider("openai").error_rate == overlay["providers"]["openai"]["error_rate"]

@@ -72,6 +72,31 @@ class Audit:
             "notes": self.fitted.notes + self.notes,
         }
 
+    def overlay(self) -> dict[str, Any]:
+        """Measured latency per model and error rate per provider in `workbench calibrate`'s
+        overlay format (``overlays: [file]`` applies them to any scenario naming the same
+        models and providers); quality too where scores measured it."""
+        models = {}
+        for model in self.scenario["models"]:
+            patch = {k: model[k] for k in ("latency",) if k in model}
+            if "by_category" in model.get("quality", {}):
+                patch["quality"] = {"by_category": model["quality"]["by_category"]}
+            if patch:
+                models[model["name"]] = patch
+        providers = {p["name"]: {"error_rate": p["error_rate"]}
+                     for p in self.scenario["providers"] if "error_rate" in p}
+        return {k: v for k, v in (("models", models), ("providers", providers)) if v}
+
+    def write_overlay(self, path: str | Path) -> Path:
+        """Write `overlay` as YAML with a provenance header; return its path."""
+        out = Path(path)
+        header = (f"# Measured by `workbench audit` over {self.observed['days']:g} days of "
+                  f"logs ({self.observed['requests']:,} calls).\n# Include it in a scenario "
+                  f"with `overlays: [{out.name}]`.\n")
+        out.write_text(header + yaml.safe_dump(self.overlay() or {"models": {}},
+                                               sort_keys=True), encoding="utf-8")
+        return out
+
     def write_scenario(self, path: str | Path) -> None:
         """Write the scenario as YAML with a header stating where it came from."""
         header = "".join(f"# {line}\n" for line in [

@@ -77,6 +77,9 @@ def register(app: typer.Typer) -> None:
                                           "(request id + pass or score): measured quality."),
         mapping: Path = typer.Option(None, "--mapping", help="With --format table: a YAML "
                                      "file naming which column holds what."),
+        overlay: Path = typer.Option(None, "--overlay", help="Also write the measured "
+                                     "latency, error rates (and scored quality) as a "
+                                     "calibration overlay any scenario can include."),
         task_map: Path = typer.Option(None, "--task-map", help="A YAML file `tasks: {name in "
                                       "the logs: task type}` that renames and merges task "
                                       "types."),
@@ -92,7 +95,11 @@ def register(app: typer.Typer) -> None:
                             scores=scores or None, task_map=task_map)
         if out is not None:
             result.write_scenario(out)
+        if overlay is not None:
+            result.write_overlay(overlay)
         if as_json:
             emit_json(result.to_json())
         else:
             _print_audit(result, out)
+            if overlay is not None:
+                typer.echo(f"calibration overlay written to {overlay}")

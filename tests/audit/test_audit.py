@@ -379,3 +379,16 @@ def test_the_measured_latency_and_errors_become_a_calibration_overlay(tmp_path):
     scenario = load_scenario(tmp_path / "mine.yaml")
     assert scenario.model("gpt-4o").latency.ttft_median_s == gpt4o["latency"]["ttft_median_s"]
     assert scenario.provider("openai").error_rate == overlay["providers"]["openai"]["error_rate"]
+
+
+def test_mixed_currencies_name_the_row_and_value(tmp_path):
+    path = _csv(tmp_path, [{"id": "r1"}, {"id": "r2"}])
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0] + ",currency", lines[1] + ",USD",
+                               lines[2] + ",EUR"]) + "\n")
+    with pytest.raises(AuditError, match="other than USD") as err:
+        audit_logs([path])
+    assert "row 2, column currency" in str(err.value) and "'EUR'" in str(err.value)
+    doc = audit_logs([path], skip_bad_rows=True).to_json()
+    assert doc["observed"]["requests"] == 1
+    assert list(doc["skipped_rows"].values()) == [1]

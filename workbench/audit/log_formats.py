@@ -153,7 +153,8 @@ def requests_from_export(raw: pl.LazyFrame, fmt: LogFormat, file: str,
     ok = (~status.is_in(list(fmt.fail_values)) if fmt.fail_values
           else status.is_in(list(fmt.ok_values)))
     names = {name: fmt.columns.get(name, name) for name in
-             ("request_id", "start", "end", "input_tokens", "output_tokens", "cost_usd")}
+             ("request_id", "start", "end", "input_tokens", "output_tokens", "cost_usd",
+              "currency")}
     times = _times(raw, columns, fmt)
     frame = raw.select(
         _column(columns, fmt, "request_id").alias("request_id"),
@@ -168,7 +169,10 @@ def requests_from_export(raw: pl.LazyFrame, fmt: LogFormat, file: str,
         .fill_null(False).alias("cache_hit"),
         pl.when(_column(columns, fmt, "trace_id").str.strip_chars() != "")
         .then(_column(columns, fmt, "trace_id")).alias("trace_id"),
-        *(_column(columns, fmt, name).alias(f"_raw_{shown}") for name, shown in names.items()),
+        *(_column(columns, fmt, name).alias(f"_raw_{shown}") for name, shown in names.items()
+          if name != "currency"),
+        (pl.col(names["currency"]).cast(pl.Utf8) if names["currency"] in columns
+         else NULL).alias(f"_raw_{names['currency']}"),
         pl.int_range(1, pl.len() + 1).alias("_line"),
     ).collect()
     return finish(frame, [file], {}, skip, names)
@@ -193,6 +197,11 @@ def finish(frame: pl.DataFrame, files: list[str], skipped: dict[str, int], skip:
         (pl.col("request_id").is_duplicated() & ~pl.col("request_id").is_first_distinct(),
          "request_id", "duplicate request_id"),
     ]
+    if "currency" in names:  # an export that states its currency must state USD
+        code = pl.col(f"_raw_{names['currency']}").str.strip_chars().str.to_uppercase()
+        checks.append((code.is_not_null() & (code != "") & (code != "USD"), "currency",
+                       ("cost in a currency other than USD (the workbench counts USD: "
+                       "convert first)")))
     frame = bad_rows(frame, [(mask, names[column], reason) for mask, column, reason in checks],
                      file, skip, skipped)
     untagged = frame["task_type"].is_null().sum()

@@ -14,6 +14,7 @@ merges task types.
       cost_usd: cost
       status: outcome        # optional; ok_values say which values succeeded
       trace_id: trace        # optional: shared by one request's retries and fallbacks
+      currency: curr         # optional; any value but USD is refused
     task_type: feature       # tag:<prefix>, <column>.<key> or a column
     team: department
     ok_values: [ok, success, "200"]
@@ -32,7 +33,7 @@ from workbench.domain.loader import read_yaml_mapping, validate_as
 
 Field_ = Literal["request_id", "start", "end", "first_token", "model", "provider",
                  "input_tokens", "output_tokens", "cached_tokens", "cost_usd", "status",
-                 "cache_hit", "trace_id"]
+                 "cache_hit", "trace_id", "currency"]
 REQUIRED = ("request_id", "start", "model", "input_tokens", "output_tokens", "cost_usd")
 
 

@@ -12,23 +12,29 @@ from workbench.cli.output import JsonOption, emit_json
 
 
 def _print(frame, waivers: dict[str, list[str]]) -> None:
-    from rich.table import Table
-
-    from workbench.cli.tables import print_tables
+    """The matrix as a table whose numbers never shrink or fold (names and reasons fold)."""
+    from workbench.cli.tables import compact_table, print_tables
     from workbench.metrics.formats import usd_per_task
 
-    table = Table(title="Requirements: task types x models")
-    for column in ("task type", "model", "eligible", "pass rate", "required", "p95 s",
-                   "deadline s", "$/task"):
-        table.add_column(column, justify="left" if column in ("task type", "model")
-                         else "right", no_wrap=True)
-    table.add_column("why", min_width=40)
+    rows = []
     for r in frame.iter_rows(named=True):
         required = "-" if r["required_pass_rate"] is None else f"{r['required_pass_rate']:.1%}"
         mark = "yes" if r["meets_all"] else ("no" if not r["eligible"] else "eligible")
-        table.add_row(r["task_type"], r["model"], mark, f"{r['pass_rate']:.1%}", required,
-                      f"{r['latency_p95_s']:.1f}", f"{r['deadline_s']:,.0f}",
-                      usd_per_task(r['cost_per_task_usd']), r["why"])
+        rows.append((r["task_type"], r["model"], mark, f"{r['pass_rate']:.1%}", required,
+                     f"{r['latency_p95_s']:.1f}", f"{r['deadline_s']:,.0f}",
+                     usd_per_task(r['cost_per_task_usd']), r["why"]))
+    table = compact_table("Requirements: task types x models")
+    headers = ("task type", "model", "eligible", "pass rate", "required", "p95 s",
+               "deadline s", "$/task", "why")
+    for index, header in enumerate(headers):
+        if header in ("task type", "model", "why"):  # wrap at words, fold longer words
+            table.add_column(header, justify="left", overflow="fold",
+                             ratio={"task type": 2, "model": 3, "why": 4}[header], min_width=8)
+            continue
+        width = max(len(cell) for cell in [header, *(row[index] for row in rows)])
+        table.add_column(header, justify="right", no_wrap=True, min_width=width)
+    for row in rows:
+        table.add_row(*row)
     print_tables([table])
     for policy, items in waivers.items():
         for item in items:

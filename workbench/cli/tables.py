@@ -32,7 +32,7 @@ def _seconds(v):
     return "-" if v is None else f"{v:.2f}"
 
 
-def _compact(title: str) -> Table:
+def compact_table(title: str) -> Table:
     """A table that fits a 100-column terminal: no outer edge, one space between columns."""
     return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
                  padding=(0, 0, 0, 1), pad_edge=False)
@@ -65,7 +65,7 @@ def policy_table(title: str, policies: dict[str, dict], baseline: str) -> Table:
             _seconds(s["latency_p95_s"]),
             "-" if is_base else _usd_short(roi.get("net_monthly_usd")),
             "-" if is_base else formats.months(payback).replace(" months", " mo")))
-    table = _compact(title + " (* baseline)")
+    table = compact_table(title + " (* baseline)")
     for index, header in enumerate(POLICY_COLUMNS):
         if index == 0:
             table.add_column(header, justify="left", overflow="fold", ratio=1, min_width=8)
@@ -110,7 +110,7 @@ def claims_table(claims: list[dict]) -> Table | None:
     estimate" when only the estimate ran and it cannot see what the claim is about."""
     if not claims:
         return None
-    table = _compact("Claims checked against the numbers")
+    table = compact_table("Claims checked against the numbers")
     table.add_column("claim", overflow="fold", ratio=1)
     for header in ("policy", "metric"):
         table.add_column(header, overflow="fold")

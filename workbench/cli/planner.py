@@ -32,9 +32,9 @@ def _write_yaml(path: Path, data, header: str) -> None:
 def _optimize_tables(doc: dict):
     from rich.table import Table
 
-    from workbench.cli.tables import _compact, _pct, _seconds, _usd
+    from workbench.cli.tables import compact_table, _pct, _seconds, _usd
 
-    front = _compact("Frontier: cheapest policy at each pass-rate floor (epsilon-constraint)")
+    front = compact_table("Frontier: cheapest policy at each pass-rate floor (epsilon-constraint)")
     for header in ("point", "floor", "cost/mo", "pass", "avail.", "p95 s", "routing"):
         front.add_column(header, justify="left" if header in ("point", "routing") else "right",
                          overflow="fold")
@@ -60,12 +60,12 @@ def _optimize_tables(doc: dict):
                     f"{_usd(sim['monthly_cost_usd'])}\n[{_usd(ci[0])}, {_usd(ci[1])}]",
                     _pct(sim["quality_pass_rate"]), _pct(sim["availability"], 3),
                     _seconds(sim["latency_p95_s"]))
-    task = _compact("Assignment per task type")
+    task = compact_table("Assignment per task type")
     task.add_column("task type", overflow="fold")
     task.add_column("model or ladder", overflow="fold")
     for name, choice in best["assignment"].items():
         task.add_row(name, choice)
-    bind = _compact("Constraints")
+    bind = compact_table("Constraints")
     for header in ("constraint", "limit", "value", "binding", "next cheaper option"):
         bind.add_column(header, overflow="fold")
     for b in doc["binding"]:
@@ -233,10 +233,10 @@ def register(app: typer.Typer) -> None:
 
 
 def _print_budget_plan(doc: dict) -> None:
-    from workbench.cli.tables import _compact, _pct, _usd, print_tables
+    from workbench.cli.tables import compact_table, _pct, _usd, print_tables
 
     whose = f", team {doc['team']}'s budget" if doc.get("team") else ", budget"
-    table = _compact(f"{doc['policy']}: candidates over {doc['months']:,} simulated months"
+    table = compact_table(f"{doc['policy']}: candidates over {doc['months']:,} simulated months"
                      f"{whose} {_usd(doc['budget_usd'])}")
     for header in ("candidate", "P(over)", "upper 95%", "mean/mo", "p95/mo", "pass",
                    "passed/all", "deferred/mo"):
@@ -249,7 +249,7 @@ def _print_budget_plan(doc: dict) -> None:
                       _usd(c["p95_month_usd"]), _pct(c["quality_pass_rate"]),
                       _pct(c["passed_share_of_all_tasks"]), f"{c['deferred_tasks_per_month']:,.0f}")
     fan = doc["fan_chart_usd"]
-    chart = _compact("Spend path of the chosen plan (month to date, USD quantiles)")
+    chart = compact_table("Spend path of the chosen plan (month to date, USD quantiles)")
     for header in ("day", "p5", "p25", "p50", "p75", "p95"):
         chart.add_column(header, justify="right")
     days = fan["days"]

@@ -32,7 +32,7 @@ def _write_yaml(path: Path, data, header: str) -> None:
 def _optimize_tables(doc: dict):
     from rich.table import Table
 
-    from workbench.cli.tables import compact_table, _pct, _seconds, _usd
+    from workbench.cli.tables import _pct, _seconds, _usd, compact_table
 
     front = compact_table("Frontier: cheapest policy at each pass-rate floor (epsilon-constraint)")
     for header in ("point", "floor", "cost/mo", "pass", "avail.", "p95 s", "routing"):
@@ -233,7 +233,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _print_budget_plan(doc: dict) -> None:
-    from workbench.cli.tables import compact_table, _pct, _usd, print_tables
+    from workbench.cli.tables import _pct, _usd, compact_table, print_tables
 
     whose = f", team {doc['team']}'s budget" if doc.get("team") else ", budget"
     table = compact_table(f"{doc['policy']}: candidates over {doc['months']:,} simulated months"

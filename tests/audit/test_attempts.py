@@ -115,3 +115,17 @@ def test_a_trace_score_counts_for_the_call_that_served_it(month, tmp_path):  # n
     measured = {(task, m["name"]) for m in audit.scenario["models"]
                 for task in m.get("quality", {}).get("by_category", {})}
     assert measured == served
+
+
+def test_fallback_calls_are_no_residual_and_the_baseline_delivers_what_the_logs_did(
+        month):  # noqa: F811
+    """The failover explains the fallback calls (they were residual items before), and the
+    logs' deadline is the SDK timeout: today's availability is its success rate."""
+    from workbench.domain.loader import scenario_from_data
+    from workbench.estimator import estimate
+
+    _, _, audit = month
+    assert not any("went to models" in r["reason"] for r in audit.to_json()["residual"])
+    today = estimate(scenario_from_data(audit.scenario, "audited", None)).policies["today"]
+    assert today.availability == pytest.approx(today.success_rate, abs=1e-6)
+    assert today.availability > 0.999  # 1% errors, each with a fallback

@@ -11,6 +11,7 @@ from typing import Any
 import polars as pl
 import yaml
 
+from workbench.audit.attempts import mark_follow_ups
 from workbench.audit.build import TODAY, build_scenario
 from workbench.audit.evidence import apply_evidence, pass_rates, read_scores
 from workbench.audit.exports import scan_export
@@ -231,7 +232,8 @@ def audit_logs(paths: list[str | Path], fmt: str = "litellm", *, task_from: str 
     map_notes: list[str] = []
     log.frame = renamed(log.frame, "task_type", task_map, map_notes)
     cache_hits = int(log.frame["cache_hit"].sum())
-    provider_calls = RequestLog(log.frame.filter(~pl.col("cache_hit")), log.files, log.skipped)
+    provider_calls = RequestLog(mark_follow_ups(log.frame.filter(~pl.col("cache_hit"))),
+                                log.files, log.skipped)
     if provider_calls.frame.height == 0:
         raise AuditError("every logged call was a gateway cache hit: nothing to fit",
                          file=log.files[0])

@@ -16,6 +16,8 @@ from workbench.audit.fit import FittedWorkload
 from workbench.audit.prices import PriceMatch
 
 TODAY = "today"
+AS_LOGGED = "as_logged"  # latency class of audited task types: logs hold no deadlines
+AS_LOGGED_DEADLINE_S = 600.0  # the OpenAI and Anthropic SDKs' default timeout
 
 
 def _days_per_month(days: float) -> float:
@@ -87,7 +89,8 @@ def build_scenario(fitted: FittedWorkload, prices: dict[str, PriceMatch], name: 
         tasks.append({"name": task.name, "per_day": round(task.per_day / volume_factor, 6),
                       "team": task.team, "input_tokens": {"sample": task.input_sample},
                       "output_tokens": {"sample": task.output_sample},
-                      "cached_input_share": round(task.cached_input_share, 6)})
+                      "cached_input_share": round(task.cached_input_share, 6),
+                      "latency_class": AS_LOGGED})
     default = dominant_model({m.name: m.requests for m in fitted.models})
     rules = [{"when": {"task_type": t.name}, **route_of(t.model_shares)}
              for t in fitted.tasks if route_of(t.model_shares) != {"model": default}]
@@ -97,7 +100,11 @@ def build_scenario(fitted: FittedWorkload, prices: dict[str, PriceMatch], name: 
     return {
         "name": name,
         "description": (f"Fitted from {fitted.days:g} days of logs starting {fitted.first_day}. "
-                        "Quality profiles are assumptions (usage logs carry no scores)."),
+                        "Quality profiles are assumptions (usage logs carry no scores). "
+                        f"Logs hold no deadlines: task types are in latency class "
+                        f"'{AS_LOGGED}' ({AS_LOGGED_DEADLINE_S:g} s, the SDKs' default "
+                        "timeout); give your deadlines in requirements."),
+        "latency_classes": {AS_LOGGED: {"deadline_s": AS_LOGGED_DEADLINE_S}},
         "seed": 1,
         "horizon": {"days": fitted.days, "days_per_month": _days_per_month(fitted.days),
                     "start_weekday": fitted.start_weekday},

@@ -122,7 +122,7 @@ def _growth(daily: pl.DataFrame, weekday: list[float], notes: list[str]) -> floa
 
 def fit_workload(log: RequestLog) -> FittedWorkload:
     """The workload, per task type and model, that the calls of ``log`` show."""
-    calls = mark_follow_ups(log.frame)
+    calls = log.frame if "follow_up" in log.frame.columns else mark_follow_ups(log.frame)
     frame = calls.filter(~pl.col("follow_up")).with_columns(
         pl.col("start").dt.date().alias("day"), pl.col("start").dt.hour().alias("hour"),
         (pl.col("start").dt.weekday() - 1).alias("weekday"))

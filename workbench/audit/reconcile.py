@@ -41,7 +41,8 @@ def residual_items(frame: pl.DataFrame, fitted: FittedWorkload,
     for task in fitted.tasks:
         split = split_shares(task.model_shares)
         main = dominant_model(split)
-        others = frame.filter((pl.col("task_type") == task.name)
+        first = ~pl.col("follow_up") if "follow_up" in frame.columns else pl.lit(True)
+        others = frame.filter((pl.col("task_type") == task.name) & first  # fallbacks: failover
                               & ~pl.col("model").is_in(list(split)) & pl.col("ok"))
         if others.height == 0:
             continue

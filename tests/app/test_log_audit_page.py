@@ -33,6 +33,7 @@ def test_the_bundled_month_audits_and_finds_the_untracked_spend():
     assert abs(doc["residual_share"]) < 0.01
     assert doc["untracked"]["cost_usd"] == pytest.approx(2.415, abs=0.001)
     assert "today" in result["yaml"] and not any(uploads.upload_root().iterdir())
+    assert "latency" in result["overlay"] and "error_rate" in result["overlay"]
 
 
 def test_a_bad_upload_names_the_file_not_the_temporary_folder():

@@ -51,7 +51,7 @@ def run_audit(files: list[Any], fmt: str, usage: Any | None, usage_format: str,
                 message = message.replace(str(path), name).replace(str(path.parent), "")
             return {"error": message}
     return {"doc": audit.to_json(), "scenario": audit.scenario,
-            "yaml": to_yaml(audit.scenario)}
+            "yaml": to_yaml(audit.scenario), "overlay": to_yaml(audit.overlay())}
 
 
 def render() -> None:
@@ -122,11 +122,17 @@ def _show(result: dict) -> None:
                             "USD": usd(r["cost_usd"], 2)} for r in untracked["rows"]])
     for note in doc["notes"]:
         st.caption(uploads.plain(note))
-    cols = st.columns(2)
+    cols = st.columns(3)
     cols[0].download_button("Download the scenario (YAML)", result["yaml"],
                             file_name="audited.yaml", mime="application/yaml",
                             key="log_download", icon=":material/download:")
-    cols[1].button("Use this scenario", key="log_use", on_click=_use, args=(result,))
+    cols[1].download_button("Download the measured overlay (YAML)", result["overlay"],
+                            file_name="measured.yaml", mime="application/yaml",
+                            key="log_overlay", icon=":material/download:",
+                            help="Latency, error rates and scored quality in calibrate's "
+                                 "overlay format: `overlays: [measured.yaml]` in any scenario "
+                                 "naming the same models.")
+    cols[2].button("Use this scenario", key="log_use", on_click=_use, args=(result,))
     if "log_used" in st.session_state:
         message = st.session_state.pop("log_used")
         (st.success if message.startswith("The audited") else uploads.show_error)(message)

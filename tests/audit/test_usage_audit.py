@@ -143,3 +143,29 @@ def test_cli_usage_format_bad_options_exit_2(extra, message):
     assert proc.returncode == 2, proc.stderr
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_hourly_buckets_give_the_hour_profile(tmp_path):
+    """bucket_width=1h: 14 days of 30 requests at 09:00 and 10 at 15:00 -> hour 9 holds 3/4
+    of the day (24 x 0.75 = 18), hour 15 a quarter (6)."""
+    buckets = []
+    for day in range(14):
+        for hour, n in ((9, 30), (15, 10)):
+            start = MARCH_1 + day * DAY + hour * 3600
+            buckets.append({"object": "bucket", "start_time": start, "end_time": start + 3600,
+                            "results": [{"object": "organization.usage.completions.result",
+                                         "model": "gpt-4o-mini-2024-07-18",
+                                         "num_model_requests": n, "input_tokens": 500 * n,
+                                         "output_tokens": 100 * n}]})
+    (tmp_path / "hourly.json").write_text(json.dumps({"object": "page", "data": buckets}))
+    audit = audit_logs([tmp_path / "hourly.json"], "openai-usage")
+    profile = audit.scenario["workload"]["hour_profile"]
+    assert profile[9] == pytest.approx(18.0) and profile[15] == pytest.approx(6.0)
+    assert sum(profile) == pytest.approx(24.0)
+    assert audit.to_json()["task_types"]["gpt-4o-mini-2024-07-18"]["per_day"] == 40.0
+    assert not any("hour-of-day profile is flat" in n for n in audit.to_json()["notes"])
+
+
+def test_daily_buckets_say_the_hour_profile_is_flat():
+    notes = audit_logs([DATA / "openai_usage_march.json"], "openai-usage").to_json()["notes"]
+    assert any("hour-of-day profile is flat" in n for n in notes)

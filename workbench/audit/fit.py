@@ -94,7 +94,7 @@ def _quantiles(values: np.ndarray) -> dict[str, float]:
             "mean": float(values.mean())}
 
 
-def _profile(counts: pl.DataFrame, key: str, size: int) -> list[float]:
+def profile_shares(counts: pl.DataFrame, key: str, size: int) -> list[float]:
     shares = [0.0] * size
     total = float(counts["n"].sum())
     for row in counts.iter_rows(named=True):
@@ -102,7 +102,7 @@ def _profile(counts: pl.DataFrame, key: str, size: int) -> list[float]:
     return [round(s, 4) for s in shares]
 
 
-def _growth(daily: pl.DataFrame, weekday: list[float], notes: list[str]) -> float:
+def fitted_growth(daily: pl.DataFrame, weekday: list[float], notes: list[str]) -> float:
     if daily.height < 14:
         notes.append("growth not fitted: fewer than 14 days of logs")
         return 0.0
@@ -129,11 +129,11 @@ def fit_workload(log: RequestLog) -> FittedWorkload:
     days = log.days
     first = frame["day"].min()
     notes: list[str] = []
-    hour = _profile(frame.group_by("hour").agg(pl.len().alias("n")), "hour", 24)
-    weekday = _profile(frame.group_by("weekday").agg(pl.len().alias("n")), "weekday", 7)
+    hour = profile_shares(frame.group_by("hour").agg(pl.len().alias("n")), "hour", 24)
+    weekday = profile_shares(frame.group_by("weekday").agg(pl.len().alias("n")), "weekday", 7)
     daily = (frame.group_by("day", "weekday").agg(pl.len().alias("n")).sort("day")
              .with_columns((pl.col("day") - first).dt.total_days().alias("day_index")))
-    growth = _growth(daily, weekday, notes)
+    growth = fitted_growth(daily, weekday, notes)
     tasks = [_fit_task(name, group, days)
              for (name,), group in frame.group_by("task_type", maintain_order=True)]
     models = [_fit_model(name, group)

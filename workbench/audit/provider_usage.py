@@ -11,7 +11,8 @@ the nested ``ephemeral_5m``/``ephemeral_1h`` object or flat columns - ``output_t
 JSON pages or CSV. The report counts tokens, not requests: ``requests`` is 0 unless a CSV
 adds a ``requests`` column.
 
-``group`` keeps one of the export's grouping columns (``project_id``, ``api_key_id``,
+Rows are per day and bucket hour (``hour``: 0 for daily buckets; hourly buckets keep
+their hour). ``group`` keeps one of the export's grouping columns (``project_id``, ``api_key_id``,
 ``user_id``, ``workspace_id``...) as ``group``: the usage-only audit's task types.
 """
 
@@ -134,9 +135,10 @@ def _daily(frame: pl.DataFrame, file: str) -> pl.DataFrame:
     if negative.height:
         raise AuditError("negative usage", file=file, value=negative.row(0, named=True))
     keys = ["group"] if "group" in frame.columns else []
-    return (frame.group_by(pl.col("start").dt.date().alias("day"), "model", "provider", *keys)
-            .agg(pl.col(c).sum() for c in USAGE_COLUMNS[3:]).select(*USAGE_COLUMNS, *keys)
-            .sort("day", "model", *keys))
+    return (frame.group_by(pl.col("start").dt.date().alias("day"), "model", "provider",
+                           pl.col("start").dt.hour().alias("hour"), *keys)
+            .agg(pl.col(c).sum() for c in USAGE_COLUMNS[3:])
+            .select(*USAGE_COLUMNS, "hour", *keys).sort("day", "hour", "model", *keys))
 
 
 USAGE_READERS = {"openai-usage": read_openai_usage, "anthropic-usage": read_anthropic_usage}

@@ -7,7 +7,8 @@
   (context needs, latency of long answers) are unknown. A group that used several models
   becomes one task type per model (``<group>:<model>``, team ``<group>``): a mean over
   models would price one model's tokens at another's rate;
-- the hour-of-day profile is flat (the buckets are days);
+- the hour-of-day profile comes from hourly buckets (``bucket_width=1h``); daily buckets
+  leave it flat;
 - error rates and latency are unknown (the export counts billed requests only);
 - the spend is the list price of the tokens (the export carries no amounts).
 """
@@ -17,13 +18,19 @@ from __future__ import annotations
 import polars as pl
 
 from workbench.audit.attempts import FailoverSeen
-from workbench.audit.fit import FittedModel, FittedTask, FittedWorkload, _growth, _profile
+from workbench.audit.fit import (
+    FittedModel,
+    FittedTask,
+    FittedWorkload,
+    fitted_growth,
+    profile_shares,
+)
 from workbench.audit.prices import PriceMatch, catalog_match
 from workbench.audit.reconcile import token_cost
 
 USAGE_NOTES = [
-    ("fitted from a usage export (daily totals): token sizes are per-request means, so "
-    "p50 = p95 = mean and tails are unknown; the hour-of-day profile is flat"),
+    ("fitted from a usage export (totals per bucket): token sizes are per-request means, so "
+    "p50 = p95 = mean and tails are unknown"),
     ("the usage export counts billed requests only: error rates and latency are unknown "
     "(0 errors assumed; calibrate with live mode or audit the gateway logs)"),
     "observed spend is the list price of the exported tokens (the export carries no amounts)",
@@ -71,8 +78,15 @@ def fit_usage(daily: pl.DataFrame, prices: dict[str, PriceMatch]) -> FittedWorkl
     by_day = (daily.group_by("day").agg(pl.col("requests").sum().alias("n")).sort("day")
               .with_columns((pl.col("day").dt.weekday() - 1).alias("weekday"),
                             (pl.col("day") - first).dt.total_days().alias("day_index")))
-    weekday = _profile(by_day.group_by("weekday").agg(pl.col("n").sum()), "weekday", 7)
-    growth = _growth(by_day, weekday, notes)
+    weekday = profile_shares(by_day.group_by("weekday").agg(pl.col("n").sum()), "weekday", 7)
+    growth = fitted_growth(by_day, weekday, notes)
+    if daily["hour"].n_unique() > 1:
+        hour = profile_shares(daily.group_by("hour").agg(pl.col("requests").sum().alias("n")),
+                        "hour", 24)
+    else:
+        hour = [1.0] * 24
+        notes.append("daily buckets: the hour-of-day profile is flat (export hourly buckets "
+                     "to fit it)")
     tasks = []
     for (name,), rows in daily.group_by(key, maintain_order=True):
         team = str(name) if key == "group" else "default"
@@ -89,7 +103,7 @@ def fit_usage(daily: pl.DataFrame, prices: dict[str, PriceMatch]) -> FittedWorkl
         notes.append(f"not in the price catalogue, priced $0 until you give a price: "
                      f"{', '.join(unpriced)}")
     return FittedWorkload(days=days, first_day=str(first), start_weekday=first.weekday(),
-                          hour_profile=[1.0] * 24, weekday_profile=weekday,
+                          hour_profile=hour, weekday_profile=weekday,
                           growth_monthly=growth,
                           tasks=sorted(tasks, key=lambda t: -t.requests), models=models,
                           failover=FailoverSeen(0, 0, 0, 0), notes=notes)

@@ -73,3 +73,14 @@ def test_a_usage_export_audits_on_its_own_in_the_page():
     labels = {m.label: m.value for m in at.metric}
     assert labels["Untracked spend (period)"] == "-"
     assert any("tails are unknown" in c.value for c in at.caption)
+
+
+def test_an_uploaded_task_map_renames_and_merges():
+    task_map = io.BytesIO(b"tasks: {reply: writing, draft: writing}\n")
+    task_map.name, task_map.size = "tasks.yaml", 40
+    result = run_audit([_upload(DATA / "litellm_spendlogs_march.csv.gz")], "litellm", None,
+                       "openai-usage", None, task_map)
+    tasks = result["doc"]["task_types"]
+    assert "writing" in tasks and "reply" not in tasks and "draft" not in tasks
+    assert any("tasks.yaml" in n for n in result["doc"]["notes"])
+    assert not any(uploads.upload_root().iterdir())

@@ -25,9 +25,10 @@ USAGE_FORMATS = {"OpenAI usage": "openai-usage", "Anthropic usage": "anthropic-u
 
 
 def run_audit(files: list[Any], fmt: str, usage: Any | None, usage_format: str,
-              task_from: str | None) -> dict:
-    """Audit the uploaded ``files`` (and ``usage``): the ``--json`` document, the scenario's
-    YAML text and data; ``{"error": message}`` on bad input (uploaded names only)."""
+              task_from: str | None, task_map: Any | None = None) -> dict:
+    """Audit the uploaded ``files`` (and ``usage``, renamed by ``task_map``): the ``--json``
+    document, the scenario's YAML text and data, the overlay's; ``{"error": message}`` on bad
+    input (uploaded names only)."""
     from workbench.audit import audit_logs
     from workbench.domain.edits import to_yaml
 
@@ -40,11 +41,16 @@ def run_audit(files: list[Any], fmt: str, usage: Any | None, usage_format: str,
             usage_path = stack.enter_context(uploads.staged(usage.name, usage, LOG_UPLOAD,
                                                             getattr(usage, "size", None)))
             staged.append((usage.name, usage_path))
+        map_path = None
+        if task_map is not None:
+            map_path = stack.enter_context(uploads.staged(
+                task_map.name, task_map, uploads.SCENARIO_UPLOAD, getattr(task_map, "size", None)))
+            staged.append((task_map.name, map_path))
         try:
-            audit = audit_logs([p for _, p in staged if p != usage_path], fmt,
+            audit = audit_logs([p for _, p in staged if p not in (usage_path, map_path)], fmt,
                                usage=[usage_path] if usage_path else None,
                                usage_format=usage_format, task_from=task_from or None,
-                               name="audited")
+                               name="audited", task_map=map_path)
         except WorkbenchError as exc:
             message = str(exc)
             for name, path in staged:
@@ -75,11 +81,16 @@ def render() -> None:
                                       max_upload_size=LOG_UPLOAD.max_upload_mb)
         usage_format = cols[1].selectbox("Usage format", list(USAGE_FORMATS),
                                          key="log_usage_format")
+        task_map = cols[2].file_uploader(
+            "Task map (optional YAML)", type=list(uploads.SCENARIO_UPLOAD.extensions),
+            key="log_task_map", max_upload_size=uploads.SCENARIO_UPLOAD.max_upload_mb,
+            help="`tasks: {name in the logs: task type}` renames and merges task types.")
         st.caption(LOG_UPLOAD.limits_text())
         if st.form_submit_button("Audit the logs", type="primary") and files:
             with st.spinner("Reading and fitting the logs..."):
                 st.session_state["log_audit"] = run_audit(
-                    files, LOG_FORMATS[fmt], usage, USAGE_FORMATS[usage_format], task_from)
+                    files, LOG_FORMATS[fmt], usage, USAGE_FORMATS[usage_format], task_from,
+                    task_map)
     result = st.session_state.get("log_audit")
     if result is None:
         return

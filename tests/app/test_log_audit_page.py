@@ -84,3 +84,25 @@ def test_an_uploaded_task_map_renames_and_merges():
     assert "writing" in tasks and "reply" not in tasks and "draft" not in tasks
     assert any("tasks.yaml" in n for n in result["doc"]["notes"])
     assert not any(uploads.upload_root().iterdir())
+
+
+def test_the_policies_form_shows_fallbacks_as_yaml_instead_of_dropping_them():
+    """The form edits one chain; an audited today with per-model fallbacks (and no split) is
+    shown as YAML, so saving the form cannot lose them."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.test_pages import MAIN
+    from tests.engine.test_model_fallbacks import fallback_scenario
+
+    scenario = fallback_scenario({"mode": "sequential", "fallbacks": {"a": ["c"]}})
+    scenario = scenario.model_copy(update={"policies": [
+        scenario.policies[0],
+        scenario.policies[1].model_copy(update={"routing": scenario.policies[0].routing})]})
+    at = AppTest.from_file(MAIN, default_timeout=90)
+    at.session_state["scenario"] = scenario
+    at.session_state["chosen"] = "fallbacks"
+    at.run()
+    at.switch_page("app_pages/policies.py").run()
+    assert_ok(at)
+    assert any("gives models their own fallbacks" in i.value for i in at.info)
+    assert any("fallbacks:" in c.value for c in at.code)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from workbench.audit.attempts import FailoverSeen, failover_seen, mark_follow_ups
+from workbench.audit.attempts import FailoverSeen, failover_seen
 from workbench.audit.requests import RequestLog
 
 SAMPLE_BINS = 200
@@ -121,8 +121,9 @@ def fitted_growth(daily: pl.DataFrame, weekday: list[float], notes: list[str]) -
 
 
 def fit_workload(log: RequestLog) -> FittedWorkload:
-    """The workload, per task type and model, that the calls of ``log`` show."""
-    calls = log.frame if "follow_up" in log.frame.columns else mark_follow_ups(log.frame)
+    """The workload, per task type and model, that the calls of ``log`` show (its frame
+    marked by `workbench.audit.attempts.mark_follow_ups`)."""
+    calls = log.frame
     frame = calls.filter(~pl.col("follow_up")).with_columns(
         pl.col("start").dt.date().alias("day"), pl.col("start").dt.hour().alias("hour"),
         (pl.col("start").dt.weekday() - 1).alias("weekday"))
@@ -139,8 +140,9 @@ def fit_workload(log: RequestLog) -> FittedWorkload:
     models = [_fit_model(name, group)
               for (name,), group in calls.group_by("model", maintain_order=True)]
     failover = failover_seen(calls)
-    if failover.note():
-        notes.append(str(failover.note()))
+    note = failover.note()
+    if note:
+        notes.append(note)
     return FittedWorkload(days=days, first_day=str(first), start_weekday=first.weekday(),
                           hour_profile=hour, weekday_profile=weekday, growth_monthly=growth,
                           tasks=sorted(tasks, key=lambda t: -t.requests),

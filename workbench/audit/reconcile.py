@@ -31,7 +31,8 @@ def token_cost(frame: pl.DataFrame, match: PriceMatch) -> pl.Expr:
 def residual_items(frame: pl.DataFrame, fitted: FittedWorkload,
                    prices: dict[str, PriceMatch], month_factor: float) -> list[dict[str, Any]]:
     """What explains the difference between the observed and the estimated month (USD per
-    month; positive: the log paid more than the scenario's estimate)."""
+    month; positive: the log paid more than the scenario's estimate). ``frame``: the calls,
+    marked by `workbench.audit.attempts.mark_follow_ups`."""
     items = []
     billed_failures = frame.filter(~pl.col("ok") & (pl.col("cost_usd") > 0))
     if billed_failures.height:
@@ -41,8 +42,8 @@ def residual_items(frame: pl.DataFrame, fitted: FittedWorkload,
     for task in fitted.tasks:
         split = split_shares(task.model_shares)
         main = dominant_model(split)
-        first = ~pl.col("follow_up") if "follow_up" in frame.columns else pl.lit(True)
-        others = frame.filter((pl.col("task_type") == task.name) & first  # fallbacks: failover
+        others = frame.filter((pl.col("task_type") == task.name)
+                              & ~pl.col("follow_up")  # retries and fallbacks: the failover
                               & ~pl.col("model").is_in(list(split)) & pl.col("ok"))
         if others.height == 0:
             continue

@@ -169,3 +169,14 @@ def test_hourly_buckets_give_the_hour_profile(tmp_path):
 def test_daily_buckets_say_the_hour_profile_is_flat():
     notes = audit_logs([DATA / "openai_usage_march.json"], "openai-usage").to_json()["notes"]
     assert any("hour-of-day profile is flat" in n for n in notes)
+
+
+def test_a_task_map_over_models_renames_task_types_not_teams(tmp_path):
+    """Without --task-from the task types are models: a map renames them, and the team
+    stays 'default' (a renamed model is no team)."""
+    (tmp_path / "tasks.yaml").write_text("tasks: {gpt-4o-2024-08-06: chat}\n")
+    doc = audit_logs([DATA / "openai_usage_march.json"], "openai-usage",
+                     task_map=tmp_path / "tasks.yaml").to_json()
+    assert doc["task_types"]["chat"]["models"] == {"gpt-4o-2024-08-06": 1.0}
+    assert {t["team"] for t in doc["task_types"].values()} == {"default"}
+    assert list(doc["teams"]) == ["default"]

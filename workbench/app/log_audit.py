@@ -19,8 +19,8 @@ LOG_UPLOAD = UploadKind("log export", ("csv", "jsonl", "json", "gz", "zip", "par
                         16 * MIB, 2_000_000, "rows")
 LOG_FORMATS = {"LiteLLM SpendLogs": "litellm", "Langfuse observations": "langfuse",
                "Helicone requests": "helicone",
-               "OpenAI usage on its own (daily totals)": "openai-usage",
-               "Anthropic usage on its own (daily totals)": "anthropic-usage"}
+               "OpenAI usage on its own (totals per bucket)": "openai-usage",
+               "Anthropic usage on its own (totals per bucket)": "anthropic-usage"}
 USAGE_FORMATS = {"OpenAI usage": "openai-usage", "Anthropic usage": "anthropic-usage"}
 
 

@@ -192,10 +192,10 @@ def audit_usage(paths: list[str | Path], fmt: str, *, task_from: str | None = No
         raise AuditError("rows with tokens but no request count: volumes would be wrong",
                          file=str(paths[0]), path="requests")
     prices = usage_prices(daily)
-    fitted = fit_usage(daily, prices)
+    fitted = fit_usage(daily, prices, teams_from_groups=bool(task_from))
     data = fitted_scenario(fitted, prices, name)
     data["description"] = data["description"].replace(
-        "days of logs", "days of a usage export (daily totals)")
+        "days of logs", "days of a usage export (totals per bucket)")
     scenario = scenario_from_data(data, "(audited scenario)", None)
     month_factor = scenario.days_per_month / fitted.days
     spend = sum(t.cost_usd for t in fitted.tasks)

@@ -1,6 +1,6 @@
 """A workload from a provider's usage export alone (``audit --format openai-usage`` or
-``anthropic-usage``): daily totals per model, and per project, key or user with
-``--task-from``. What the export cannot tell is said, never guessed:
+``anthropic-usage``): totals per bucket (day or hour) and model, and per project, key or user
+with ``--task-from``. What the export cannot tell is said, never guessed:
 
 - token sizes are per-request means (the export holds sums): the token sample is that one
   mean and p50 = p95 = mean. Costs are linear in tokens, so the month's cost is exact; tails
@@ -49,14 +49,11 @@ def usage_prices(daily: pl.DataFrame) -> dict[str, PriceMatch]:
 
 
 def _task(name: str, rows: pl.DataFrame, days: float, team: str,
-          prices: dict[str, PriceMatch]) -> FittedTask:
+          price: PriceMatch) -> FittedTask:
+    """One task type from the rows of one model (per-request means of their sums)."""
     requests = int(rows["requests"].sum())
     per_request = {c: float(rows[c].sum()) / requests
                    for c in ("input_tokens", "output_tokens", "cached_tokens")}
-    shares = rows.group_by("model").agg(pl.col("requests").sum()).sort("requests",
-                                                                          descending=True)
-    cost = sum(float(group.select(token_cost(group, prices[str(model)])).sum().item())
-               for (model,), group in rows.group_by("model"))
     inp, out = per_request["input_tokens"], per_request["output_tokens"]
     return FittedTask(
         name=name, team=team, requests=requests, per_day=requests / days,
@@ -64,12 +61,15 @@ def _task(name: str, rows: pl.DataFrame, days: float, team: str,
         input_quantiles={"p50": inp, "p95": inp, "mean": inp},
         output_quantiles={"p50": out, "p95": out, "mean": out},
         cached_input_share=per_request["cached_tokens"] / inp if inp else 0.0,
-        model_shares={str(m): n / requests for m, n in shares.rows()}, cost_usd=cost)
+        model_shares={price.model: 1.0},
+        cost_usd=float(rows.select(token_cost(rows, price)).sum().item()))
 
 
-def fit_usage(daily: pl.DataFrame, prices: dict[str, PriceMatch]) -> FittedWorkload:
-    """The workload of ``provider_usage``'s daily frame (task types from its ``group``
-    column when present, else one per model)."""
+def fit_usage(daily: pl.DataFrame, prices: dict[str, PriceMatch],
+              teams_from_groups: bool) -> FittedWorkload:
+    """The workload of ``provider_usage``'s frame: task types from its ``group`` column when
+    present, else one per model; a group on several models is one task type per model.
+    With ``teams_from_groups`` (groups from ``--task-from``) each group is a team too."""
     daily = daily.filter(pl.col("requests") > 0)
     key = "group" if "group" in daily.columns else "model"
     first, last = daily["day"].min(), daily["day"].max()
@@ -89,11 +89,12 @@ def fit_usage(daily: pl.DataFrame, prices: dict[str, PriceMatch]) -> FittedWorkl
                      "to fit it)")
     tasks = []
     for (name,), rows in daily.group_by(key, maintain_order=True):
-        team = str(name) if key == "group" else "default"
+        team = str(name) if teams_from_groups else "default"
         by_model = rows.partition_by("model", maintain_order=True)
-        tasks += ([_task(str(name), rows, days, team, prices)] if len(by_model) == 1 else
-                  [_task(f"{name}:{part['model'][0]}", part, days, team, prices)
-                   for part in by_model])
+        for part in by_model:
+            model = str(part["model"][0])
+            task = str(name) if len(by_model) == 1 else f"{name}:{model}"
+            tasks.append(_task(task, part, days, team, prices[model]))
     models = [FittedModel(name=str(m), provider=str(p), requests=int(n), error_rate=0.0,
                           cache_hit_share=0.0)
               for m, p, n in daily.group_by("model", "provider").agg(pl.col("requests").sum())

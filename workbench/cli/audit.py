@@ -56,7 +56,7 @@ def register(app: typer.Typer) -> None:
     def audit(
         logs: list[Path] = typer.Argument(..., help="Gateway log exports (CSV, JSONL, JSON, "
                                                     "Parquet; .gz accepted)."),
-        fmt: str = typer.Option("litellm", "--format", "-f", help="Log format: litellm, langfuse, helicone, table (with --mapping), or a usage export on its own: openai-usage, anthropic-usage (daily totals: mean token sizes, no latency)."),
+        fmt: str = typer.Option("litellm", "--format", "-f", help="Log format: litellm, langfuse, helicone, table (with --mapping), or a usage export on its own: openai-usage, anthropic-usage (totals per bucket: mean token sizes, no latency)."),
         out: Path = typer.Option(None, "--out", "-o", help="Write the fitted scenario YAML."),
         usage: list[Path] = typer.Option(None, "--usage", help="The provider's usage export "
                                          "(repeatable): finds spend the gateway never saw."),

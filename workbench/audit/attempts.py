@@ -18,6 +18,8 @@ from typing import Any
 
 import polars as pl
 
+from workbench.domain.policy import fallbacks_text
+
 FOLLOW_UP_WINDOW_S = 120.0
 MIN_FOLLOWED_SHARE = 0.5  # below it, failed calls mostly end the request: no failover fitted
 
@@ -83,7 +85,7 @@ class FailoverSeen:
         """One line for the scenario header, or None when nothing failed."""
         if not self.failed_first_calls:
             return None
-        shown = "; ".join(f"{m} -> {', '.join(b)}" for m, b in self.fallbacks.items())
+        shown = fallbacks_text(self.fallbacks)
         told = (f"{self.followed:,} of {self.failed_first_calls:,} failed first calls were "
                 f"followed by a retry or fallback in the same trace")
         if self.policy() is None:

@@ -3,6 +3,7 @@ budget rules. Policies are data; `workbench.policies` turns them into decisions.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Literal
 
 from pydantic import (
@@ -152,6 +153,11 @@ class Predictive(Frozen):
     window: PositiveInt = Field(20, le=10_000)
     error_threshold: float = Field(0.5, gt=0.0, le=1.0)
     cooldown_s: PositiveFloat = Field(60.0, le=86_400.0)
+
+
+def fallbacks_text(fallbacks: Mapping[str, Iterable[str]]) -> str:
+    """Per-model fallbacks as one line: ``a -> b, c; d -> a``."""
+    return "; ".join(f"{m} -> {', '.join(b)}" for m, b in fallbacks.items())
 
 
 class Failover(Frozen):

@@ -54,7 +54,7 @@ def reachable(policy: Policy, task: TaskType, prefix: str) -> list[tuple[str, st
     """Every (model, field path, how) ``policy`` can send ``task`` to."""
     found = list(_routed(policy, task, prefix))
     if policy.failover.mode != "none":
-        for primary in dict.fromkeys(model for model, _, _ in list(found)):
+        for primary in dict.fromkeys(model for model, _, _ in found):
             for k, (backup, path) in enumerate(policy.failover.backups(primary)):
                 entry = (backup, f"{prefix}.{path}", f"failover backup {k + 1}")
                 if entry not in found:

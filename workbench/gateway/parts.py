@@ -3,7 +3,7 @@ predictive failover) and, per target, the breaker: each as a `Part` with its app
 
 from __future__ import annotations
 
-from workbench.domain.policy import Policy
+from workbench.domain.policy import Policy, fallbacks_text
 from workbench.gateway import approximation as approx
 from workbench.gateway.translation import Part
 
@@ -96,7 +96,7 @@ def fallback_parts(policy: Policy, data: approx.PolicyData, target: str) -> list
     if not fallbacks:
         return []
     chain = approx.fallback_chain(policy.failover.model_dump())
-    shown = "; ".join(f"{m} -> {', '.join(b)}" for m, b in fallbacks.items())
+    shown = fallbacks_text(fallbacks)
     return [Part("failover.fallbacks", f"one chain for every route: {', '.join(chain)}",
                  exact=False, lost=f"per-model fallbacks ({shown}) are not expressed in this "
                  f"{target} export; every route falls back along the same chain",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workbench.domain.policy import Failover
+from workbench.domain.policy import Failover, fallbacks_text
 from workbench.domain.scenario import Scenario
 from workbench.gateway import approximation as approx
 from workbench.gateway import parts as common
@@ -116,7 +116,7 @@ def export_portkey(scenario: Scenario, policy_name: str, served: dict[str, Serve
     parts += common.split_parts(policy, data, TARGET)
     if own:
         parts.append(Part("failover.fallbacks", "each route's strategy.mode fallback targets: "
-                          + "; ".join(f"{m} -> {', '.join(b)}" for m, b in own.items())))
+                          + fallbacks_text(own)))
     exact_retries = f.retries <= MAX_RETRY_ATTEMPTS
     parts.append(Part("failover.retries", f"retry.attempts: {min(f.retries, MAX_RETRY_ATTEMPTS)}"
                       if f.retries else "no retry", exact=exact_retries,

@@ -83,3 +83,12 @@ def screenshot(page, folder: Path, name: str) -> Path:
     path = folder / (name.lower().replace(" & ", "_").replace(" ", "_") + ".png")
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def open_app(browser, url: str, name: str, height: int = 1000):
+    """A new 1400-wide page on the app's page ``name``, idle."""
+    page = browser.new_page(viewport={"width": 1400, "height": height})
+    page.goto(url)
+    wait_idle(page, "Overview", 60_000)
+    goto_page(page, name)
+    return page

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from browser import CHROMIUM, goto_page, launch, screenshot, streamlit_server, wait_idle
+from browser import CHROMIUM, launch, open_app, screenshot, streamlit_server, wait_idle
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(),
@@ -33,10 +33,7 @@ def test_audit_from_logs_in_chromium():
     with streamlit_server() as url, playwright_api.sync_playwright() as p:
         browser = launch(p)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(url)
-            wait_idle(page, "Overview", 60_000)
-            goto_page(page, "Audit")
+            page = open_app(browser, url, "Audit")
             page.get_by_text("Audit from logs: upload gateway exports").click()
             upload(page, "Gateway log exports", DATA / "litellm_spendlogs_march.csv.gz")
             upload(page, "Provider usage export", DATA / "openai_usage_march.json")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
-from browser import CHROMIUM, goto_page, launch, streamlit_server, wait_idle
+from browser import CHROMIUM, launch, open_app, streamlit_server, wait_idle
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(),
@@ -22,10 +22,7 @@ def test_plan_page_in_chromium():
             playwright_api.sync_playwright() as p:
         browser = launch(p)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1400})
-            page.goto(url)
-            wait_idle(page, "Overview", 60_000)
-            goto_page(page, "Plan")
+            page = open_app(browser, url, "Plan", height=1400)
             page.get_by_role("button", name="Find the cheapest policy").click()
             page.get_by_text("Cheapest monthly cost").first.wait_for(timeout=90_000)
             wait_idle(page, "Plan", 90_000)

@@ -33,22 +33,22 @@ def run_audit(files: list[Any], fmt: str, usage: Any | None, usage_format: str,
     from workbench.domain.edits import to_yaml
 
     with ExitStack() as stack:
-        staged = [(f.name, stack.enter_context(uploads.staged(f.name, f, LOG_UPLOAD,
-                                                               getattr(f, "size", None))))
-                  for f in files]
-        usage_path = None
-        if usage is not None:
-            usage_path = stack.enter_context(uploads.staged(usage.name, usage, LOG_UPLOAD,
-                                                            getattr(usage, "size", None)))
-            staged.append((usage.name, usage_path))
-        map_path = None
-        if task_map is not None:
-            map_path = stack.enter_context(uploads.staged(
-                task_map.name, task_map, uploads.SCENARIO_UPLOAD, getattr(task_map, "size", None)))
-            staged.append((task_map.name, map_path))
+        staged: list[tuple[str, Any]] = []
+
+        def stage(upload: Any | None, kind: UploadKind) -> Any | None:
+            """The upload's path in the private folder (None without an upload)."""
+            if upload is None:
+                return None
+            path = stack.enter_context(uploads.staged(upload.name, upload, kind,
+                                                      getattr(upload, "size", None)))
+            staged.append((upload.name, path))
+            return path
+
+        logs = [stage(f, LOG_UPLOAD) for f in files]
+        usage_path = stage(usage, LOG_UPLOAD)
+        map_path = stage(task_map, uploads.SCENARIO_UPLOAD)
         try:
-            audit = audit_logs([p for _, p in staged if p not in (usage_path, map_path)], fmt,
-                               usage=[usage_path] if usage_path else None,
+            audit = audit_logs(logs, fmt, usage=[usage_path] if usage_path else None,
                                usage_format=usage_format, task_from=task_from or None,
                                name="audited", task_map=map_path)
         except WorkbenchError as exc:

@@ -12,6 +12,7 @@ import tomllib
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.app.browser import free_port
 
@@ -29,14 +30,23 @@ def test_readme_first_command_opens_the_dashboard():
     assert first == "pip install -e . && workbench app"
 
 
-def test_workbench_app_prints_its_url_and_serves_the_default_scenario():
+@pytest.mark.parametrize("flags", [[], ["--no-open"]], ids=["as in the README", "no-open"])
+def test_workbench_app_prints_its_url_and_serves_the_default_scenario(tmp_path, flags):
+    """On a fresh machine (a HOME without Streamlit's credentials) the README's command must
+    not stop at Streamlit's first-run email prompt; it opens the browser (here a script that
+    records the address) once the app answers."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "workbench.cli", "app", "--no-open",
+    url = f"http://127.0.0.1:{port}"
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
+    browser.chmod(0o755)
+    proc = subprocess.Popen([sys.executable, "-m", "workbench.cli", "app", *flags,
                              "--port", str(port)], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True, env={**os.environ})
+                            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True,
+                            env={**os.environ, "HOME": str(tmp_path), "BROWSER": str(browser)})
     try:
         line = proc.stdout.readline()
-        url = f"http://127.0.0.1:{port}"
         assert url in line and "support_desk.yaml" in line
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -48,6 +58,13 @@ def test_workbench_app_prints_its_url_and_serves_the_default_scenario():
         else:
             raise AssertionError("the dashboard did not come up within 60 s")
         assert httpx.get(url, timeout=5).status_code == 200
+        if flags:
+            assert not opened.exists()
+        else:
+            deadline = time.monotonic() + 10
+            while not opened.exists() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert opened.read_text().strip() == url
     finally:
         proc.terminate()
         try:

@@ -10,17 +10,32 @@ STREAMLIT_FLAGS = ("--server.address", "127.0.0.1", "--server.headless", "true",
                    "--server.maxUploadSize", "16")  # MB; = app.uploads.SERVER_MAX_UPLOAD_MB
 
 
-def streamlit_command(port: int, headless: bool = True) -> list[str]:
-    """The ``streamlit run`` command line of the app."""
+def streamlit_command(port: int) -> list[str]:
+    """The ``streamlit run`` command line of the app (always headless: a Streamlit that opens
+    the browser itself first asks for an email on a fresh machine, and waits)."""
     import sys
     from pathlib import Path
 
     main = Path(__file__).parent.parent / "app" / "main.py"
-    flags = list(STREAMLIT_FLAGS)
-    if not headless:
-        flags[flags.index("--server.headless") + 1] = "false"
     return [sys.executable, "-m", "streamlit", "run", str(main), "--server.port", str(port),
-            *flags]
+            *STREAMLIT_FLAGS]
+
+
+def wait_until_serving(url: str, proc, timeout_s: float = 60.0) -> bool:
+    """Whether the app at ``url`` answers its health check before ``proc`` exits or
+    ``timeout_s`` passes."""
+    import contextlib
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while proc.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):  # not listening yet: poll again
+            if httpx.get(f"{url}/_stcore/health", timeout=2.0).text.strip() == "ok":
+                return True
+        time.sleep(0.3)
+    return False
 
 
 def register(app: typer.Typer) -> None:
@@ -32,7 +47,16 @@ def register(app: typer.Typer) -> None:
                                                   help="Open a browser tab.")) -> None:
         """Open the workbench (Streamlit) on the bundled default scenario."""
         import subprocess
+        import webbrowser
 
-        typer.echo(f"workbench app on http://127.0.0.1:{port} (bundled scenario "
-                   "support_desk.yaml; Ctrl+C stops it)")
-        raise typer.Exit(subprocess.call(streamlit_command(port, headless=not open_browser)))
+        url = f"http://127.0.0.1:{port}"
+        typer.echo(f"workbench app on {url} (bundled scenario support_desk.yaml; Ctrl+C "
+                   "stops it)")
+        proc = subprocess.Popen(streamlit_command(port))
+        try:
+            if open_browser and wait_until_serving(url, proc):
+                webbrowser.open(url)
+            code = proc.wait()
+        except KeyboardInterrupt:  # Streamlit got the same Ctrl+C: let it finish
+            code = proc.wait()
+        raise typer.Exit(code)

@@ -26,13 +26,13 @@ def wait_until_serving(url: str, proc, timeout_s: float = 60.0) -> bool:
     ``timeout_s`` passes."""
     import contextlib
     import time
-
-    import httpx
+    from urllib.request import urlopen  # httpx is the probe's alone (tests/test_layers.py)
 
     deadline = time.monotonic() + timeout_s
     while proc.poll() is None and time.monotonic() < deadline:
-        with contextlib.suppress(httpx.HTTPError):  # not listening yet: poll again
-            if httpx.get(f"{url}/_stcore/health", timeout=2.0).text.strip() == "ok":
+        with (contextlib.suppress(OSError),  # not listening yet: poll again
+              urlopen(f"{url}/_stcore/health", timeout=2.0) as answer):
+            if answer.read().decode().strip() == "ok":
                 return True
         time.sleep(0.3)
     return False

@@ -65,10 +65,11 @@ def test_workbench_app_prints_its_url_and_serves_the_default_scenario(tmp_path, 
             while not opened.exists() and time.monotonic() < deadline:
                 time.sleep(0.1)
             assert opened.read_text().strip() == url
+        proc.terminate()  # stopping the command stops the app it started
+        assert proc.wait(timeout=20) is not None
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(f"{url}/_stcore/health", timeout=2)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
+        if proc.poll() is None:
             proc.kill()
             proc.wait()

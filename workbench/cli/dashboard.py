@@ -46,6 +46,7 @@ def register(app: typer.Typer) -> None:
                 open_browser: bool = typer.Option(True, "--open/--no-open",
                                                   help="Open a browser tab.")) -> None:
         """Open the workbench (Streamlit) on the bundled default scenario."""
+        import signal
         import subprocess
         import webbrowser
 
@@ -53,6 +54,8 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"workbench app on {url} (bundled scenario support_desk.yaml; Ctrl+C "
                    "stops it)")
         proc = subprocess.Popen(streamlit_command(port))
+        # stopping this command stops the app too (a terminated parent left it serving)
+        signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
         try:
             if open_browser and wait_until_serving(url, proc):
                 webbrowser.open(url)

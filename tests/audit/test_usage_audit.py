@@ -180,3 +180,9 @@ def test_a_task_map_over_models_renames_task_types_not_teams(tmp_path):
     assert doc["task_types"]["chat"]["models"] == {"gpt-4o-2024-08-06": 1.0}
     assert {t["team"] for t in doc["task_types"].values()} == {"default"}
     assert list(doc["teams"]) == ["default"]
+
+
+def test_an_unknown_format_lists_the_usage_formats_too():
+    proc = run("audit", str(DATA / "openai_usage_march.json"), "--format", "openai-usagee")
+    assert proc.returncode == 2
+    assert "openai-usage, anthropic-usage" in proc.stderr and "Traceback" not in proc.stderr

@@ -136,7 +136,8 @@ def read_logs(paths: list[str | Path], fmt: str, task_from: str | None,
     elif fmt in FORMATS:
         log_format = FORMATS[fmt]
     else:
-        raise AuditError(f"unknown log format; formats: {', '.join([*FORMATS, 'table', *USAGE_READERS])}",
+        known = ", ".join([*FORMATS, "table", *USAGE_READERS])
+        raise AuditError(f"unknown log format; formats: {known}",
                          path="--format", value=fmt)
     logs = [requests_from_export(scan_export(p), log_format, str(p), task_from, team_from,
                                  skip) for p in paths]
